@@ -1,0 +1,1 @@
+"""Firewall syslog -> the connection-event frame (see ``schema``)."""

@@ -1,0 +1,57 @@
+"""The connection-event frame: one row per connection event, the same columns for every vendor.
+
+Every firewall parser returns exactly these columns with exactly these dtypes (DESIGN.md).
+Downstream code (case, analysis, remedies, synth tests) relies on this one declaration.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STRING = pd.StringDtype("pyarrow")
+
+EVENTS = ("built", "teardown")
+PROTOCOLS = ("tcp", "udp")
+ORIENTATIONS = ("logged", "built", "port")
+CLOSES = ("idle-timeout", "fin", "reset", "syn-timeout", "half-closed-timeout", "policy", "other")
+VENDORS = ("cisco-asa", "cisco-ftd", "cisco-fwsm", "cisco-pix")
+
+#: column -> dtype, in output order
+CONNECTION_DTYPES: dict[str, object] = {
+    "time": pd.DatetimeTZDtype("ns", "UTC"),
+    "device": STRING,
+    "vendor": pd.CategoricalDtype(VENDORS),
+    "msg_id": "category",
+    "event": pd.CategoricalDtype(EVENTS),
+    "protocol": pd.CategoricalDtype(PROTOCOLS),
+    "conn_id": STRING,
+    "src_if": STRING,
+    "src_ip": STRING,
+    "src_port": pd.UInt16Dtype(),
+    "dst_if": STRING,
+    "dst_ip": STRING,
+    "dst_port": pd.UInt16Dtype(),
+    "orientation": pd.CategoricalDtype(ORIENTATIONS),
+    "duration": "timedelta64[ns]",
+    "bytes": pd.UInt64Dtype(),
+    "reason": STRING,
+    "close": pd.CategoricalDtype(CLOSES),
+    "user": STRING,
+    "source": STRING,
+    "line": pd.UInt64Dtype(),
+}
+
+CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
+
+
+def empty_connections() -> pd.DataFrame:
+    """A zero-row connection-event frame with the right dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CONNECTION_DTYPES.items()})
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reorder and cast ``frame`` to the connection-event schema (raises if a column is missing)."""
+    missing = [c for c in CONNECTION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise KeyError(f"connection frame lacks columns {missing}")
+    return frame.loc[:, list(CONNECTION_COLUMNS)].astype(CONNECTION_DTYPES)
