@@ -1,0 +1,80 @@
+"""Who lost connections: idle-timeout teardowns per host pair and service, with keepalive risk."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .sessions import STRING, idle_teardowns
+from .timeout import infer_idle_timeout
+
+
+def host_at_risk(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> pd.Series:
+    """Whether each host's keepalive comes too late for ``firewall_timeout`` (index: host).
+
+    Delegates to ``kit.keepalive_risk`` so the rule lives in one place.
+    """
+    from .. import keepalive_risk
+
+    risk = keepalive_risk(hosts, pd.Timedelta(firewall_timeout))
+    return pd.Series(risk["at_risk"].astype(bool).to_numpy(),
+                     index=risk["host"].astype(str).to_numpy(), name="at_risk")
+
+
+def endpoint_names(frame: pd.DataFrame, side: str) -> pd.Series:
+    """The host name of one side of each session, or its IP when the inventory lacks it."""
+    return frame[f"{side}_host"].fillna(frame[f"{side}_ip"]).astype(STRING)
+
+
+def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
+             firewall_timeout: pd.Timedelta | None = None) -> pd.DataFrame:
+    """Idle-timeout teardowns per host pair and service.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        ``kit.sessions`` output.
+    hosts : DataFrame, optional
+        The keepalive frame (``kit.read_keepalive``); with it, each side says whether its
+        keepalive comes too late for the firewall timeout (``kit.keepalive_risk``).
+    firewall_timeout : Timedelta, optional
+        Default: inferred from the sessions (``kit.infer_idle_timeout``).
+
+    Returns
+    -------
+    DataFrame
+        One row per (src, dst, service_port): ``src``, ``src_role``, ``dst``, ``dst_role``,
+        ``service_port``, ``service``, ``teardowns``, ``first``, ``last``, ``typical_duration``
+        and ``typical_bytes`` (medians), ``src_at_risk``, ``dst_at_risk`` and ``at_risk``
+        (either side; NA when its keepalive is unknown); most teardowns first.
+    """
+    idle = idle_teardowns(sessions)
+    frame = pd.DataFrame({
+        "src": endpoint_names(idle, "src"), "src_role": idle["src_role"],
+        "dst": endpoint_names(idle, "dst"), "dst_role": idle["dst_role"],
+        "service_port": idle["service_port"], "service": idle["service"],
+        "end": idle["end"], "duration": idle["duration"],
+        "bytes": idle["bytes"].astype("Float64"),
+    })
+    keys = ["src", "dst", "service_port"]
+    table = frame.groupby(keys, dropna=False, sort=False, observed=True).agg(
+        src_role=("src_role", "first"), dst_role=("dst_role", "first"),
+        service=("service", "first"), teardowns=("end", "size"), first=("end", "min"),
+        last=("end", "max"), typical_duration=("duration", "median"),
+        typical_bytes=("bytes", "median"),
+    ).reset_index()
+    table["teardowns"] = table["teardowns"].astype("int64")
+
+    risk = pd.Series(dtype="boolean")
+    if hosts is not None and len(hosts):
+        if firewall_timeout is None:
+            firewall_timeout = infer_idle_timeout(sessions).value
+        if firewall_timeout is not None:
+            risk = host_at_risk(hosts, firewall_timeout).astype("boolean")
+    table["src_at_risk"] = table["src"].map(risk).astype("boolean")
+    table["dst_at_risk"] = table["dst"].map(risk).astype("boolean")
+    table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]
+    table = table.sort_values(["teardowns", "first"], ascending=[False, True], kind="stable")
+    columns = ["src", "src_role", "dst", "dst_role", "service_port", "service", "teardowns",
+               "first", "last", "typical_duration", "typical_bytes", "src_at_risk",
+               "dst_at_risk", "at_risk"]
+    return table.loc[:, columns].reset_index(drop=True)

@@ -1,0 +1,144 @@
+"""Infer the firewall's idle timeout from the durations of its idle-timeout teardowns.
+
+An idle teardown lasts the timeout plus the connection's active time, so the durations pile up
+just above the timeout: the timeout is the lower edge of that pile (domain.md §0). A few shorter
+teardowns (another class's timeout, accelerated aging, a misread line) sit below the edge,
+separated by a gap, and are set aside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .format import hms
+from .sessions import idle_teardowns
+
+#: a teardown counts as "at the edge" within this of the edge (or 2 % of it, if larger)
+EDGE_WINDOW = 60
+#: reject at most this share of the teardowns as low outliers
+MAX_OUTLIER_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class TimeoutEstimate:
+    """The inferred idle timeout with its evidence.
+
+    ``value`` is None when there is no evidence. ``n`` counts the teardowns used, ``outliers``
+    those set aside below the edge, ``spread`` is the interquartile range of the used durations.
+    ``by_device`` holds one estimate per device when the data has several.
+    """
+
+    value: pd.Timedelta | None
+    n: int
+    spread: pd.Timedelta | None
+    confidence: str
+    explanation: str
+    device: str | None = None
+    outliers: int = 0
+    by_device: dict[str, TimeoutEstimate] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def _edge_index(secs: np.ndarray) -> int:
+    """How many of the sorted durations lie below the cluster, set apart by a clear gap."""
+    n = len(secs)
+    if n < 3:
+        return 0
+    limit = max(1, int(n * MAX_OUTLIER_SHARE))
+    best = 0
+    for i in range(1, limit + 1):
+        if n - i < 2:
+            break
+        ahead = np.diff(secs[i:i + 11])
+        typical = float(np.median(ahead)) if len(ahead) else 0.0
+        gap = secs[i] - secs[i - 1]
+        if gap > max(EDGE_WINDOW, 0.02 * secs[i], 10 * typical):
+            best = i
+    return best
+
+
+def _estimate(durations: pd.Series, device: str | None) -> TimeoutEstimate:
+    where = f" on {device}" if device else ""
+    secs = np.sort(np.floor(durations.dropna().dt.total_seconds().to_numpy()).astype(np.int64))
+    if len(secs) == 0:
+        return TimeoutEstimate(
+            None, 0, None, "none",
+            f"No idle-timeout teardowns{where}: there is no evidence of the firewall's idle "
+            "timeout in this data, so it cannot be inferred (state it in case.toml).",
+            device=device)
+    low = _edge_index(secs)
+    kept = secs[low:]
+    edge = int(kept[0])
+    window = max(EDGE_WINDOW, int(0.02 * edge))
+    at_edge = int(np.sum(kept <= edge + window))
+    q1, median, q3 = np.percentile(kept, [25, 50, 75])
+    n = len(kept)
+    if n >= 10 and at_edge >= 3:
+        confidence = "high"
+    elif n >= 3 and at_edge >= 2:
+        confidence = "medium"
+    else:
+        confidence = "low"
+    value = pd.Timedelta(seconds=edge)
+    ignored = f"; {low} shorter outlier{'s' if low > 1 else ''} ignored" if low else ""
+    explanation = (
+        f"{n} idle-timeout teardown{'s' if n != 1 else ''}{where} lasted at least {hms(value)} "
+        f"(median {hms(pd.Timedelta(seconds=float(median)))}), {at_edge} of them within "
+        f"{hms(pd.Timedelta(seconds=window))} of that edge{ignored}, so the idle timeout is "
+        f"about {hms(value)} (confidence {confidence}).")
+    return TimeoutEstimate(value, n, pd.Timedelta(seconds=float(q3 - q1)), confidence,
+                           explanation, device=device, outliers=low)
+
+
+def infer_idle_timeout(connections: Any, *, device: str | None = None) -> TimeoutEstimate:
+    """Infer the idle timeout T from the idle-timeout teardowns' durations.
+
+    Parameters
+    ----------
+    connections : DataFrame or Case
+        Connection events or sessions (anything with ``close`` and ``duration``).
+    device : str, optional
+        Only this device's teardowns. Without it, each device is estimated on its own
+        (``by_device``) and ``value`` is the shortest of them: the one a keepalive must beat.
+
+    Returns
+    -------
+    TimeoutEstimate
+        The lower edge of the cluster of idle-teardown durations (TCP only), the number of
+        teardowns used, their spread, a confidence (high / medium / low / none) and a sentence
+        saying why; ``value`` is None when there is no evidence.
+    """
+    idle = idle_teardowns(connections)
+    if "protocol" in idle.columns:
+        idle = idle.loc[(idle["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
+    if device is not None:
+        return _estimate(idle.loc[(idle["device"] == device).fillna(False)]["duration"], device)
+    devices = sorted(idle["device"].dropna().unique().tolist()) if len(idle) else []
+    if len(devices) <= 1:
+        return _estimate(idle["duration"], devices[0] if devices else None)
+    per = {d: _estimate(idle.loc[(idle["device"] == d).fillna(False)]["duration"], d)
+           for d in devices}
+    evidence = [e for e in per.values() if e.value is not None]
+    if len(evidence) <= 1:
+        return evidence[0] if evidence else _estimate(idle["duration"], None)
+    shortest = min(evidence, key=lambda e: e.value)
+    values = {e.value for e in evidence}
+    listing = ", ".join(f"{d} {hms(e.value)} (n={e.n}, {e.confidence})" for d, e in per.items())
+    if len(values) == 1:
+        verdict = f"all {len(per)} devices agree on about {hms(shortest.value)}"
+    else:
+        verdict = (f"the devices differ ({listing}); the shortest, {hms(shortest.value)} on "
+                   f"{shortest.device}, is the one a keepalive must beat")
+    total = sum(e.n for e in per.values())
+    explanation = (f"{total} idle-timeout teardowns on {len(per)} devices: {verdict}."
+                   if len(values) > 1 else
+                   f"{total} idle-timeout teardowns on {len(per)} devices ({listing}): {verdict}.")
+    return TimeoutEstimate(shortest.value, total, shortest.spread, shortest.confidence,
+                           explanation, device=None,
+                           outliers=sum(e.outliers for e in per.values()), by_device=per)
