@@ -32,7 +32,25 @@ def _synth_log(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_synth_log]
+def _add_new_case(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "new-case", help="scaffold an empty case folder",
+        description="Create a case folder with a commented case.toml, an inventory.csv header "
+                    "and a README of what to collect on each OS.")
+    parser.add_argument("dir", type=Path, help="the case folder to create")
+    parser.add_argument("--id", dest="case_id", help="case id (default: the folder name)")
+    parser.set_defaults(func=_new_case)
+
+
+def _new_case(args: argparse.Namespace) -> int:
+    from .case import new_case
+
+    root = new_case(args.dir, case_id=args.case_id)
+    print(f"created {root}: fill in case.toml, then follow {root / 'README.md'}")
+    return 0
+
+
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_new_case, _add_synth_log]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,71 @@
+"""new_case scaffolds a loadable folder; broken case folders give CaseErrors naming file and fix."""
+
+from __future__ import annotations
+
+import pytest
+
+import kit
+from kit import CaseError
+from kit.case.settings import read_settings
+from kit.cli import main
+
+
+def test_new_case_scaffold(tmp_path):
+    root = kit.new_case(tmp_path / "INC-7")
+    assert sorted(p.name for p in root.iterdir()) == [
+        "README.md", "case.toml", "firewall", "hosts", "inventory.csv", "sockets"]
+    settings = read_settings(root / "case.toml")  # the commented template is valid TOML
+    assert settings.id == "INC-7" and settings.idle_timeout is None
+    readme = (root / "README.md").read_text()
+    for command in ("sysctl net.ipv4.tcp_keepalive_time", "reg export HKLM\\SYSTEM",
+                    "no -a | grep tcp_keep", 'echo "# ndd -get /dev/tcp $p"; ndd -get /dev/tcp $p',
+                    "tcp_keepalive_interval tcp_keepalive_abort_interval",
+                    "ipadm show-prop -p _keepalive_interval tcp", "tcp_ip_abort_interval",
+                    "sysctl net.inet.tcp", "ss -tino", "show running-config timeout"):
+        assert command in readme.replace("\\|", "|"), command
+    assert "$(hostname)" in readme  # shell substitutions survive the template
+    assert (root / "inventory.csv").read_text() == "host,ip,role,os\n"
+
+
+def test_new_case_id_and_refusals(tmp_path):
+    root = kit.new_case(tmp_path / "x", case_id="INC-9")
+    assert read_settings(root / "case.toml").id == "INC-9"
+    with pytest.raises(CaseError, match="not an empty folder"):
+        kit.new_case(root)
+    with pytest.raises(CaseError, match="letters, digits"):
+        kit.new_case(tmp_path / "y", case_id='bad"id')
+
+
+def test_cli_new_case(tmp_path, capsys):
+    assert main(["new-case", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "case.toml").is_file()
+    assert main(["new-case", str(tmp_path / "c")]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(CaseError, match=r"does not exist.*kit new-case"):
+        kit.load_case(tmp_path / "nope")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CaseError, match=r"is a file, not a folder"):
+        kit.load_case(tmp_path / "file")
+
+
+def test_empty_scaffold_asks_for_logs(tmp_path):
+    root = kit.new_case(tmp_path / "c")
+    with pytest.raises(CaseError, match=r"firewall: no firewall log files; copy"):
+        kit.load_case(root)
+
+
+def test_malformed_case_toml_stops_the_load(tmp_path):
+    root = kit.new_case(tmp_path / "c")
+    (root / "case.toml").write_text('[case]\nid = "x"\n[firewall\n')
+    with pytest.raises(CaseError, match=r"case\.toml: not valid TOML.*line 3"):
+        kit.load_case(root)
+
+
+def test_missing_case_toml(tmp_path):
+    root = kit.new_case(tmp_path / "c")
+    (root / "case.toml").unlink()
+    with pytest.raises(CaseError, match=r"no case\.toml"):
+        kit.load_case(root)
