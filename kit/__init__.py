@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     # reporting
     "redact": "kit.redaction",
     "check_redaction": "kit.redaction",
+    "redact_case": "kit.redaction",
+    "open_case": "kit.redaction",
 }
 
 __all__ = [
