@@ -9,13 +9,14 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from kit.firewall.schema import conform
+from kit.firewall.schema import conform, empty_connections
 
 T0 = pd.Timestamp("2024-06-02 00:00:00", tz="UTC")
 
 _DEFAULTS = {
     "device": "asa1", "vendor": "cisco-asa", "msg_id": "302014", "protocol": "tcp",
-    "src_if": "dmz", "src_port": 40000, "dst_if": "inside", "dst_port": 1556,
+    "src_if": "dmz", "src_ip": "192.168.1.10", "src_port": 40000, "dst_if": "inside",
+    "dst_ip": "10.0.0.1", "dst_port": 1556,
     "orientation": "logged", "duration": pd.NaT, "bytes": None, "reason": None, "close": None,
     "user": None, "source": "asa.log", "line": 1,
 }
@@ -35,7 +36,7 @@ def events(*rows: dict) -> pd.DataFrame:
         if r["event"] == "teardown" and not isinstance(r["duration"], pd.Timedelta):
             r["duration"] = pd.Timedelta(seconds=r["duration"])
         full.append(r)
-    return conform(pd.DataFrame(full))
+    return conform(pd.DataFrame(full)) if full else empty_connections()
 
 
 def connection(conn_id: str, start: float, duration: float, *, close: str = "fin",

@@ -1,0 +1,6 @@
+"""The remedies compared on the case's own connections, and the recommendation drawn from them."""
+
+from .model import COLUMNS, REMEDIES, compare_remedies, replay
+from .ranking import Recommendation, recommend
+
+__all__ = ["COLUMNS", "REMEDIES", "Recommendation", "compare_remedies", "recommend", "replay"]
