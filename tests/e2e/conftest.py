@@ -1,0 +1,106 @@
+"""Session fixtures of the browser suite: one JupyterLab server and one Chromium for all tests.
+
+Lab serves a temporary copy of ``notebooks/`` and ``data/`` (Lab autosaves, and the notebooks'
+relative ``../data/...`` paths must resolve). Both processes are stopped by process id in the
+fixtures' ``finally``, whatever the tests did. Where the browser cannot run, every test skips with
+one reason; under ``CI=true`` that skip is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .browser import Chromium, unavailable_reason
+from .lab import ARTIFACTS, LabPage, screenshot
+from .server import LabServer
+
+REPO = Path(__file__).resolve().parents[2]
+COPIED = ("notebooks", "data")
+
+
+def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and mtime: proof that nothing was touched."""
+    if not folder.is_dir():
+        return {}
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keep each phase's report on the item, so a fixture can screenshot after a failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser_available() -> None:
+    """Skip the suite (fail it under CI=true) when Chromium or playwright cannot be had."""
+    reason = unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder Lab serves: copies of the project's notebooks and data."""
+    root = tmp_path_factory.mktemp("lab-root")
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            (root / name).mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab_server(browser_available: None, lab_root: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """One JupyterLab for the session; stopped (kernels included) even when tests fail."""
+    before = _tree_state(REPO / "notebooks")
+    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-state"),
+                       ARTIFACTS / "lab-server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+    assert _tree_state(REPO / "notebooks") == before, "the browser suite changed notebooks/"
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_available: None, tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium (fresh profile) for the session, stopped by process id at the end."""
+    browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield browser.start()
+    finally:
+        browser.stop()
+
+
+@pytest.fixture
+def lab(lab_server: LabServer, chromium, request: pytest.FixtureRequest) -> Iterator[LabPage]:
+    """A fresh page with JupyterLab loaded; afterwards its kernels are shut down (one at a time)
+    and, when the test failed, a screenshot is saved under ``test-artifacts/e2e/``."""
+    page = chromium.new_page()
+    try:
+        lab_page = LabPage(page, lab_server.url, lab_server.token)
+        lab_page.load()
+        yield lab_page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            screenshot(page, f"{request.node.name}-failed")
+    finally:
+        page.close()
+        lab_server.shutdown_kernels()

@@ -1,0 +1,373 @@
+"""Page operations on a notebook open in JupyterLab, for the browser tests.
+
+Commands go through ``window.jupyterapp`` (Lab started with ``expose_app_in_browser``); state is
+read from Lab's own models (outputs, execution counts, kernel status) and from the rendered DOM
+(markdown, images, widgets). Widget-to-kernel sync is asynchronous, so every check that follows a
+user action polls (:func:`poll`) instead of reading once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+
+T = TypeVar("T")
+
+#: JS expression: the notebook panel open on ``path`` (a variable in every snippet below).
+_PANEL = ("[...window.jupyterapp.shell.widgets('main')]"
+          ".find(w => w.context && w.context.path === path)")
+
+_OPEN = r"""async (path) => {
+  const app = window.jupyterapp;
+  await app.restored;
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  app.shell.activateById(panel.id);
+  window.__e2eProblems = [];
+  // The widget manager probes each new kernel with a 'jupyter.widget.control' comm; a kernel
+  // that has not imported ipywidgets yet answers on stderr. That answer is protocol noise the
+  // user never sees in the notebook: remember the probe's messages to tell it apart.
+  const probe = new Set(), controlComms = new Set();
+  const watch = kernel => kernel && kernel.anyMessage.connect((_, {msg, direction}) => {
+    const c = msg.content || {};
+    if (direction !== 'send') return;
+    if (msg.header.msg_type === 'comm_open' && c.target_name === 'jupyter.widget.control')
+      controlComms.add(c.comm_id);
+    if (controlComms.has(c.comm_id)) probe.add(msg.header.msg_id);
+  });
+  watch(panel.sessionContext.session && panel.sessionContext.session.kernel);
+  panel.sessionContext.kernelChanged.connect((_, change) => watch(change.newValue));
+  panel.sessionContext.iopubMessage.connect((_, msg) => {
+    const c = msg.content, parent = msg.parent_header || {};
+    const unknown = /^No such comm: (\S+)/.exec(c.text || '');  // sent without a parent
+    const entry = {parent: parent.msg_type || 'nothing',
+                   probe: probe.has(parent.msg_id) || (!!unknown && controlComms.has(unknown[1]))};
+    if (msg.header.msg_type === 'error') {
+      window.__e2eProblems.push({...entry, kind: 'error', text: c.ename + ': ' + c.evalue});
+    } else if (msg.header.msg_type === 'stream' && c.name === 'stderr') {
+      window.__e2eProblems.push({...entry, kind: 'stderr', text: c.text});
+    }
+  });
+  return panel.id;
+}"""
+
+_KERNEL_IDLE = f"""(path) => {{
+  const panel = {_PANEL};
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}}"""
+
+_COMMAND = f"""async ([path, command]) => {{
+  const panel = {_PANEL};
+  window.jupyterapp.shell.activateById(panel.id);
+  await window.jupyterapp.commands.execute(command);
+}}"""
+
+_START_RUN_ALL = f"""(path) => {{
+  const panel = {_PANEL};
+  window.jupyterapp.shell.activateById(panel.id);
+  window.__e2eRun = {{done: false}};
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+    ok => {{ window.__e2eRun = {{done: true, ok}}; }},
+    err => {{ window.__e2eRun = {{done: true, ok: false, error: String(err)}}; }});
+}}"""
+
+_RUN_FINISHED = f"""(path) => {{
+  const panel = {_PANEL};
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const pending = panel.content.widgets.some(
+    cell => cell.model.type === 'code' && /\\*/.test(cell.promptNode.textContent));
+  return window.__e2eRun.done && !!kernel && kernel.status === 'idle' && !pending;
+}}"""
+
+_CELLS = f"""(path) => {{
+  const panel = {_PANEL};
+  const streamText = t => Array.isArray(t) ? t.join('') : t;
+  return panel.content.widgets.map((cell, index) => {{
+    const model = cell.model;
+    const code = model.type === 'code';
+    const shown = cell.node.querySelector(code ? '.jp-Cell-outputWrapper' : '.jp-MarkdownOutput');
+    const outputs = code ? model.outputs.toJSON() : [];
+    const problems = [];
+    for (const out of outputs) {{
+      if (out.output_type === 'error') problems.push(['error', out.ename + ': ' + out.evalue]);
+      if (out.output_type === 'stream' && out.name === 'stderr')
+        problems.push(['stderr', streamText(out.text)]);
+    }}
+    for (const node of cell.node.querySelectorAll(
+        '.widget-output [data-mime-type="application/vnd.jupyter.stderr"]'))
+      problems.push(['widget-stderr', node.innerText]);
+    return {{
+      index, kind: model.type, source: model.sharedModel.getSource(),
+      execution_count: code ? model.executionCount : null,
+      outputs: outputs.length, text: shown ? shown.innerText : '',
+      images: cell.node.querySelectorAll("img[src^='data:image/png']").length, problems,
+    }};
+  }});
+}}"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one cell shows after a run."""
+
+    index: int
+    kind: str  # "code", "markdown" or "raw"
+    source: str
+    execution_count: int | None
+    outputs: int  # number of outputs in the cell's model
+    text: str  # rendered markdown, or the visible text of the outputs (widgets included)
+    images: int  # PNG images (charts) shown in the cell
+    problems: tuple[tuple[str, str], ...]  # (kind, text): error, stderr or widget-stderr
+
+    @property
+    def heading_level(self) -> int:
+        """The markdown heading level of the cell's first line (0 when it is no heading)."""
+        match = re.match(r"(#{1,6})\s", self.source) if self.kind == "markdown" else None
+        return len(match.group(1)) if match else 0
+
+
+def poll(probe: Callable[[], T], accept: Callable[[T], bool], *, timeout: float,
+         what: str, interval: float = 0.2) -> T:
+    """Call ``probe`` until ``accept`` takes its result; raise AssertionError naming ``what``.
+
+    Parameters
+    ----------
+    probe : callable
+        Reads the current state (e.g. a cell's text).
+    accept : callable
+        True when the state is the one awaited.
+    timeout : float
+        Seconds before giving up.
+    what : str
+        What was awaited, for the failure message (which also shows the last state seen).
+
+    Returns
+    -------
+    The first accepted state.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if accept(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {timeout:.0f} s; last state: {value!r}")
+        time.sleep(interval)
+
+
+class Notebook:
+    """A notebook open in a JupyterLab page.
+
+    Parameters
+    ----------
+    page : playwright Page
+        A page showing JupyterLab, already loaded.
+    path : str
+        The notebook's path relative to the server's root.
+    """
+
+    def __init__(self, page: Page, path: str, panel_id: str) -> None:
+        self.page = page
+        self.path = path
+        self.node = page.locator(f"[id='{panel_id}']")
+
+    # -- running ---------------------------------------------------------------------------
+    def wait_kernel_idle(self, timeout: float = 60.0) -> None:
+        """Wait until the notebook's kernel exists and is idle."""
+        self.page.wait_for_function(_KERNEL_IDLE, arg=self.path, timeout=timeout * 1000)
+
+    def command(self, command: str) -> None:
+        """Run a Lab command (e.g. ``notebook:clear-all-cell-outputs``) on this notebook."""
+        self.page.evaluate(_COMMAND, [self.path, command])
+
+    def clear_outputs(self) -> None:
+        """Clear every output and execution count; fail if anything is left."""
+        self.command("notebook:clear-all-cell-outputs")
+        left = [c.index for c in self.cells() if c.outputs or c.execution_count is not None]
+        assert not left, f"{self.path}: outputs left after clearing, cells {left}"
+
+    def run_all(self, timeout: float = 120.0) -> list[Cell]:
+        """Run all cells and wait until the run ended and the kernel is idle.
+
+        Returns
+        -------
+        list of Cell
+            The cells after the run. Lab stops at the first error: cells after it stay unrun
+            (see :meth:`unexecuted`).
+        """
+        self.page.evaluate(_START_RUN_ALL, self.path)
+        self.page.wait_for_function(_RUN_FINISHED, arg=self.path, timeout=timeout * 1000,
+                                    polling=200)
+        return self.cells()
+
+    # -- reading ---------------------------------------------------------------------------
+    def cells(self) -> list[Cell]:
+        """Every cell as it is rendered now."""
+        raw = self.page.evaluate(_CELLS, self.path)
+        return [Cell(**{**c, "problems": tuple(tuple(p) for p in c["problems"])}) for c in raw]
+
+    def unexecuted(self) -> list[int]:
+        """Indexes of non-empty code cells without an execution count."""
+        return [c.index for c in self.cells()
+                if c.kind == "code" and c.source.strip() and c.execution_count is None]
+
+    def problems(self) -> list[str]:
+        """Every error or stderr output: in cells, in Output widgets and on the kernel's iopub
+        channel since the notebook was opened (callbacks of widgets included)."""
+        found = [f"cell {c.index} {kind}: {text.strip()}"
+                 for c in self.cells() for kind, text in c.problems]
+        found += [f"kernel {p['kind']} (answering {p['parent']}): {p['text'].strip()}"
+                  for p in self.page.evaluate("() => window.__e2eProblems") if not p["probe"]]
+        return found
+
+    def images_per_cell(self) -> dict[int, int]:
+        """PNG image count of each code cell, by cell index."""
+        return {c.index: c.images for c in self.cells() if c.kind == "code"}
+
+    def cell_text(self, index: int) -> str:
+        """The rendered text of cell ``index`` (markdown, or outputs including widgets)."""
+        return self.cells()[index].text
+
+    def section(self, heading: str) -> list[Cell]:
+        """The cells of the markdown section whose heading text starts with ``heading``.
+
+        The section runs to the next heading of the same or a higher level.
+        """
+        cells = self.cells()
+        starts = [c for c in cells if c.heading_level and c.text.strip().startswith(heading)]
+        assert starts, f"{self.path}: no rendered heading starting with {heading!r}"
+        first = starts[0]
+        end = next((c.index for c in cells[first.index + 1:]
+                    if 0 < c.heading_level <= first.heading_level), len(cells))
+        return cells[first.index:end]
+
+    def section_text(self, heading: str) -> str:
+        """All rendered text of :meth:`section`, one cell per paragraph."""
+        return "\n\n".join(c.text for c in self.section(heading))
+
+    def wait_for_text(self, index: int, pattern: str, timeout: float = 20.0) -> str:
+        """Poll until cell ``index`` shows text matching the regex ``pattern``; return the text."""
+        return poll(lambda: self.cell_text(index), lambda t: re.search(pattern, t) is not None,
+                    timeout=timeout, what=f"{self.path} cell {index} matching {pattern!r}")
+
+    # -- widgets ---------------------------------------------------------------------------
+    def widget(self, css_class: str, description: str) -> Locator:
+        """The widget with ``css_class`` (e.g. ``widget-slider``) labelled ``description``."""
+        label = self.page.locator(".widget-label").filter(
+            has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+        found = self.node.locator(f".{css_class}").filter(has=label)
+        found.first.wait_for(state="visible")
+        return found.first
+
+    def slider_value(self, description: str) -> float:
+        """The value a slider's handle shows now."""
+        handle = self.widget("widget-slider", description).locator(".noUi-handle")
+        return float(handle.get_attribute("aria-valuenow"))
+
+    def press_slider(self, description: str, key: str, times: int = 1) -> float:
+        """Focus a slider's handle and press ``key`` (ArrowRight, PageUp, Home, End...) ``times``.
+
+        Returns
+        -------
+        float
+            The slider's value afterwards.
+        """
+        handle = self.widget("widget-slider", description).locator(".noUi-handle")
+        handle.focus()
+        for _ in range(times):
+            handle.press(key)
+        return self.slider_value(description)
+
+    def set_slider(self, description: str, value: float, max_presses: int = 500) -> None:
+        """Move a slider to ``value`` with the arrow keys, as a keyboard user would."""
+        for _ in range(max_presses):
+            now = self.slider_value(description)
+            if abs(now - value) < 1e-9:
+                return
+            before = now
+            now = self.press_slider(description, "ArrowRight" if now < value else "ArrowLeft")
+            if now == before or (before < value < now) or (now < value < before):
+                break
+        raise AssertionError(f"slider {description!r} cannot be set to {value} with the "
+                             f"keyboard (it stopped at {self.slider_value(description)})")
+
+    def click_slider(self, description: str, fraction: float) -> float:
+        """Click a slider's track at ``fraction`` (0 = left end, 1 = right end) with the mouse.
+
+        Returns
+        -------
+        float
+            The slider's value afterwards.
+        """
+        slider = self.widget("widget-slider", description)
+        slider.scroll_into_view_if_needed()
+        box = slider.locator(".noUi-base").bounding_box()
+        assert box, f"slider {description!r} has no track on screen"
+        self.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+        return self.slider_value(description)
+
+    def upload(self, description: str, files: Sequence[Path], timeout: float = 20.0) -> None:
+        """Pick ``files`` in the FileUpload labelled ``description`` through the browser's file
+        chooser, and wait until the widget holds them."""
+        button = self.node.locator(".widget-upload").filter(
+            has_text=re.compile(rf"^\s*{re.escape(description)} \(\d+\)"))
+        with self.page.expect_file_chooser() as chooser:
+            button.first.click()
+        chooser.value.set_files([str(f) for f in files])
+        expected = f"{description} ({len(files)})"
+        poll(lambda: button.first.inner_text().strip(), lambda t: t == expected,
+             timeout=timeout, what=f"upload button reading {expected!r}")
+
+    # -- evidence ----------------------------------------------------------------------------
+    def screenshot(self, name: str) -> Path:
+        """Save a PNG of the page under ``test-artifacts/e2e/`` and return its path."""
+        return screenshot(self.page, name)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a PNG of ``page`` as ``test-artifacts/e2e/<name>.png`` (name made file-safe)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", name) + ".png")
+    page.screenshot(path=str(path))
+    return path
+
+
+class LabPage:
+    """A browser page with JupyterLab loaded, a fresh workspace each time.
+
+    Parameters
+    ----------
+    page : playwright Page
+    url, token : str
+        The server's base URL and token.
+    """
+
+    def __init__(self, page: Page, url: str, token: str) -> None:
+        self.page = page
+        self.url = url
+        self.token = token
+
+    def load(self, timeout: float = 60.0) -> None:
+        """Open Lab with a reset workspace (nothing from earlier tests reopens) and wait for it."""
+        self.page.goto(f"{self.url}/lab?reset&token={self.token}", timeout=timeout * 1000)
+        self.page.wait_for_function("() => window.jupyterapp !== undefined",
+                                    timeout=timeout * 1000)
+        self.page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+
+    def open(self, path: str, timeout: float = 60.0) -> Notebook:
+        """Open the notebook at ``path`` (relative to the server root); wait for an idle kernel."""
+        panel_id = self.page.evaluate(_OPEN, path)
+        notebook = Notebook(self.page, path, panel_id)
+        notebook.wait_kernel_idle(timeout)
+        return notebook
