@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test install lint notebooks clean
+.PHONY: lab test install lint notebooks clean browser-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
@@ -22,7 +22,17 @@ install: $(STAMP)
 lint: install
 	$(VENV)/bin/ruff check kit tests benchmarks
 
-test: lint
+# Debian's Chromium for the browser tests (tests/e2e), when root on Debian/Ubuntu and it is missing.
+# Elsewhere it says why and goes on: those tests then skip (and fail under CI=true).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "browser-deps: apt-get could not install chromium; the browser tests will skip"; \
+	else echo "browser-deps: no /usr/bin/chromium and no root apt-get to install it;" \
+	  "the browser tests will skip"; fi
+
+test: lint browser-deps
 	$(PY) -m pytest
 
 lab: install
