@@ -19,9 +19,9 @@ _EXPORTS: dict[str, str] = {
     # loaders
     "read_firewall_log": "kit.firewall",
     "read_keepalive": "kit.hosts",
-    "read_sockets": "kit.sockets",
-    "keepalive_coverage": "kit.sockets",
-    "keepalive_risk": "kit.risk",
+    "read_sockets": "kit.hosts.sockets",
+    "keepalive_coverage": "kit.hosts.sockets",
+    "keepalive_risk": "kit.hosts.risk",
     # the case folder
     "load_case": "kit.case",
     "Case": "kit.case",
