@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from .procs import kill_matching
 
 if TYPE_CHECKING:
@@ -33,6 +35,22 @@ def unavailable_reason() -> str | None:
                else "installing it needs root: apt-get install chromium")
         return f"browser tests need Chromium at {CHROMIUM}, which is missing; {how}"
     return None
+
+
+def require_browser(*, ci: bool) -> None:
+    """Skip the calling test when the browser cannot run here; under CI, fail it instead.
+
+    Parameters
+    ----------
+    ci : bool
+        True under ``CI=true``, where a suite that silently skips would hide a broken setup.
+    """
+    reason = unavailable_reason()
+    if reason is None:
+        return
+    if ci:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 class Chromium:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import Chromium, unavailable_reason
+from .browser import Chromium, require_browser
 from .lab import ARTIFACTS, LabPage, screenshot
 from .server import LabServer
 
@@ -41,13 +41,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 @pytest.fixture(scope="session")
 def browser_available() -> None:
-    """Skip the suite (fail it under CI=true) when Chromium or playwright cannot be had."""
-    reason = unavailable_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
+    """Skip the suite (fail it under CI=true) when Chromium or playwright cannot be had; start
+    with an empty artifacts folder, so every screenshot there is from this run."""
+    require_browser(ci=os.environ.get("CI") == "true")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
 
 
 @pytest.fixture(scope="session")

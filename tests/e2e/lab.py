@@ -330,9 +330,20 @@ class Notebook:
              timeout=timeout, what=f"upload button reading {expected!r}")
 
     # -- evidence ----------------------------------------------------------------------------
-    def screenshot(self, name: str) -> Path:
-        """Save a PNG of the page under ``test-artifacts/e2e/`` and return its path."""
-        return screenshot(self.page, name)
+    def screenshot(self, name: str, max_height: int = 12000) -> Path:
+        """Save a PNG of the whole notebook under ``test-artifacts/e2e/``; return its path.
+
+        The notebook scrolls inside Lab, so the page is made as tall as the notebook for the shot.
+        """
+        viewport = self.page.viewport_size
+        height = self.node.evaluate("n => n.querySelector('.jp-Notebook').scrollHeight")
+        self.page.set_viewport_size({"width": viewport["width"],
+                                     "height": min(max_height, height + 200)})
+        try:
+            self.page.wait_for_timeout(300)  # Lab lays out again after a resize
+            return screenshot(self.page, name)
+        finally:
+            self.page.set_viewport_size(viewport)
 
 
 def screenshot(page: Page, name: str) -> Path:
