@@ -200,7 +200,7 @@ def keepalive_chart(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> Figu
     risk = host_at_risk(hosts, firewall_timeout)
     frame = hosts.drop_duplicates("host").sort_values("keepalive_time")
     minutes = frame["keepalive_time"].dt.total_seconds().to_numpy(dtype=float) / 60
-    at_risk = frame["host"].astype(str).map(risk).fillna(False).astype(bool).to_numpy()
+    at_risk = frame["host"].astype(str).map(risk).fillna(False).to_numpy(dtype=bool)
     names = frame["host"].astype(str).tolist()
     for flag, text in ((True, "at risk"), (False, "probes in time")):
         pick = at_risk == flag

@@ -11,13 +11,13 @@ from .timeout import infer_idle_timeout
 def host_at_risk(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> pd.Series:
     """Whether each host's keepalive comes too late for ``firewall_timeout`` (index: host).
 
-    Delegates to ``kit.keepalive_risk`` so the rule lives in one place.
+    Delegates to ``kit.keepalive_risk`` so the rule lives in one place; NA where unknown.
     """
     from .. import keepalive_risk
 
     risk = keepalive_risk(hosts, pd.Timedelta(firewall_timeout))
-    return pd.Series(risk["at_risk"].astype(bool).to_numpy(),
-                     index=risk["host"].astype(str).to_numpy(), name="at_risk")
+    return pd.Series(risk["at_risk"].astype("boolean").to_numpy(),
+                     index=risk["host"].astype(str).to_numpy(), name="at_risk", dtype="boolean")
 
 
 def endpoint_names(frame: pd.DataFrame, side: str) -> pd.Series:
@@ -69,7 +69,7 @@ def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
         if firewall_timeout is None:
             firewall_timeout = infer_idle_timeout(sessions).value
         if firewall_timeout is not None:
-            risk = host_at_risk(hosts, firewall_timeout).astype("boolean")
+            risk = host_at_risk(hosts, firewall_timeout)
     table["src_at_risk"] = table["src"].map(risk).astype("boolean")
     table["dst_at_risk"] = table["dst"].map(risk).astype("boolean")
     table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]

@@ -229,8 +229,8 @@ def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_ti
                                                 f"host and port, sockets of these ports are "
                                                 f"assumed to use SO_KEEPALIVE ({why}).")
 
-    risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype=bool)
-    changed = tuple(sorted(risk.index[risk.to_numpy(dtype=bool)]))
+    risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype="boolean")
+    changed = tuple(sorted(risk.index[risk.fillna(False).to_numpy(dtype=bool)]))
     noter("changed_hosts")(list(changed), f"The keepalive remedy changes the {len(changed)} "
                                           "hosts whose keepalive export puts them at risk; hosts "
                                           "without an export are neither counted on nor changed.")

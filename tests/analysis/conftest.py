@@ -59,19 +59,3 @@ def inventory() -> pd.DataFrame:
         "os": ["linux", "linux", "linux", "linux", "windows"],
     })
 
-
-def _stand_in_risk(hosts: pd.DataFrame, firewall_timeout, *, target=None) -> pd.DataFrame:
-    """The documented rule of kit.keepalive_risk (first probe at or after the timeout)."""
-    return pd.DataFrame({"host": hosts["host"],
-                         "at_risk": hosts["keepalive_time"] >= pd.Timedelta(firewall_timeout)})
-
-
-@pytest.fixture(autouse=True)
-def keepalive_risk_available(monkeypatch):
-    """Use kit.keepalive_risk; a stand-in with its contract only while it is not in the tree."""
-    import kit
-
-    try:
-        kit.keepalive_risk  # noqa: B018
-    except (ImportError, AttributeError):
-        monkeypatch.setitem(vars(kit), "keepalive_risk", _stand_in_risk)
