@@ -33,9 +33,11 @@ _EXPORTS: dict[str, str] = {
     "TimeoutEstimate": "kit.analysis",
     "affected": "kit.analysis",
     "concurrency": "kit.analysis",
+    "Concurrency": "kit.analysis",
     "compare_remedies": "kit.remedies",
     "recommend": "kit.remedies",
     "Recommendation": "kit.remedies",
+    "replay_remedy": "kit.remedies",
     # reporting
     "redact": "kit.redaction",
     "check_redaction": "kit.redaction",

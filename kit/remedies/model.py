@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from inspect import Parameter, signature
 from typing import Any
 
 import numpy as np
@@ -253,16 +254,19 @@ def compare_remedies(case: Any, *, firewall_timeout: Any = None,
     return table
 
 
-def replay(case: Any, remedy: str, **assumptions: Any) -> pd.DataFrame:
+def replay_remedy(case: Any, remedy: str, **assumptions: Any) -> pd.DataFrame:
     """The case's sessions with ``end`` moved as under ``remedy`` (for the concurrency chart).
 
     Takes the same keyword assumptions as ``compare_remedies``; adds a ``prevented`` column.
     """
     if remedy not in _MODELS:
         raise KeyError(f"unknown remedy {remedy!r}; expected one of {list(_MODELS)}")
-    ctx = resolve(case, **{"firewall_timeout": None, "keepalive": timedelta(minutes=15),
-                           "new_firewall_timeout": None, "heartbeat": None, "scope_ports": None,
-                           "so_keepalive_ports": None, "rescued_lifetime": None, **assumptions})
+    defaults = {name: p.default for name, p in signature(compare_remedies).parameters.items()
+                if p.kind is Parameter.KEYWORD_ONLY}
+    unknown = set(assumptions) - set(defaults)
+    if unknown:
+        raise TypeError(f"unknown assumptions {sorted(unknown)}; expected {sorted(defaults)}")
+    ctx = resolve(case, **{**defaults, **assumptions})
     outcome = _MODELS[remedy](ctx)
     out = ctx.sessions.copy()
     out["end"] = out["end"] + outcome.shift

@@ -13,7 +13,7 @@ from test_remedies import hosts_frame, the_case
 
 from kit import plots
 from kit.analysis import concurrency, sessions
-from kit.remedies import compare_remedies, replay
+from kit.remedies import compare_remedies, replay_remedy
 
 T = pd.Timedelta(hours=1)
 
@@ -92,7 +92,7 @@ def test_concurrency_chart_today_and_under_a_remedy(case, frame):
     table = compare_remedies(case)
     window = table.attrs["assumptions"]["window"]["value"]
     today = concurrency(frame, start=window[0], end=window[1])
-    after = concurrency(replay(case, "keepalive"), start=window[0], end=window[1])
+    after = concurrency(replay_remedy(case, "keepalive"), start=window[0], end=window[1])
     fig = plots.concurrency_chart(today, after, label="keepalive", capacity=10)
     _render(fig)
     ax = fig.axes[0]
