@@ -49,10 +49,11 @@ def _asked(command: str) -> list[str]:
         return []
     if command.startswith("sysctl") and not re.search(r"\s-\w*n", command):
         return []  # plain sysctl prints "name = value" lines, not bare numbers
-    if command.startswith("grep") and len(_ASKED.findall(command)) != 1:
+    asked = _ASKED.findall(command)
+    if command.startswith("grep") and (len(asked) != 1 or not asked[0][0]):
         return []  # grep over several files prefixes each line with the file name
     names: list[str] = []
-    for single, braces in _ASKED.findall(command):
+    for single, braces in asked:
         if single:
             keys = [single]
         elif braces:

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from pathlib import PurePath
 
-from .text import command_of
+from .text import command_of, prompt_of
 
 _NAME = r"[A-Za-z0-9][\w.-]*"
 #: (pattern, group holding the host name); first match in the file wins
@@ -35,6 +35,12 @@ _CONTENT_NAMES: tuple[re.Pattern[str], ...] = tuple(
         # a label a collection script wrote: "hostname: dmz-web01", "host = dmz-web01"
         rf"^\s*(?i:host(?:\s*name)?)\s*[:=]\s*(?P<host>{_NAME})\s*$",
     )
+)
+#: host names in the prompt before a command: user@host..., host:/path#, host#
+_PROMPT_HOSTS: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^\s*\[?[\w.-]+@(?P<host>{_NAME})"),
+    re.compile(r"^\s*(?P<host>[A-Za-z][\w.-]*):[/~]\S*\s*[#$%>]$"),
+    re.compile(r"^\s*(?P<host>[A-Za-z][\w.-]*)\s*[#%>]$"),
 )
 _STDIN_NAMES = ("<bytes>", "<stream>", "<upload>")
 
@@ -67,6 +73,10 @@ def host_from_content(lines: list[str]) -> tuple[str | None, list[str]]:
         command = command_of(line)
         if command is not None and command.strip() == "hostname":
             expect_hostname = True
+        prompt = prompt_of(line)
+        if prompt and (match := _first_match(_PROMPT_HOSTS, prompt)):
+            names.append(short_name(match.group("host")))
+            continue
         for pattern in _CONTENT_NAMES:
             match = pattern.search(line)
             if match:
@@ -77,6 +87,10 @@ def host_from_content(lines: list[str]) -> tuple[str | None, list[str]]:
     first = names[0]
     others = sorted({n for n in names if n.casefold() != first.casefold()})
     return first, others
+
+
+def _first_match(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    return next((m for p in patterns if (m := p.search(text))), None)
 
 
 def host_from_filename(source: str) -> str | None:

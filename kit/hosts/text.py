@@ -18,11 +18,11 @@ _COMMANDS = (
     r"|(?i:reg(?:\.exe)?\s+(?:query|add|export|delete)|Get-ItemProperty(?:Value)?)"
 )
 _COMMAND = re.compile(
-    rf"^\s*(?:[^#$%>]{{0,80}}?[#$%>])?\s*(?:sudo\s+(?:-\S+\s+)*)?"
+    rf"^\s*(?P<prompt>[^#$%>]{{0,80}}?[#$%>])?\s*(?:sudo\s+(?:-\S+\s+)*)?"
     rf"(?P<command>(?:{_COMMANDS})(?![\w.:=-]).*?)\s*$"
 )
 #: the answers a command may print instead of a value
-_BARE = re.compile(r"^\s*(\S+)\s*$")
+_BARE = re.compile(r"^\s*([^\s:=]+)\s*$")
 
 
 def split_lines(text: str) -> list[str]:
@@ -41,8 +41,18 @@ def command_of(line: str) -> str | None:
     return match.group("command")
 
 
+def prompt_of(line: str) -> str | None:
+    """The shell prompt in front of a command on ``line`` (``root@web01:~#``), else None."""
+    match = _COMMAND.match(line)
+    return match.group("prompt") if match else None
+
+
 def bare_token(line: str) -> str | None:
-    """The single word on ``line`` (a command's bare answer), else None."""
+    """The single word on ``line`` (a command's bare answer), else None.
+
+    ``name:value`` and ``name=value`` are not bare: ``grep`` over several files prefixes
+    each answer with its file name.
+    """
     match = _BARE.match(line)
     return match.group(1) if match else None
 
