@@ -150,7 +150,7 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
     unpaired[bpos[matched]] = False
     still_open = built.loc[unpaired].copy()
     still_open["start"] = still_open["time"]
-    still_open["end"] = data_end
+    still_open["end"] = pd.Series(data_end, index=still_open.index, dtype=events["time"].dtype)
     still_open["duration"] = still_open["end"] - still_open["start"]
     still_open["bytes"] = pd.NA
     still_open["close"] = pd.NA

@@ -141,6 +141,9 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
         note(given, f"A rescued connection lives on {hms(given)} past its would-be teardown, "
                     "as given.")
         return pd.Series(given, index=s.index[victim])
+    if not victim.any():
+        note(None, "No idle-timeout teardowns: no connection needs rescuing.")
+        return pd.Series(dtype="timedelta64[ns]")
     a, b = endpoint_names(s, "src").fillna(""), endpoint_names(s, "dst").fillna("")
     pair = a.where(a <= b, b) + "|" + b.where(a <= b, a) + "|" + \
         s["service_port"].astype("Int64").astype(str)

@@ -218,3 +218,25 @@ def test_property_a_longer_new_timeout_never_lowers_the_peak(new, longer, rescue
         assert b.loc[name, "peak_connections"] >= a.loc[name, "peak_connections"]
         assert b.loc[name, "mean_connections"] >= a.loc[name, "mean_connections"] - 1e-12
     assert (a["prevented"] <= a["victims"]).all()
+
+
+def test_an_empty_case_compares_to_zero_everywhere():
+    from kit.firewall.schema import empty_connections
+    case = the_case()
+    case.connections = empty_connections()
+    table = compare_remedies(case)
+    assert (table[["victims", "prevented", "peak_connections"]] == 0).all().all()
+    assert (table["extra_packets_per_hour"] == 0).all()
+    assert recommend(table).best is None
+
+
+def test_replay_remedy_moves_the_ends_of_the_prevented():
+    from kit.remedies import replay_remedy
+    replayed = replay_remedy(the_case(), "dcd", rescued_lifetime=pd.Timedelta(seconds=60))
+    moved = replayed[replayed["prevented"]]
+    assert sorted(moved["conn_id"]) == ["A", "C"]
+    assert (moved["end"] - moved["start"] == pd.Timedelta(seconds=3760)).all()
+    with pytest.raises(TypeError, match="unknown assumptions"):
+        replay_remedy(the_case(), "dcd", keepalives=1)
+    with pytest.raises(KeyError, match="unknown remedy"):
+        replay_remedy(the_case(), "prayer")

@@ -128,3 +128,10 @@ def test_a_frame_without_the_connection_columns_is_a_clear_error():
         sessions(pd.DataFrame({"time": []}))
     with pytest.raises(TypeError):
         sessions("not a frame")
+
+
+def test_no_events_give_an_empty_sessions_frame_with_the_schema():
+    from kit.firewall.schema import empty_connections
+    s = sessions(empty_connections())
+    assert s.empty and list(s.columns) == list(SESSION_COLUMNS)
+    assert str(s["start"].dtype) == "datetime64[ns, UTC]"
