@@ -105,3 +105,12 @@ def _nonempty(value: Text) -> np.ndarray | bool:
     if isinstance(column, str):
         return bool(column)
     return pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+
+
+def deny_no_connection(protocol: Text, src: Text, dst: Text, flags: Text,
+                       interface: Text) -> pa.Array | str:
+    """106015 body: ``Deny TCP (no connection) from ip/port to ip/port flags PSH ACK  on
+    interface dmz``: a packet of a connection the firewall no longer knows (two spaces, as
+    the ASA writes it)."""
+    return join("Deny ", protocol, " (no connection) from ", src, " to ", dst, " flags ", flags,
+                "  on interface ", interface)
