@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEY_ENV", "KEY_FILE", "AddressMapper", "Leak", "Redactor", "case_identities", "case_key",
-    "check_redaction", "column_kind", "fingerprint", "new_key", "open_case", "parse_key",
-    "redact", "redact_case", "resolve_key",
+    "check_redaction", "column_kind", "fingerprint", "key_for_case", "new_key", "open_case",
+    "parse_key", "redact", "redact_case", "resolve_key",
 ]
 
 
@@ -86,11 +86,11 @@ def open_case(path: str | os.PathLike[str], *, redact: bool = False,
     case = load_case(path)
     if not redact:
         return case
-    key = resolve_key(path, key, generate=lambda: _fresh_key_for(case))
+    key = resolve_key(path, key, generate=lambda: key_for_case(case))
     return redact_case(case, key=key)
 
 
-def _fresh_key_for(case: Case, attempts: int = 20) -> bytes:
+def key_for_case(case: Case, attempts: int = 20) -> bytes:
     """A new key whose address pseudonyms never equal one of the case's original addresses, so
     ``check_redaction`` cannot mistake a pseudonym for a leak."""
     originals = {parse_address(v) for v, k in case_identities(case).items() if k == "ip"}

@@ -1,0 +1,211 @@
+"""The report for a support case: run the four notebooks for a case, export one static page.
+
+``build_report(case_dir, out_dir)`` executes the notebooks with papermill (parameters
+``case_dir`` and ``redact`` injected after each notebook's ``parameters`` cell; the kernel's
+working folder is the notebooks' folder), writes the executed ``.ipynb`` files and one
+self-contained ``report.html`` into ``out_dir``, and, when redacting, refuses to write the page if
+``check_redaction`` finds any of the case's addresses or names in the outputs.
+
+The notebooks' side of the contract: a ``parameters`` cell defining ``case_dir`` and
+``redact = False``, and the case loaded with ``kit.open_case(case_dir, redact=redact)``, so the
+redaction happens in the kit before anything is shown. The key reaches the kernels through
+``$KIT_REDACTION_KEY``, never through a notebook parameter, so it is never saved in an output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..redaction import (
+    KEY_ENV,
+    Leak,
+    check_redaction,
+    fingerprint,
+    key_for_case,
+    redact_case,
+    resolve_key,
+)
+from ..redaction.keys import KeyLike
+from .display import Findings
+from .execute import ReportError, run_notebook
+from .execute import kernel_environment as _kernel_environment
+from .html import export_html
+
+__all__ = ["NOTEBOOKS", "Findings", "Report", "ReportError", "build_report", "case_metadata",
+           "default_notebooks_dir", "export_html", "run_notebook"]
+
+NOTEBOOKS = (
+    "01_find_idle_teardowns.ipynb",
+    "02_connection_durations.ipynb",
+    "03_compare_remedies.ipynb",
+    "04_case_report.ipynb",
+)
+REPORT_FILE = "report.html"
+NOT_REDACTED = ("NOT REDACTED: this report shows the site's real addresses, host, device and "
+                "user names. Do not attach it to a support case; run `kit report --redact`.")
+
+
+@dataclass
+class Report:
+    """What ``build_report`` wrote."""
+
+    html: Path
+    notebooks: list[Path]
+    redacted: bool
+    key_fingerprint: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # notebook -> run time
+
+
+def default_notebooks_dir() -> Path:
+    """The project's ``notebooks/`` folder (next to the ``kit`` package in a checkout)."""
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def build_report(
+    case_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    redact: bool = True,
+    key: KeyLike | None = None,
+    notebooks_dir: str | os.PathLike[str] | None = None,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    progress: Callable[[str], None] | None = None,
+    timeout: float | None = 600,
+) -> Report:
+    """Execute the notebooks for a case and write ``report.html`` for a support case.
+
+    Parameters
+    ----------
+    case_dir
+        The case folder.
+    out_dir
+        Where the executed notebooks and ``report.html`` go (created); default
+        ``<case_dir>/report``.
+    redact
+        Redact addresses, host, device and user names (keyed: see ``kit.redaction``), then
+        verify that none of the case's originals remains in any output.
+    key
+        Redaction key (64 hex digits); default ``$KIT_REDACTION_KEY``, else the case's stored
+        ``.redaction-key`` (generated on first use).
+    notebooks_dir, notebooks
+        Where the notebooks are (default: the project's ``notebooks/``) and which to run, in order.
+    progress
+        Called with one line per step (``kit report`` prints them).
+    timeout
+        Seconds any one cell may run.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    ReportError
+        A notebook is missing or fails (the message names the notebook and the cell), an output
+        holds active content, or (redacting) an original value remains: then no ``report.html``
+        is written and the message lists what leaked, file by file.
+    CaseError
+        The case folder cannot be loaded.
+    """
+    from ..case import load_case
+
+    say = progress or (lambda _line: None)
+    case_path = Path(case_dir).resolve()
+    out = Path(out_dir) if out_dir is not None else case_path / "report"
+    source_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    missing = [name for name in notebooks if not (source_dir / name).is_file()]
+    if missing:
+        raise ReportError(f"{source_dir}: notebook(s) not found: {', '.join(missing)}")
+
+    say(f"loading the case {case_path}")
+    original = load_case(case_path)
+    shown, env, mark = original, {}, None
+    if redact:
+        secret = resolve_key(case_path, key, generate=lambda: key_for_case(original))
+        shown, env, mark = redact_case(original, key=secret), {KEY_ENV: secret.hex()}, \
+            fingerprint(secret)
+    out.mkdir(parents=True, exist_ok=True)
+
+    executed, seconds = [], {}
+    parameters = {"case_dir": str(case_path), "redact": redact}
+    with _kernel_environment(env):
+        for number, name in enumerate(notebooks, 1):
+            say(f"[{number}/{len(notebooks)}] running {name}")
+            start = time.perf_counter()
+            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
+                         timeout=timeout)
+            seconds[name] = time.perf_counter() - start
+            say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
+            executed.append(out / name)
+
+    say("exporting report.html")
+    page = export_html(executed, title=_title(shown), metadata=case_metadata(shown, mark),
+                       warning=None if redact else NOT_REDACTED)
+    target = out / REPORT_FILE
+    target.unlink(missing_ok=True)
+    partial = out / (REPORT_FILE + ".partial")
+    partial.write_text(page, encoding="utf-8")
+    if redact:
+        say("checking that no original address or name remains")
+        leaks = [leak for path in [*executed, partial] for leak in check_redaction(path, original)]
+        if leaks:
+            partial.unlink()
+            raise ReportError(_leak_message(leaks, out))
+    partial.replace(target)
+    say(f"wrote {target}")
+    return Report(target, executed, redact, mark, seconds)
+
+
+def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
+    """The report header's rows (label, plain text) from a (redacted) case; ``key_fingerprint``
+    None means the report is not redacted."""
+    settings, report = case.settings, case.load_report
+    timeout = settings.idle_timeout
+    kinds = Counter(f.kind for f in report.files)
+    times = case.connections["time"].dropna()
+    rows: list[tuple[str, str | None]] = [
+        ("Case", settings.id),
+        ("Title", settings.title),
+        ("Opened", settings.opened and settings.opened.isoformat()),
+        ("Notes", settings.notes),
+        ("Firewall idle timeout", str(timeout) if timeout is not None
+         else "not configured: inferred from the data (notebook 01)"),
+        ("Firewall model", settings.model),
+        ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
+        ("Data", f"{len(case.connections):,} connection events from {kinds['firewall']} "
+                 f"firewall file(s); {len(case.hosts)} host keepalive setting(s); "
+                 f"{len(case.sockets)} socket(s); {report.read:,} lines read, "
+                 f"{report.rejected:,} rejected"),
+        ("Time range", f"{times.min():%Y-%m-%d %H:%M:%S} to {times.max():%Y-%m-%d %H:%M:%S} UTC"
+         if len(times) else None),
+        ("Redaction", "on: addresses (prefix-preserving), host, device and user names replaced "
+                      f"by keyed pseudonyms; key fingerprint {key_fingerprint}"
+         if key_fingerprint else "OFF"),
+        ("Generated", f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by idle-timeout kit "
+                      f"{_version()}"),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def _title(case) -> str:
+    title = f"Idle-timeout case report: {case.settings.id}"
+    return f"{title} ({case.settings.title})" if case.settings.title else title
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _leak_message(leaks: list[Leak], out: Path) -> str:
+    shown = "\n".join(f"  {leak}" for leak in leaks[:20])
+    more = f"\n  ... and {len(leaks) - 20} more" if len(leaks) > 20 else ""
+    return (f"redaction check failed: {len(leaks)} original value(s) remain in the outputs in "
+            f"{out}; report.html was NOT written (do not attach these files):\n{shown}{more}")
