@@ -1,0 +1,110 @@
+"""A block of log bytes -> Arrow string arrays over the same memory, ready for RE2 kernels.
+
+No line ever becomes a Python string here: newline positions come from numpy, and the arrays are
+offsets laid over the block's own buffer. Two views are made of each line:
+
+* ``heads``: the text before the first ``%`` (the syslog header; a copy, as headers are short and
+  get dictionary-encoded);
+* ``bodies``: from the first ``%`` on, **without copying**: element ``i`` runs from line ``i``'s
+  ``%`` to line ``i+1``'s ``%``, so it also holds the next line's header. The message patterns
+  never cross a newline, so that tail is never read; a body is only looked at where ``has_tag``.
+
+Invalid UTF-8 is rare, so a block is validated in one Arrow call and only a block that fails is
+decoded line by line with replacement characters (and its bad lines counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+_NEWLINE, _PERCENT, _TAB, _CR = 10, 37, 9, 13
+
+
+@dataclass(frozen=True)
+class Lines:
+    """One block's lines as Arrow arrays (see the module docstring)."""
+
+    text: pa.LargeStringArray
+    heads: pa.LargeStringArray
+    bodies: pa.LargeStringArray
+    #: the line has a ``%`` (so ``bodies`` holds its message)
+    has_tag: np.ndarray
+    #: the line has control characters other than tab and a CR before its newline
+    control: np.ndarray
+    #: lines whose invalid UTF-8 was replaced
+    decode_errors: int
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+def split_lines(block: bytes) -> Lines:
+    """Cut a newline-aligned block into lines (the last one may lack its newline)."""
+    block, decode_errors = _valid_utf8(block)
+    data = np.frombuffer(block, dtype=np.uint8)
+    low = np.flatnonzero(data < 32)  # newlines, tabs, CRs and any other control bytes
+    low_values = data[low]
+    newlines = low[low_values == _NEWLINE]
+    ends = newlines + 1
+    if len(data) and data[-1] != _NEWLINE:
+        ends = np.append(ends, len(data))
+    ends = ends.astype(np.int64)
+    n = len(ends)
+    starts = np.concatenate(([0], ends[:-1])).astype(np.int64) if n else ends
+
+    percents = np.flatnonzero(data == _PERCENT)
+    first = np.searchsorted(percents, starts)
+    cut = np.where(first < len(percents), percents[np.minimum(first, len(percents) - 1)], -1)
+    has_tag = (cut >= 0) & (cut < ends)
+    cut = np.where(has_tag, cut, ends)
+
+    control = _control_lines(low, low_values, data, starts, n)
+    buffer = pa.py_buffer(block)
+    text = _strings(np.append(starts, len(data)), buffer)
+    pairs = np.empty(2 * n + 1, dtype=np.int64)
+    pairs[0:-1:2], pairs[1:-1:2], pairs[-1] = starts, cut, len(data)
+    interleaved = _strings(pairs, buffer)
+    heads = interleaved.take(pa.array(np.arange(0, 2 * n, 2)))
+    bodies = _strings(np.append(cut, len(data)), buffer)
+    return Lines(text, heads, bodies, has_tag, control, decode_errors)
+
+
+def _strings(offsets: np.ndarray, buffer: pa.Buffer) -> pa.LargeStringArray:
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), buffer)
+
+
+def _control_lines(low: np.ndarray, values: np.ndarray, data: np.ndarray, starts: np.ndarray,
+                   n: int) -> np.ndarray:
+    bad = (values != _NEWLINE) & (values != _TAB)
+    # a CR right before the newline (or at the very end) is a CRLF line ending, not data
+    is_cr = values == _CR
+    cr_pos = low[is_cr]
+    line_end_cr = (cr_pos + 1 == len(data)) | (data[np.minimum(cr_pos + 1, len(data) - 1)]
+                                                  == _NEWLINE)
+    bad[np.flatnonzero(is_cr)[line_end_cr]] = False
+    mask = np.zeros(n, dtype=bool)
+    mask[np.searchsorted(starts, low[bad], side="right") - 1] = True
+    return mask
+
+
+def _valid_utf8(block: bytes) -> tuple[bytes, int]:
+    whole = pa.LargeStringArray.from_buffers(
+        1, pa.py_buffer(np.array([0, len(block)], dtype=np.int64)), pa.py_buffer(block))
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        pass
+    else:
+        return block, 0
+    bad = 0
+    lines = block.split(b"\n")
+    for i, line in enumerate(lines):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+            lines[i] = line.decode("utf-8", errors="replace").encode("utf-8")
+    return b"\n".join(lines), bad

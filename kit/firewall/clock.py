@@ -1,0 +1,100 @@
+"""Settling the time of each row: the year of year-less stamps, then the zone, then UTC.
+
+Stamps arrive as naive local times (year-less ones placed in :data:`YEARLESS_BASE`) with a zone
+code per row (:mod:`.headers`). Once a whole file is read:
+
+* year-less stamps take ``year`` for the file's first one, else the file's modification year (or
+  today's, for buffers) chosen so that no stamp lies after the modification time; they roll over
+  to the next year whenever the months go back, December -> January (a backwards step of more
+  than six months; a stamp a little out of order across New Year stays in its own year);
+* each row is converted to UTC with the zone its stamp named, else the device's (``tz``) or the
+  relay's (``relay_tz``) zone.
+
+The relay-minus-device clock offsets of two-stamp lines are summarised per device as a median.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from .headers import YEARLESS_BASE, ZONE_DEVICE, ZONE_RELAY
+from .zones import Zone
+
+NAT = np.iinfo(np.int64).min
+_DAY_NS = 86_400 * 10**9
+
+
+def settle_times(local_ns: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *,
+                 year: int | None, modified: datetime | None, device_zone: Zone,
+                 relay_zone: Zone) -> np.ndarray:
+    """UTC int64 ns for one file's rows, in file order (NaT where a row has no usable stamp)."""
+    local = np.array(local_ns, dtype=np.int64)
+    stamped = local != NAT
+    rows = np.flatnonzero(yearless & stamped)
+    if len(rows):
+        local[rows] = _place_years(local[rows], year, modified)
+    utc = np.full(len(local), NAT, dtype=np.int64)
+    for code in np.unique(zone[stamped]):
+        at = np.flatnonzero(stamped & (zone == code))
+        utc[at] = _zone_for(int(code), device_zone, relay_zone).to_utc(local[at])
+    return utc
+
+
+def _zone_for(code: int, device_zone: Zone, relay_zone: Zone) -> Zone:
+    if code == ZONE_DEVICE:
+        return device_zone
+    if code == ZONE_RELAY:
+        return relay_zone
+    return Zone(f"{code:+d} min", code)
+
+
+def _place_years(based: np.ndarray, year: int | None, modified: datetime | None) -> np.ndarray:
+    """Year-less local times (in YEARLESS_BASE, file order) -> the same times in their years."""
+    stamp = based.view("M8[ns]")
+    month_start = stamp.astype("M8[M]")
+    month = (month_start - np.datetime64(f"{YEARLESS_BASE}-01", "M")).astype(np.int64)
+    day = (stamp.astype("M8[D]") - month_start.astype("M8[D]")).astype(np.int64)
+    time_of_day = based - stamp.astype("M8[D]").astype("M8[ns]").view(np.int64)
+    offset = np.floor(np.unwrap(month.astype(float), period=12) / 12).astype(np.int64)
+    first_year = year if year is not None else _first_year(based[-1], int(offset[-1]), modified)
+    months = (first_year + offset - 1970) * 12 + month
+    start = months.astype("M8[M]").astype("M8[D]")
+    days = start + day.astype("m8[D]")
+    valid = days.astype("M8[M]") == months.astype("M8[M]")  # Feb 29 of a common year is not
+    result = days.astype("M8[ns]").view(np.int64) + time_of_day
+    return np.where(valid, result, NAT)
+
+
+def _first_year(last_based: int, last_offset: int, modified: datetime | None) -> int:
+    """The first year-less stamp's year such that the last one is not after ``modified``."""
+    reference = (modified or datetime.now(UTC)).astimezone(UTC)
+    moment = datetime(YEARLESS_BASE, reference.month, reference.day, reference.hour,
+                      reference.minute, reference.second)
+    reference_based = pd.Timestamp(moment).value
+    last_year = reference.year if last_based <= reference_based + _DAY_NS else reference.year - 1
+    return last_year - last_offset
+
+
+class ClockOffsets:
+    """Relay-minus-device offsets seen per device (seconds -> lines), summarised as medians."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Counter[float]] = {}
+
+    def add(self, device: str | None, seconds: float, lines: int) -> None:
+        self._seen.setdefault(device or "<unnamed>", Counter())[round(seconds, 3)] += lines
+
+    def medians(self) -> dict[str, pd.Timedelta]:
+        """Per device, the median offset over all two-stamp lines."""
+        out = {}
+        for device, counts in self._seen.items():
+            values = np.array(sorted(counts))
+            weights = np.array([counts[v] for v in values])
+            cumulative = np.cumsum(weights)
+            median = values[np.searchsorted(cumulative, cumulative[-1] / 2)]
+            out[device] = pd.Timedelta(seconds=float(median))
+        return out

@@ -1,0 +1,163 @@
+"""One block of log bytes -> its connection rows and an account of every other line.
+
+Each line lands in exactly one place: a parsed connection row, an ignored count (other Cisco
+messages by message id, ``blank``, ``non-firewall`` lines of other programs), or a reject with its
+reason (damaged connection messages, unreadable headers, binary data, text that is not syslog).
+This runs in worker threads: it only reads its arguments and returns a :class:`BlockResult`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .blocks import split_lines
+from .cisco import ANY_TAG, MESSAGE_IDS, PRODUCT_NAMES, TAG, Connections, parse_connections
+from .headers import Head, parse_head
+from .zones import Zone
+
+BLANK = "blank"
+NON_FIREWALL = "non-firewall"
+_SYSLOG_START = (
+    r"^(?:<\d{1,3}>)?\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? +)?"
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d|\d{4}-\d\d-\d\d"
+    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}[: ])")
+_BLANK = r"^[ \t\r\n]*$"
+_CONTROL = "binary data or control characters (not a syslog text line)"
+_DAMAGED_TAG = "damaged Cisco message tag (expected %ASA-<severity>-<6-digit id>: <message>)"
+_NOT_SYSLOG = ("not a syslog line (expected '[<PRI>]<timestamp> <host> : "
+               "%ASA-6-302014: Teardown TCP connection ...')")
+_SNIPPET = 60
+#: rejects per block quoted with the start of their line (the report keeps only the first few)
+_QUOTED = 20
+
+
+@dataclass(frozen=True)
+class BlockSettings:
+    """What a worker needs besides the bytes: the two clocks' zones and a year for offsets."""
+
+    device_zone: Zone
+    relay_zone: Zone
+    year_guess: int
+
+
+@dataclass
+class BlockResult:
+    """Counts and rows of one block; row indices are 0-based within the block."""
+
+    lines: int
+    decode_errors: int
+    firewall_lines: int
+    ignored: Counter[str]
+    reject_rows: np.ndarray
+    reject_reasons: list[str]
+    connections: Connections
+    #: per connection row: index into ``devices``, naive local ns, zone code, year-less flag
+    devices: list[str | None]
+    device_index: np.ndarray
+    local_ns: np.ndarray
+    zone: np.ndarray
+    yearless: np.ndarray
+    #: (device, relay-minus-device seconds, lines) for headers with both clocks
+    offsets: list[tuple[str | None, float, int]] = field(default_factory=list)
+
+
+def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
+    """Classify and parse every line of ``block`` (see the module docstring)."""
+    lines = split_lines(block)
+    n = len(lines)
+    tag = pc.extract_regex(lines.bodies, TAG)
+    tagged = lines.has_tag & ~lines.control & tag.is_valid().to_numpy(zero_copy_only=False)
+    msg_index = pc.index_in(tag.field("msg_id"), value_set=pa.array(MESSAGE_IDS))
+    is_connection = tagged & msg_index.is_valid().to_numpy(zero_copy_only=False)
+
+    ignored: Counter[str] = Counter()
+    other = np.flatnonzero(tagged & ~is_connection)
+    if len(other):
+        counts = pc.value_counts(tag.field("msg_id").take(pa.array(other)))
+        ignored.update({c["values"].as_py(): c["counts"].as_py() for c in counts})
+    reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
+
+    rows = np.flatnonzero(is_connection)
+    heads = pc.dictionary_encode(lines.heads.take(pa.array(rows)))
+    parsed_heads = [parse_head(h) for h in heads.dictionary.to_pylist()]
+    head_of_row = heads.indices.to_numpy(zero_copy_only=False)
+    head_error = np.array([h.error is not None for h in parsed_heads], dtype=bool)
+    bad_head = head_error[head_of_row] if len(rows) else np.zeros(0, dtype=bool)
+    reject_rows.append(rows[bad_head])
+    reject_reasons += [parsed_heads[h].error or "" for h in head_of_row[bad_head]]
+    rows, head_of_row = rows[~bad_head], head_of_row[~bad_head]
+
+    msg = msg_index.to_numpy(zero_copy_only=False)
+    product = pc.index_in(tag.field("product"), value_set=pa.array(PRODUCT_NAMES))
+    connections, failed, why = parse_connections(
+        lines.bodies.take(pa.array(rows)), rows, msg[rows].astype(np.int8),
+        product.to_numpy(zero_copy_only=False)[rows].astype(np.int8))
+    reject_rows.append(failed)
+    reject_reasons += why
+
+    head_at = np.full(n, -1, dtype=np.int64)
+    head_at[rows] = head_of_row
+    used = head_at[connections.row]
+    result = _with_heads(parsed_heads, used, settings)
+    all_rejects = np.concatenate(reject_rows).astype(np.int64)
+    order = np.argsort(all_rejects, kind="stable")
+    reasons = [reject_reasons[i] for i in order]
+    all_rejects = all_rejects[order]
+    for k in range(min(_QUOTED, len(all_rejects))):
+        snippet = lines.text[int(all_rejects[k])].as_py()[:_SNIPPET].rstrip("\r\n")
+        reasons[k] = f"{reasons[k]}: {snippet!r}"
+    return BlockResult(
+        lines=n, decode_errors=lines.decode_errors, firewall_lines=int(tagged.sum()),
+        ignored=ignored, reject_rows=all_rejects, reject_reasons=reasons,
+        connections=connections, **result)
+
+
+def _untagged(text: pa.Array, tagged: np.ndarray, control: np.ndarray, ignored: Counter[str],
+              ) -> tuple[list[np.ndarray], list[str]]:
+    """Lines without a Cisco tag: blank and other programs' lines are ignored, the rest rejected."""
+    rows = np.flatnonzero(~tagged & ~control)
+    sample = text.take(pa.array(rows))
+    blank = pc.match_substring_regex(sample, _BLANK).to_numpy(zero_copy_only=False)
+    damaged = pc.match_substring_regex(sample, ANY_TAG).to_numpy(zero_copy_only=False) & ~blank
+    syslog = pc.match_substring_regex(sample, _SYSLOG_START).to_numpy(zero_copy_only=False)
+    other = syslog & ~blank & ~damaged
+    if blank.any():
+        ignored[BLANK] += int(blank.sum())
+    if other.any():
+        ignored[NON_FIREWALL] += int(other.sum())
+    not_syslog = ~blank & ~damaged & ~other
+    control_rows = np.flatnonzero(control)
+    reject_rows = [control_rows, rows[damaged], rows[not_syslog]]
+    reasons = ([_CONTROL] * len(control_rows) + [_DAMAGED_TAG] * int(damaged.sum())
+               + [_NOT_SYSLOG] * int(not_syslog.sum()))
+    return reject_rows, reasons
+
+
+def _with_heads(heads: list[Head], used: np.ndarray, settings: BlockSettings) -> dict:
+    """Per-row device, local time and zone from the distinct headers, plus clock offsets."""
+    devices = sorted({h.device for h in heads}, key=lambda d: (d is None, d or ""))
+    position = {d: i for i, d in enumerate(devices)}
+    device_of = np.array([position[h.device] for h in heads], dtype=np.int32)
+    local = np.array([h.local_ns() if h.stamp else np.iinfo(np.int64).min for h in heads],
+                     dtype=np.int64)
+    zone = np.array([h.zone_code for h in heads], dtype=np.int16)
+    yearless = np.array([h.stamp is not None and h.stamp.year is None for h in heads],
+                        dtype=bool)
+    offsets = []
+    lines_per_head = np.bincount(used, minlength=len(heads)) if len(heads) else []
+    for h, count in zip(heads, lines_per_head, strict=True):
+        if count and h.relay is not None:
+            seconds = h.relay_offset(settings.device_zone, settings.relay_zone,
+                                     settings.year_guess)
+            if seconds is not None:
+                offsets.append((h.device, seconds, int(count)))
+    if not len(heads):
+        device_of, local = np.zeros(0, np.int32), np.zeros(0, np.int64)
+        zone, yearless = np.zeros(0, np.int16), np.zeros(0, bool)
+    return {"devices": devices, "device_index": device_of[used], "local_ns": local[used],
+            "zone": zone[used], "yearless": yearless[used], "offsets": offsets}

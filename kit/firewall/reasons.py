@@ -1,0 +1,81 @@
+"""Teardown reasons: the vendor's words, their normalised ``close`` class, and the AAA user.
+
+What follows ``bytes N`` on a teardown is ``[reason [from <interface>]] [(user)]``, or the legacy
+``(reason)``. Reasons repeat (a few dozen strings), so each distinct tail is read once in Python and
+mapped back onto the rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .schema import CLOSES
+
+#: normalised reason (lower case, single spaces) -> close class; the rest go through _POLICY
+_CLOSE_BY_REASON = {
+    "conn-timeout": "idle-timeout",
+    "idle timeout": "idle-timeout",
+    "connection timeout": "idle-timeout",
+    "tcp fins": "fin",
+    "tcp reset": "reset",
+    "tcp reset-i": "reset",
+    "tcp reset-o": "reset",
+    "tcp reset-appliance": "reset",
+    "syn timeout": "syn-timeout",
+    "fin timeout": "half-closed-timeout",
+}
+#: deny, inspection, IPS, TCP-intercept and TCP-normaliser teardowns: the firewall's policy acted
+_POLICY = re.compile(
+    r"\b(?:deny|denied|unauth|inspection|ips|intercept|invalid syn|syn control"
+    r"|bad retransmission|partial overlap|window size variation|fail-close)\b")
+_AAA_USER = re.compile(r"^(?P<reason>.*?)\s*\((?P<user>[^()]*)\)$")
+_INITIATOR = re.compile(r"^(?P<reason>.*?)\s+from\s+\S.*$")
+_PARENTHESISED = re.compile(r"^\((?P<reason>[^()]*)\)$")
+_SPACES = re.compile(r"\s+")
+
+#: code stored per row for "no reason" (the close column is then missing)
+NO_CLOSE = -1
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One teardown tail, read: ``reason`` without ``from <if>``, ``close`` code, AAA ``user``."""
+
+    reason: str | None
+    close: int
+    user: str | None
+
+
+@lru_cache(maxsize=4096)
+def read_reason(tail: str | None) -> Reason:
+    """Read what follows ``bytes N`` on a teardown (None or blank: no reason, as on UDP).
+
+    >>> read_reason("TCP FINs from outside (jdoe)")
+    Reason(reason='TCP FINs', close=1, user='jdoe')
+    >>> read_reason("(Conn-timeout)")
+    Reason(reason='Conn-timeout', close=0, user=None)
+    """
+    text = (tail or "").strip()
+    user = None
+    if legacy := _PARENTHESISED.match(text):
+        text = legacy.group("reason").strip()
+    elif (aaa := _AAA_USER.match(text)) and aaa.group("reason"):
+        text, user = aaa.group("reason"), aaa.group("user").strip() or None
+    if initiator := _INITIATOR.match(text):
+        text = initiator.group("reason")
+    text = text.strip()
+    if not text:
+        return Reason(None, NO_CLOSE, user)
+    return Reason(text, CLOSES.index(close_class(text)), user)
+
+
+def close_class(reason: str) -> str:
+    """The normalised close class of a reason (case-insensitive, parentheses optional)."""
+    key = _SPACES.sub(" ", reason.strip().strip("()").strip().lower())
+    if key in _CLOSE_BY_REASON:
+        return _CLOSE_BY_REASON[key]
+    if _POLICY.search(key):
+        return "policy"
+    return "other"
