@@ -50,7 +50,78 @@ def _new_case(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_new_case, _add_synth_log]
+def _add_sample(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sample", help="write a generated case folder with its ground truth",
+        description="Write a case like data/sample-incident from parameters (deterministic for "
+                    "a seed), with truth.json and truth-sessions.csv.gz.")
+    parser.add_argument("out_dir", type=Path, help="the case folder to write")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--days", type=int, default=2, help="days of logs (first night: fulls)")
+    parser.add_argument("--clients", type=int, default=8, help="DMZ clients (OS mix repeats)")
+    parser.add_argument("--timeout", default="1:00:00",
+                        help='firewall idle timeout, "h:mm:ss" or seconds (default 1:00:00)')
+    parser.add_argument("--keepalive", default="sample",
+                        help='"sample", "all-tuned", "all-default", or host=seconds pairs '
+                             'separated by commas (on top of the sample)')
+    parser.add_argument("--background-rate", type=float, default=100.0,
+                        help="background connections per hour")
+    parser.add_argument("--start", default="2024-06-03", help="first day (relay-local date)")
+    parser.add_argument("--malformed", type=int, default=6, help="malformed lines to inject")
+    parser.add_argument("--infer-timeout", action="store_true",
+                        help="leave idle_timeout out of case.toml (the kit must infer it)")
+    parser.set_defaults(func=_sample)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .case.settings import parse_timeout
+    from .synth import generate_case
+
+    timeout = parse_timeout(args.timeout, source="--timeout")
+    keepalive: str | dict[str, object] = args.keepalive
+    if "=" in args.keepalive:
+        pairs = (item.split("=", 1) for item in args.keepalive.split(","))
+        keepalive = {name.strip(): int(value) for name, value in pairs}
+    truth = generate_case(args.out_dir, seed=args.seed, days=args.days, clients=args.clients,
+                          timeout_s=int(timeout.total_seconds()), keepalive=keepalive,
+                          background_rate=args.background_rate, start=args.start,
+                          malformed=args.malformed, state_timeout=not args.infer_timeout)
+    print(f"wrote {args.out_dir}: {truth['counts']['lines']:,} log lines, "
+          f"{len(truth['victims'])} idle-timeout teardowns, at risk: "
+          f"{', '.join(truth['at_risk_hosts']) or 'none'}")
+    return 0
+
+
+def _add_parse(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "parse", help="read firewall logs and print a summary and the load report",
+        description="Read firewall syslog files (plain or compressed) and print what was found.")
+    parser.add_argument("files", nargs="+", help="files, folders or globs")
+    parser.add_argument("--tz", default="UTC", help="zone of the device stamps")
+    parser.add_argument("--relay-tz", default="UTC", help="zone of the relay header")
+    parser.add_argument("--year", type=int, default=None, help="year of year-less stamps")
+    parser.set_defaults(func=_parse)
+
+
+def _parse(args: argparse.Namespace) -> int:
+    from . import read_firewall_log
+
+    frame = read_firewall_log(args.files, tz=args.tz, relay_tz=args.relay_tz, year=args.year,
+                              on_bad_lines="skip", progress=False)
+    teardowns = frame[frame["event"] == "teardown"]
+    print(f"{len(frame):,} connection events ({(frame['event'] == 'built').sum():,} built, "
+          f"{len(teardowns):,} teardowns) from {frame['device'].nunique()} device(s), "
+          f"{frame['time'].min()} to {frame['time'].max()}")
+    closes = teardowns["close"].value_counts(dropna=False)
+    print("teardowns by close: " + ", ".join(f"{k if isinstance(k, str) else 'none'} {n:,}"
+                                              for k, n in closes.items() if n))
+    print(frame.attrs["load_report"])
+    return 0
+
+
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_new_case, _add_sample, _add_synth_log, _add_parse,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

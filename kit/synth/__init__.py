@@ -7,5 +7,6 @@
 from __future__ import annotations
 
 from .biglog import write_log
+from .case import CaseParams, generate_case
 
-__all__ = ["write_log"]
+__all__ = ["CaseParams", "generate_case", "write_log"]

@@ -34,7 +34,8 @@ class Export:
     keepalive_interval_s: float | None
     keepalive_probes: int | None
     time_to_detect_s: float
-    defaulted: tuple[str, ...]  # roles that took the OS default because the export omits them
+    #: columns whose value took the OS default because the export does not state it
+    defaulted: tuple[str, ...]
 
 
 def host_exports(hosts: list[Host]) -> dict[str, Export]:
@@ -50,7 +51,9 @@ def _export(h: Host) -> Export:
                       k, 75, 9, k + 9 * 75, ())
     if h.os == "windows":
         time_ms = None if k == DEFAULT_KEEPALIVE else k * 1000
-        defaulted = ("interval",) if time_ms else ("time", "interval")
+        defaulted = ("keepalive_interval", "keepalive_probes")
+        if time_ms is None:
+            defaulted = ("keepalive_time", *defaulted)
         if h.export == "reg":
             return Export(f"{h.name}.reg", ex.windows_reg(h.name, time_ms), k, 1.0, 10, k + 10.0,
                           defaulted)
@@ -94,8 +97,7 @@ def truth_document(p, hosts: list[Host], sessions: list[Session], jobs: list[dic
         "params": {k: v for k, v in asdict(p).items() if k != "extra"},
         "timeout_s": p.timeout_s,
         "window": {"start": _iso(window[0]), "end": _iso(window[1])},
-        "clock": {"device_tz": "UTC", "relay_tz": p.relay_tz, "relay_minus_device_s": 1,
-                  "relay_wall_clock_minus_device_s": _wall_offset(window[0], p.relay_tz) + 1},
+        "clock": _clock(events, p.relay_tz, window[0]),
         "hosts": {h.name: _host(h, exports.get(h.name), p.timeout_s, victims,
                                 h.name in no_timer) for h in hosts},
         "at_risk_hosts": sorted(h.name for h in hosts
@@ -188,6 +190,15 @@ def sessions_frame(sessions: list[Session]) -> pd.DataFrame:
         "busy_until": _iso(s.busy_until), "gap_s": s.gap,
         "keepalive_s": "" if s.keepalive_s is None else s.keepalive_s,
         "idle_torn": s.idle_torn} for s in sorted(sessions, key=lambda s: (s.start, s.conn_id))])
+
+
+def _clock(events: pd.DataFrame, relay_tz: str, first: int) -> dict[str, Any]:
+    """The relay's lag behind the devices (median, per device) and its wall-clock offset."""
+    lag = (events["relay_t"] - events["t"]).groupby(events["device"]).median()
+    overall = int((events["relay_t"] - events["t"]).median())
+    return {"device_tz": "UTC", "relay_tz": relay_tz, "relay_minus_device_s": overall,
+            "relay_minus_device_s_by_device": {d: int(v) for d, v in lag.items()},
+            "relay_wall_clock_minus_device_s": _wall_offset(first, relay_tz) + overall}
 
 
 def _wall_offset(epoch: int, zone: str) -> int:
