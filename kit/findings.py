@@ -1,0 +1,434 @@
+"""The notebooks' "Findings": plain sentences written from a case's data, never by hand.
+
+One function per notebook (``teardown_findings`` for 01, ``duration_findings`` for 02,
+``remedy_findings`` for 03) and ``case_findings`` for the whole case (04). Each returns a
+``kit.report.Findings``, which a notebook displays as the last expression of a cell: it renders
+as a numbered list whose every sentence is HTML-escaped (host, interface and user names come from
+log lines anyone can write), with a plain-text form for nbval and the exported report.
+
+The sentences quote the numbers (counts, hosts, ports, the timeout, the recommendation) so that a
+test can check them against a generated case's ground truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from .analysis import affected, concurrency, idle_teardowns, infer_idle_timeout, sessions
+from .analysis.format import hms
+from .analysis.timeout import EDGE_WINDOW, TimeoutEstimate
+from .report.display import Findings
+
+__all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeout",
+           "remedy_findings", "teardown_findings", "teardown_reasons", "timeout_sentence"]
+
+#: lists in a sentence name at most this many items, then say how many more
+LIST_LIMIT = 6
+
+
+def _listing(items: Iterable[str], limit: int = LIST_LIMIT) -> str:
+    """``a, b and c``; beyond ``limit`` items ``a, b, ... and 4 more``."""
+    items = list(items)
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _when(value: pd.Timestamp) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "n/a"
+
+
+def _small_share(part: int, whole: int) -> str:
+    """A share that stays readable when tiny (a peak against a firewall's capacity)."""
+    share = part / whole
+    return "under 0.01%" if 0 < share < 0.0001 else f"{share:.2%}"
+
+
+def _service(name: Any, port: Any) -> str:
+    if pd.isna(port):
+        return "an unknown port"
+    return f"{name} ({int(port)})" if not pd.isna(name) else f"port {int(port)}"
+
+
+def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.loc[(frame["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
+
+
+def firewall_timeout(case: Any) -> pd.Timedelta | None:
+    """The firewall idle timeout the notebooks work with: case.toml's, else inferred from the
+    idle-timeout teardowns (``kit.infer_idle_timeout``), else None (no evidence)."""
+    configured = case.settings.idle_timeout
+    return configured if configured is not None else infer_idle_timeout(case.connections).value
+
+
+def teardown_reasons(case: Any) -> pd.DataFrame:
+    """How the teardowns closed: one row per protocol, normalised close class and verbatim
+    reason, with its count, most frequent first (the table behind the Findings' counts).
+
+    Parameters
+    ----------
+    case : kit.Case or DataFrame
+        A case, or a connection-event frame.
+
+    Returns
+    -------
+    DataFrame
+        protocol, close, reason, teardowns.
+    """
+    events = case.connections if hasattr(case, "connections") else case
+    tear = events.loc[(events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)]
+    table = (tear.groupby(["protocol", "close", "reason"], dropna=False, observed=True)
+             .size().rename("teardowns").reset_index())
+    table = table.loc[table["teardowns"] > 0]
+    return table.sort_values(["teardowns", "protocol", "close"], ascending=[False, True, True],
+                             kind="stable", ignore_index=True)
+
+
+class _Facts:
+    """What the sentences of several notebooks share, computed once per call."""
+
+    def __init__(self, case: Any):
+        self.case = case
+        self.sessions = sessions(case)
+        self.idle = _tcp(idle_teardowns(self.sessions))
+        self.estimate = infer_idle_timeout(case.connections)
+        configured = case.settings.idle_timeout
+        #: the timeout the analysis works with, and where it comes from
+        self.timeout: pd.Timedelta | None = configured if configured is not None \
+            else self.estimate.value
+        self.timeout_source = "case.toml" if configured is not None else "inferred"
+
+
+def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
+    """The firewall idle timeout: configured vs inferred, with the evidence.
+
+    The two agree when the inferred edge lies within ``EDGE_WINDOW`` seconds (or 2 %) of the
+    configured value; otherwise the sentence says they disagree and what to check.
+    """
+    if configured is None and estimate.value is None:
+        return ("The firewall idle timeout is neither stated in case.toml nor visible in the "
+                "data (no idle-timeout teardowns); set [firewall] idle_timeout from `show "
+                "running-config timeout`.")
+    if configured is None:
+        return (f"The firewall idle timeout is not stated in case.toml; inferred from the data: "
+                f"{hms(estimate.value)}. {estimate.explanation}")
+    if estimate.value is None:
+        return (f"The firewall idle timeout is {hms(configured)} (case.toml); the data has no "
+                "idle-timeout teardowns to confirm it.")
+    tolerance = max(pd.Timedelta(seconds=EDGE_WINDOW), 0.02 * configured)
+    if abs(estimate.value - configured) <= tolerance:
+        return (f"The firewall idle timeout is {hms(configured)} (case.toml), and the data "
+                f"agrees: {estimate.explanation}")
+    return (f"case.toml says the firewall idle timeout is {hms(configured)}, but the data "
+            f"suggests {hms(estimate.value)}: {estimate.explanation} Check `show running-config "
+            "timeout` and any `set connection timeout idle` policy for these ports.")
+
+
+def _load_sentences(facts: _Facts) -> list[str]:
+    case = facts.case
+    events = case.connections
+    files = [f for f in case.load_report.files if f.kind == "firewall"]
+    read, rejected = sum(f.read for f in files), sum(f.rejected for f in files)
+    devices = sorted(events["device"].dropna().astype(str).unique())
+    kinds = events["event"].value_counts()
+    times = events["time"].dropna()
+    span = f", {_when(times.min())} to {_when(times.max())}" if len(times) else ""
+    built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
+    out = [f"Loaded {len(events):,} connection events ({built:,} Built, {torn:,} Teardown) "
+           f"from {_plural(len(files), 'firewall file')} of {_plural(len(devices), 'device')} "
+           f"({_listing(devices)}){span}; "
+           f"{rejected:,} of {read:,} lines were rejected (see the load report)."]
+    offsets = case.load_report.clock_offsets
+    if offsets:
+        out.append("Relay header stamp minus device stamp: " + _listing(
+            f"{device} {hms(offset)}" for device, offset in sorted(offsets.items()))
+            + " (the device's own stamps are used).")
+    return out
+
+
+def _teardown_sentences(facts: _Facts) -> list[str]:
+    tear = _tcp(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
+    idle, n_idle = facts.idle, len(facts.idle)
+    others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
+    rest = _listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
+    if not n_idle:
+        return [f"None of the {len(tear):,} TCP teardowns was for idleness: the firewall did not "
+                f"kill any connection for being idle in this data (the others: {rest or 'none'})."]
+    reasons = _listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
+    out = [f"{n_idle:,} of {len(tear):,} TCP teardowns ({_share(n_idle, len(tear))}) were "
+           f"idle-timeout teardowns (reason {reasons}); the others: {rest or 'none'}."]
+    pairs = affected(facts.sessions)
+    out.append(f"By host pair and service port ({len(pairs):,}): " + _listing(
+        f"{r.src} → {r.dst} on {_service(r.service, r.service_port)} {r.teardowns:,}"
+        for r in pairs.itertuples()) + ".")
+    ports = idle.groupby(["service_port", "service"], dropna=False, observed=True).size()
+    ports = ports.sort_values(ascending=False, kind="stable")
+    out.append("By service port: " + _listing(
+        f"{_service(name, port)} {n:,}" for (port, name), n in ports.items()) + ".")
+    return out
+
+
+def teardown_findings(case: Any) -> Findings:
+    """Findings of notebook 01: what was loaded, the idle-timeout teardowns, who and which ports,
+    and the firewall idle timeout (configured vs inferred, with the evidence).
+
+    Parameters
+    ----------
+    case : kit.Case
+        From ``kit.load_case`` or ``kit.open_case`` (redacted cases give redacted sentences).
+
+    Returns
+    -------
+    kit.report.Findings
+    """
+    facts = _Facts(case)
+    return Findings([*_load_sentences(facts), *_teardown_sentences(facts),
+                     timeout_sentence(case.settings.idle_timeout, facts.estimate)])
+
+
+def _duration_sentences(facts: _Facts) -> list[str]:
+    s, idle, timeout = facts.sessions, facts.idle, facts.timeout
+    out = []
+    if len(idle):
+        low, high = idle["duration"].min(), idle["duration"].max()
+        text = (f"The {_plural(len(idle), 'idle-timeout teardown')} lasted {hms(low)} to "
+                f"{hms(high)} (median {hms(idle['duration'].median())})")
+        if timeout is not None:
+            short = int((idle["duration"] < timeout).sum())
+            text += (f": the {hms(timeout)} timeout ({facts.timeout_source}) plus "
+                     f"{hms(max(low - timeout, pd.Timedelta(0)))} to {hms(high - timeout)} of "
+                     "activity, the signature of an idle timeout")
+            if short:
+                text += (f"; {short:,} lasted less than the timeout, so another timeout "
+                         "applies to them")
+        out.append(text + ".")
+        same = _tcp(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
+                          .fillna(False).to_numpy(dtype=bool)])
+        normal = same.loc[(same["close"].notna() & (same["close"] != "idle-timeout"))
+                          .to_numpy(dtype=bool), "bytes"].dropna()
+        sentence = f"They carried a median of {float(idle['bytes'].median()):,.0f} bytes"
+        if len(normal):
+            sentence += (f", against {float(normal.median()):,.0f} for the "
+                         f"{len(normal):,} sessions of the same service ports that closed "
+                         "otherwise")
+        out.append(sentence + ".")
+        ends = idle["end"]
+        hours = ends.dt.hour.value_counts().sort_index().sort_values(ascending=False,
+                                                                    kind="stable")
+        days = ends.dt.normalize().nunique()
+        out.append(f"They came between {_when(ends.min())} and {_when(ends.max())}, on "
+                   f"{_plural(days, 'day')}; the busiest hour began at {hours.index[0]:02d}:00 "
+                   f"UTC ({hours.iloc[0]:,}).")
+    else:
+        out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
+    if timeout is not None:
+        tcp = _tcp(s)
+        lived = tcp.loc[((tcp["duration"] > timeout) & (tcp["close"] != "idle-timeout")
+                         .fillna(True)).to_numpy(dtype=bool)]
+        still_open = int(lived["open"].sum())
+        out.append(f"{len(lived):,} TCP sessions lived longer than the {hms(timeout)} timeout "
+                   f"without an idle teardown ({still_open:,} of them still open at the end of "
+                   "the data): traffic or keepalive probes kept them alive.")
+    busy = concurrency(s)
+    if busy.peak_time is not None:
+        text = (f"The firewall held at most {busy.peak:,} of these connections at once "
+                f"({_when(busy.peak_time)}), {busy.mean:,.1f} on average")
+        capacity = facts.case.settings.capacity
+        if capacity:
+            text += f"; the peak is {_small_share(busy.peak, capacity)} of its capacity " \
+                    f"({capacity:,})"
+        out.append(text + ".")
+    return out
+
+
+def duration_findings(case: Any) -> Findings:
+    """Findings of notebook 02: idle-teardown durations against the timeout, their bytes, when
+    they happened, the sessions that outlived the timeout, and the connection table's peak.
+
+    Parameters
+    ----------
+    case : kit.Case
+
+    Returns
+    -------
+    kit.report.Findings
+    """
+    return Findings(_duration_sentences(_Facts(case)))
+
+
+def _risk_sentences(facts: _Facts) -> list[str]:
+    from . import keepalive_risk
+
+    case, timeout = facts.case, facts.timeout
+    hosts = case.hosts
+    if not len(hosts):
+        return ["No keepalive exports in hosts/: which hosts are at risk cannot be judged "
+                "(collect them as the case README shows)."]
+    if timeout is None:
+        return [f"{_plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
+                "timeout (configured or inferred) their risk cannot be judged."]
+    risk = keepalive_risk(hosts, timeout)
+    at_risk = risk.loc[risk["at_risk"].fillna(False).to_numpy(dtype=bool)]
+    out = []
+    if len(at_risk):
+        out.append(f"{len(at_risk):,} of {_plural(len(risk), 'host')} with a keepalive export "
+                   f"are at risk (first keepalive probe at or after the {hms(timeout)} timeout): "
+                   + _listing((f"{r.host} ({r.os}, {hms(r.keepalive_time)})"
+                               for r in at_risk.itertuples()), limit=12) + ".")
+    else:
+        out.append(f"None of the {_plural(len(risk), 'host')} with a keepalive export is at "
+                   f"risk: every first keepalive probe comes before the {hms(timeout)} timeout.")
+    unknown = risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str)
+    exported = set(risk["host"].astype(str))
+    missing = sorted(set(case.inventory["host"].dropna().astype(str)) - exported)
+    if len(unknown) or missing:
+        out.append("Risk unknown (no keepalive value or no export) for "
+                   + _listing(sorted({*unknown, *missing})) + ".")
+    if len(facts.idle):
+        pairs = affected(facts.sessions, hosts=hosts, firewall_timeout=timeout)
+        explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
+                                  "teardowns"].sum())
+        total = int(pairs["teardowns"].sum())
+        text = (f"{explained:,} of the {_plural(total, 'idle-timeout teardown')} have an "
+                "at-risk host on one side")
+        if explained < total:
+            text += (f"; the other {total - explained:,} do not (check those hosts' exports "
+                     "and whether their application sets SO_KEEPALIVE)")
+        out.append(text + ".")
+    return out
+
+
+def _socket_sentences(case: Any) -> list[str]:
+    from . import keepalive_coverage
+
+    if not len(case.sockets):
+        return []
+    coverage = keepalive_coverage(case.sockets)
+    out = []
+    for state, meaning in (("none", "show no keepalive timer: SO_KEEPALIVE is off there, so "
+                                    "the OS keepalive setting cannot keep them alive"),
+                           ("all", "show keepalive timers: SO_KEEPALIVE is on")):
+        rows = coverage.loc[(coverage["coverage"] == state).to_numpy(dtype=bool)]
+        if len(rows):
+            per_host = rows.groupby(rows["host"].astype(str), sort=True)
+            named = [f"{host} ({_listing(_services(group))})" for host, group in per_host]
+            out.append(f"Socket captures: the established sockets of {_listing(named)} "
+                       f"{meaning}.")
+    return out
+
+
+def _services(rows: pd.DataFrame) -> list[str]:
+    """The distinct services of some rows, in port order."""
+    pairs = {(int(r.service_port), _service(r.service, r.service_port))
+             for r in rows.itertuples() if not pd.isna(r.service_port)}
+    return [name for _, name in sorted(pairs)]
+
+
+def _recommendation_sentences(comparison: pd.DataFrame) -> list[str]:
+    from .remedies import recommend
+
+    advice = recommend(comparison)
+    assumptions = comparison.attrs.get("assumptions", {})
+    used = [f"{label} {hms(assumptions[name]['value'])}" for name, label in
+            (("firewall_timeout", "firewall timeout"), ("keepalive", "keepalive"),
+             ("new_firewall_timeout", "new firewall timeout"), ("heartbeat", "heartbeat"))
+            if name in assumptions]
+    out = list(advice.reasons[:2])
+    if used:
+        out.append("The comparison assumed " + _listing(used) + ".")
+    return out
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, pd.Timedelta):
+        return hms(value)
+    if isinstance(value, tuple) and len(value) == 2 and \
+            all(isinstance(v, pd.Timestamp) for v in value):
+        return f"{_value_text(value[0])} to {_value_text(value[1])}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value_text(v) for v in value) or "none"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M:%S} UTC"
+    return "" if value is None else str(value)
+
+
+def assumptions(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The assumptions a ``kit.compare_remedies`` table rests on, one row each, readable.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by assumption name: ``value`` (durations as H:MM:SS) and ``why`` (the sentence
+        that justifies it).
+    """
+    rows = comparison.attrs.get("assumptions", {})
+    table = pd.DataFrame({
+        "value": [_value_text(a.get("value")) for a in rows.values()],
+        "why": [str(a.get("why", "")) for a in rows.values()],
+    }, index=pd.Index(list(rows), name="assumption"))
+    return table
+
+
+def remedy_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings:
+    """Findings of notebook 03: the at-risk hosts, the socket evidence and the recommendation.
+
+    Parameters
+    ----------
+    case : kit.Case
+    comparison : DataFrame, optional
+        A ``kit.compare_remedies`` table; default: compared with its default assumptions.
+
+    Returns
+    -------
+    kit.report.Findings
+    """
+    from .remedies import compare_remedies
+
+    facts = _Facts(case)
+    table = compare_remedies(case) if comparison is None else comparison
+    return Findings([*_risk_sentences(facts), *_socket_sentences(case),
+                     *_recommendation_sentences(table)])
+
+
+def case_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings:
+    """All findings of the case (notebook 04): the case, then those of notebooks 01 to 03,
+    recomputed from the data.
+
+    Parameters
+    ----------
+    case : kit.Case
+    comparison : DataFrame, optional
+        A ``kit.compare_remedies`` table; default: compared with its default assumptions.
+
+    Returns
+    -------
+    kit.report.Findings
+    """
+    from .remedies import compare_remedies
+
+    facts = _Facts(case)
+    settings = case.settings
+    header = f"Case {settings.id}"
+    if settings.title:
+        header += f": {settings.title}"
+    if settings.opened:
+        header += f" (opened {settings.opened.isoformat()})"
+    table = compare_remedies(case) if comparison is None else comparison
+    return Findings([
+        header + ".", *_load_sentences(facts), *_teardown_sentences(facts),
+        timeout_sentence(settings.idle_timeout, facts.estimate), *_duration_sentences(facts),
+        *_risk_sentences(facts), *_socket_sentences(case), *_recommendation_sentences(table),
+    ], title="Findings of the case")
