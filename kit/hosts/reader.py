@@ -196,8 +196,9 @@ def _merge(hosts: dict[str, _Host], entry: _Host) -> None:
         return
     if known.table.os != entry.table.os:
         raise ParseError(
-            f"host {known.host!r} has a {known.table.label} export ({', '.join(known.sources)}) "
-            f"and a {entry.table.label} one: rename one file or name the host inside it",
+            f"host {known.host!r} has exports of two OSes: {known.table.label} "
+            f"({', '.join(known.sources)}) and {entry.table.label} ({entry.sources[0]}): "
+            "rename one file or name the host inside it",
             source=entry.sources[0])
     for name, setting in entry.settled.items():
         if name not in known.settled:
