@@ -3,7 +3,9 @@
 An idle teardown lasts the timeout plus the connection's active time, so the durations pile up
 just above the timeout: the timeout is the lower edge of that pile (domain.md §0). A few shorter
 teardowns (another class's timeout, accelerated aging, a misread line) sit below the edge,
-separated by a gap, and are set aside.
+separated by a gap, and are set aside. The edge overstates the timeout by the shortest active
+time (seconds to minutes), and timeouts are configured in whole minutes in practice, so the
+estimate is the edge rounded down to the minute: conservative for judging keepalives.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ MAX_OUTLIER_SHARE = 0.10
 class TimeoutEstimate:
     """The inferred idle timeout with its evidence.
 
-    ``value`` is None when there is no evidence. ``n`` counts the teardowns used, ``outliers``
-    those set aside below the edge, ``spread`` is the interquartile range of the used durations.
-    ``by_device`` holds one estimate per device when the data has several.
+    ``value`` is None when there is no evidence. ``edge`` is the shortest teardown of the
+    cluster (the timeout is at most that), ``value`` the edge rounded down to the minute. ``n``
+    counts the teardowns used, ``outliers`` those set aside below the edge, ``spread`` is the
+    interquartile range of the used durations. ``by_device`` holds one estimate per device when
+    the data has several.
     """
 
     value: pd.Timedelta | None
@@ -39,6 +43,7 @@ class TimeoutEstimate:
     explanation: str
     device: str | None = None
     outliers: int = 0
+    edge: pd.Timedelta | None = None
     by_device: dict[str, TimeoutEstimate] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -85,15 +90,16 @@ def _estimate(durations: pd.Series, device: str | None) -> TimeoutEstimate:
         confidence = "medium"
     else:
         confidence = "low"
-    value = pd.Timedelta(seconds=edge)
+    lower = pd.Timedelta(seconds=edge)
+    value = pd.Timedelta(minutes=edge // 60)
     ignored = f"; {low} shorter outlier{'s' if low > 1 else ''} ignored" if low else ""
     explanation = (
-        f"{n} idle-timeout teardown{'s' if n != 1 else ''}{where} lasted at least {hms(value)} "
+        f"{n} idle-timeout teardown{'s' if n != 1 else ''}{where} lasted at least {hms(lower)} "
         f"(median {hms(pd.Timedelta(seconds=float(median)))}), {at_edge} of them within "
-        f"{hms(pd.Timedelta(seconds=window))} of that edge{ignored}, so the idle timeout is "
-        f"about {hms(value)} (confidence {confidence}).")
+        f"{hms(pd.Timedelta(seconds=window))} of that edge{ignored}, so the idle timeout is at "
+        f"most {hms(lower)}: about {hms(value)} in whole minutes (confidence {confidence}).")
     return TimeoutEstimate(value, n, pd.Timedelta(seconds=float(q3 - q1)), confidence,
-                           explanation, device=device, outliers=low)
+                           explanation, device=device, outliers=low, edge=lower)
 
 
 def infer_idle_timeout(connections: Any, *, device: str | None = None) -> TimeoutEstimate:
@@ -133,12 +139,14 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     if len(values) == 1:
         verdict = f"all {len(per)} devices agree on about {hms(shortest.value)}"
     else:
-        verdict = (f"the devices differ ({listing}); the shortest, {hms(shortest.value)} on "
-                   f"{shortest.device}, is the one a keepalive must beat")
+        verdict = (f"the estimates differ ({listing}); each is at most the device's shortest "
+                   f"teardown, and the shortest, {hms(shortest.value)} on {shortest.device}, is "
+                   "the one a keepalive must beat")
     total = sum(e.n for e in per.values())
     explanation = (f"{total} idle-timeout teardowns on {len(per)} devices: {verdict}."
                    if len(values) > 1 else
                    f"{total} idle-timeout teardowns on {len(per)} devices ({listing}): {verdict}.")
     return TimeoutEstimate(shortest.value, total, shortest.spread, shortest.confidence,
                            explanation, device=None,
-                           outliers=sum(e.outliers for e in per.values()), by_device=per)
+                           outliers=sum(e.outliers for e in per.values()), edge=shortest.edge,
+                           by_device=per)

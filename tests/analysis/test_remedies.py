@@ -184,7 +184,7 @@ def test_sockets_without_a_keepalive_timer_defeat_the_keepalive_remedy():
 def test_the_timeout_is_inferred_when_the_case_does_not_state_it():
     table = compare_remedies(the_case(timeout=None))
     assumed = table.attrs["assumptions"]["firewall_timeout"]
-    assert assumed["value"] == pd.Timedelta(seconds=3700) and "inferred" in assumed["why"]
+    assert assumed["value"] == pd.Timedelta(minutes=61) and "inferred" in assumed["why"]
 
 
 def test_bad_assumptions_are_clear_errors():

@@ -22,9 +22,10 @@ def idle(durations, *, device="asa1", protocol="tcp"):
 
 @pytest.mark.parametrize("timeout", [1800, 3600, 7200])
 def test_the_lower_edge_of_the_cluster_is_the_timeout(timeout):
-    active = np.random.default_rng(timeout).integers(0, 400, 40)
+    active = np.random.default_rng(timeout).integers(5, 400, 40)
     est = infer_idle_timeout(idle(timeout + active))
-    assert est.value == pd.Timedelta(seconds=timeout + int(active.min()))
+    assert est.edge == pd.Timedelta(seconds=timeout + int(active.min()))
+    assert est.value == pd.Timedelta(seconds=timeout)       # the edge in whole minutes
     assert est.n == 40 and est.outliers == 0 and est.confidence == "high"
     q1, q3 = np.percentile(timeout + active, [25, 75])
     assert est.spread == pd.Timedelta(seconds=q3 - q1)
@@ -43,15 +44,19 @@ def test_a_few_shorter_outliers_are_set_aside():
 def test_a_sparse_but_genuine_cluster_is_not_trimmed():
     durations = [3650, 3900, 4500, 5000, 5300]
     est = infer_idle_timeout(idle(durations))
-    assert est.value == pd.Timedelta(seconds=3650) and est.outliers == 0
+    assert est.edge == pd.Timedelta(seconds=3650) and est.outliers == 0
+    assert est.value == pd.Timedelta(hours=1)
     assert est.confidence == "low"      # only one teardown at the edge
 
 
 def test_one_teardown_is_low_confidence_and_says_so():
     est = infer_idle_timeout(idle([3687]))
-    assert est.value == pd.Timedelta(seconds=3687)
+    assert est.edge == pd.Timedelta(seconds=3687) and est.value == pd.Timedelta(seconds=3660)
     assert (est.n, est.confidence) == (1, "low")
-    assert "1 idle-timeout teardown on asa1 lasted at least 1:01:27" in est.explanation
+    assert est.explanation == (
+        "1 idle-timeout teardown on asa1 lasted at least 1:01:27 (median 1:01:27), 1 of them "
+        "within 0:01:13 of that edge, so the idle timeout is at most 1:01:27: about 1:01:00 in "
+        "whole minutes (confidence low).")
 
 
 def test_no_evidence_is_stated_plainly():
@@ -72,7 +77,7 @@ def test_each_device_is_estimated_on_its_own():
     assert est.by_device["asa1"].value == pd.Timedelta(hours=1)
     assert est.by_device["fwsm1"].value == pd.Timedelta(minutes=30)
     assert est.value == pd.Timedelta(minutes=30) and est.n == 22
-    assert "the devices differ" in est.explanation and "fwsm1" in est.explanation
+    assert "the estimates differ" in est.explanation and "fwsm1 0:30:00" in est.explanation
     only = infer_idle_timeout(both, device="asa1")
     assert only.value == pd.Timedelta(hours=1) and only.n == 12
 
@@ -85,8 +90,9 @@ def test_property_the_estimate_is_one_of_the_durations_at_or_above_the_edge(time
                                                                            low):
     durations = [timeout + a for a in active] + low
     est = infer_idle_timeout(idle(durations))
-    secs = est.value.total_seconds()
+    secs = est.edge.total_seconds()
     assert secs in durations
+    assert est.value == pd.Timedelta(minutes=secs // 60)
     assert est.n + est.outliers == len(durations)
     assert est.outliers <= max(1, len(durations) // 10)
     assert sum(d >= secs for d in durations) == est.n
