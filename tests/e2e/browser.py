@@ -38,7 +38,8 @@ def unavailable_reason() -> str | None:
 
 
 def require_browser(*, ci: bool) -> None:
-    """Skip the calling test when the browser cannot run here; under CI, fail it instead.
+    """Skip (the calling test, or a whole conftest) when the browser cannot run here; under CI,
+    fail instead.
 
     Parameters
     ----------
@@ -50,7 +51,7 @@ def require_browser(*, ci: bool) -> None:
         return
     if ci:
         pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)
 
 
 class Chromium:

@@ -3,7 +3,7 @@
 Lab serves a temporary copy of ``notebooks/`` and ``data/`` (Lab autosaves, and the notebooks'
 relative ``../data/...`` paths must resolve). Both processes are stopped by process id in the
 fixtures' ``finally``, whatever the tests did. Where the browser cannot run, every test skips with
-one reason; under ``CI=true`` that skip is a failure instead.
+one reason; under ``CI=true`` every test fails with that reason instead.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .server import LabServer
 
 REPO = Path(__file__).resolve().parents[2]
 COPIED = ("notebooks", "data")
+CI = os.environ.get("CI") == "true"
 
 
 def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
@@ -39,13 +40,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     return report
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip each test here (fail it under CI=true) when Chromium or playwright cannot be had.
+
+    Raised from this hook rather than a fixture, pytest folds the skips into one summary line.
+    """
+    require_browser(ci=CI)
+
+
 @pytest.fixture(scope="session")
-def browser_available() -> None:
-    """Skip the suite (fail it under CI=true) when Chromium or playwright cannot be had; start
-    with an empty artifacts folder, so every screenshot there is from this run."""
-    require_browser(ci=os.environ.get("CI") == "true")
+def artifacts() -> Path:
+    """An empty ``test-artifacts/e2e/``, so every screenshot and log there is from this run."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +71,11 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lab_server(browser_available: None, lab_root: Path,
+def lab_server(artifacts: Path, lab_root: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One JupyterLab for the session; stopped (kernels included) even when tests fail."""
     before = _tree_state(REPO / "notebooks")
-    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-state"),
-                       ARTIFACTS / "lab-server.log")
+    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-state"), artifacts / "lab-server.log")
     try:
         server.start()
         yield server
@@ -78,7 +85,7 @@ def lab_server(browser_available: None, lab_root: Path,
 
 
 @pytest.fixture(scope="session")
-def chromium(browser_available: None, tmp_path_factory: pytest.TempPathFactory):
+def chromium(tmp_path_factory: pytest.TempPathFactory):
     """One headless Chromium (fresh profile) for the session, stopped by process id at the end."""
     browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:

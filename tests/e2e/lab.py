@@ -336,9 +336,11 @@ class Notebook:
         The notebook scrolls inside Lab, so the page is made as tall as the notebook for the shot.
         """
         viewport = self.page.viewport_size
-        height = self.node.evaluate("n => n.querySelector('.jp-Notebook').scrollHeight")
+        hidden = self.node.evaluate("""n => {
+          const scroller = n.querySelector('.jp-WindowedPanel-outer') || n;
+          return scroller.scrollHeight - scroller.clientHeight; }""")
         self.page.set_viewport_size({"width": viewport["width"],
-                                     "height": min(max_height, height + 200)})
+                                     "height": min(max_height, viewport["height"] + hidden)})
         try:
             self.page.wait_for_timeout(300)  # Lab lays out again after a resize
             return screenshot(self.page, name)

@@ -35,6 +35,6 @@ def test_missing_chromium_fails_under_ci(no_chromium: Path) -> None:
         browser.require_browser(ci=True)
 
 
-def test_present_chromium_neither_skips_nor_fails(browser_available: None) -> None:
+def test_present_chromium_neither_skips_nor_fails() -> None:
     assert browser.unavailable_reason() is None
     browser.require_browser(ci=True)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("server_dies_first", [False, True], ids=["clean-stop", "server-killed"])
 def test_lab_server_stop_ends_the_server_and_its_kernels(
-        browser_available: None, tmp_path: Path, server_dies_first: bool) -> None:
+        tmp_path: Path, server_dies_first: bool) -> None:
     root = tmp_path / "root"
     root.mkdir()
     server = LabServer(root, tmp_path / "state", tmp_path / "lab.log")
@@ -35,8 +35,7 @@ def test_lab_server_stop_ends_the_server_and_its_kernels(
     assert server.kernel_pids() == []
 
 
-def test_chromium_stop_ends_every_browser_process(browser_available: None,
-                                                  tmp_path: Path) -> None:
+def test_chromium_stop_ends_every_browser_process(tmp_path: Path) -> None:
     browser = Chromium(tmp_path / "profile")
     try:
         browser.start().new_page().goto("about:blank")
