@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .analysis import affected, concurrency, idle_teardowns, infer_idle_timeout, sessions
+from .analysis.affected import endpoint_names
 from .analysis.format import hms
 from .analysis.timeout import EDGE_WINDOW, TimeoutEstimate
 from .report.display import Findings
@@ -60,7 +61,7 @@ def _small_share(part: int, whole: int) -> str:
 def _service(name: Any, port: Any) -> str:
     if pd.isna(port):
         return "an unknown port"
-    return f"{name} ({int(port)})" if not pd.isna(name) else f"port {int(port)}"
+    return f"{name}/{int(port)}" if not pd.isna(name) else f"port {int(port)}"
 
 
 def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
@@ -172,12 +173,12 @@ def _teardown_sentences(facts: _Facts) -> list[str]:
            f"idle-timeout teardowns (reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
     out.append(f"By host pair and service port ({len(pairs):,}): " + _listing(
-        f"{r.src} → {r.dst} on {_service(r.service, r.service_port)} {r.teardowns:,}"
+        f"{r.src} → {r.dst} on {_service(r.service, r.service_port)}: {r.teardowns:,}"
         for r in pairs.itertuples()) + ".")
     ports = idle.groupby(["service_port", "service"], dropna=False, observed=True).size()
     ports = ports.sort_values(ascending=False, kind="stable")
     out.append("By service port: " + _listing(
-        f"{_service(name, port)} {n:,}" for (port, name), n in ports.items()) + ".")
+        f"{_service(name, port)}: {n:,}" for (port, name), n in ports.items()) + ".")
     return out
 
 
@@ -294,9 +295,16 @@ def _risk_sentences(facts: _Facts) -> list[str]:
     unknown = risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str)
     exported = set(risk["host"].astype(str))
     missing = sorted(set(case.inventory["host"].dropna().astype(str)) - exported)
-    if len(unknown) or missing:
-        out.append("Risk unknown (no keepalive value or no export) for "
-                   + _listing(sorted({*unknown, *missing})) + ".")
+    unknown = sorted({*unknown, *missing})
+    if unknown:
+        lost = set(endpoint_names(facts.idle, "src")) | set(endpoint_names(facts.idle, "dst"))
+        hit = [host for host in unknown if host in lost]
+        text = (f"No keepalive value for {_plural(len(unknown), 'host')} of the inventory "
+                f"({_listing(unknown)}), so their risk is unknown")
+        text += (f"; {_listing(hit)} lost connections to the idle timeout: collect "
+                 f"{'its export' if len(hit) == 1 else 'their exports'}" if hit else
+                 "; none of them lost a connection to the idle timeout")
+        out.append(text + ".")
     if len(facts.idle):
         pairs = affected(facts.sessions, hosts=hosts, firewall_timeout=timeout)
         explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
@@ -324,7 +332,7 @@ def _socket_sentences(case: Any) -> list[str]:
         rows = coverage.loc[(coverage["coverage"] == state).to_numpy(dtype=bool)]
         if len(rows):
             per_host = rows.groupby(rows["host"].astype(str), sort=True)
-            named = [f"{host} ({_listing(_services(group))})" for host, group in per_host]
+            named = [f"{host} on {_listing(_services(group))}" for host, group in per_host]
             out.append(f"Socket captures: the established sockets of {_listing(named)} "
                        f"{meaning}.")
     return out

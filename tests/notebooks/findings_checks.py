@@ -1,0 +1,121 @@
+"""Check Findings text against a generated case's ground truth (``truth.json``).
+
+The same checks run on ``kit.findings`` output directly and on the Findings cells of notebooks
+executed by papermill. Every expected number is computed here from the truth, never copied from
+the kit's output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from kit.analysis.format import hms
+
+
+def _victims(truth: dict[str, Any]) -> list[dict[str, Any]]:
+    return truth["victims"]
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def check_teardowns(text: str, truth: dict[str, Any]) -> None:
+    """Notebook 01's findings: victim count, host pairs, ports and the timeout."""
+    victims = _victims(truth)
+    timeout = hms(pd.Timedelta(seconds=truth["timeout_s"]))
+    counts = truth["counts"]
+    assert f"Loaded {counts['connection_events']:,} connection events ({counts['built']:,} " \
+           f"Built, {counts['teardown']:,} Teardown)" in text
+    if not victims:
+        assert re.search(r"None of the [\d,]+ TCP teardowns was for idleness", text), text
+        assert f"The firewall idle timeout is {timeout} (case.toml); the data has no " \
+               "idle-timeout teardowns to confirm it." in text
+        return
+    found = re.search(r"([\d,]+) of ([\d,]+) TCP teardowns \([\d.]+%\) were idle-timeout", text)
+    assert found, text
+    assert _number(found[1]) == len(victims)
+    assert _number(found[2]) == counts["teardowns_by_close"]["idle-timeout"] + sum(
+        n for close, n in counts["teardowns_by_close"].items()
+        if close not in ("idle-timeout", "none"))
+
+    pairs = Counter((v["src_host"], v["dst_host"], v["service"], v["service_port"])
+                    for v in victims)
+    assert f"By host pair and service port ({len(pairs)}):" in text
+    for (src, dst, service, port), n in pairs.most_common(6):
+        assert f"{src} → {dst} on {service}/{port}: {n}" in text
+
+    ports = Counter((v["service"], v["service_port"]) for v in victims)
+    by_port = re.search(r"By service port: (.*)\.", text)[1]
+    listed = {(m[1], int(m[2])): int(m[3]) for m in
+              re.finditer(r"([\w-]+)/(\d+): (\d+)", by_port)}
+    assert listed == dict(ports)
+    assert re.search(rf"The firewall idle timeout is {timeout} \(case.toml\), and the data "
+                     "agrees", text), text
+
+
+def check_durations(text: str, truth: dict[str, Any]) -> None:
+    """Notebook 02's findings: the idle teardowns' durations against the timeout."""
+    victims = _victims(truth)
+    timeout = hms(pd.Timedelta(seconds=truth["timeout_s"]))
+    if not victims:
+        assert "There are no idle-timeout teardowns" in text
+        return
+    durations = sorted(v["duration_s"] for v in victims)
+    low, high = (hms(pd.Timedelta(seconds=d)) for d in (durations[0], durations[-1]))
+    active = sorted(v["duration_s"] - truth["timeout_s"] for v in victims)
+    assert f"The {len(victims)} idle-timeout teardown{'s' if len(victims) > 1 else ''} lasted " \
+           f"{low} to {high}" in text
+    assert f"the {timeout} timeout (case.toml) plus {hms(pd.Timedelta(seconds=active[0]))} to " \
+           f"{hms(pd.Timedelta(seconds=active[-1]))} of activity" in text
+    ends = sorted(v["end"] for v in victims)
+    first, last = (pd.Timestamp(t) for t in (ends[0], ends[-1]))
+    assert f"They came between {first:%Y-%m-%d %H:%M} UTC and {last:%Y-%m-%d %H:%M} UTC" in text
+
+
+def check_remedies(text: str, truth: dict[str, Any]) -> None:
+    """Notebook 03's findings: at-risk hosts and the recommendation."""
+    victims = _victims(truth)
+    at_risk = sorted(truth["at_risk_hosts"])
+    exported = [h for h, info in truth["hosts"].items() if info.get("export")]
+    timeout = hms(pd.Timedelta(seconds=truth["timeout_s"]))
+    if at_risk:
+        found = re.search(r"([\d,]+) of ([\d,]+) hosts with a keepalive export are at risk "
+                          rf"\(first keepalive probe at or after the {timeout} timeout\): "
+                          r"(.*?)\.(?: |$|\n)", text)
+        assert found, text
+        assert (_number(found[1]), _number(found[2])) == (len(at_risk), len(exported))
+        named = re.findall(r"([\w.-]+) \(\w+, \d+:\d\d:\d\d\)", found[3])
+        assert sorted(named) == at_risk
+    else:
+        assert f"None of the {len(exported)} hosts with a keepalive export is at risk" in text
+    if victims:
+        assert f"{len(victims)} of the {len(victims)} idle-timeout teardowns have an at-risk " \
+               "host on one side" in text
+        recommended = re.search(r"Recommended: ([\w-]+)\.", text)
+        assert recommended, text
+        assert f"{recommended[1]} prevents {len(victims)} of {len(victims)} idle-timeout " \
+               "teardowns (100%)" in text
+    else:
+        assert "There are no idle-timeout teardowns in the data: no change is needed." in text
+
+
+def check_case(text: str, truth: dict[str, Any]) -> None:
+    """Notebook 04's findings: the case line, then all of the above."""
+    assert f"Case {truth['params']['case_id']}" in text
+    check_teardowns(text, truth)
+    check_durations(text, truth)
+    check_remedies(text, truth)
+
+
+#: notebook -> the check of its Findings
+CHECKS = {
+    "01_find_idle_teardowns.ipynb": check_teardowns,
+    "02_connection_durations.ipynb": check_durations,
+    "03_compare_remedies.ipynb": check_remedies,
+    "04_case_report.ipynb": check_case,
+}
