@@ -43,6 +43,11 @@ _EXPORTS: dict[str, str] = {
     "check_redaction": "kit.redaction",
     "redact_case": "kit.redaction",
     "open_case": "kit.redaction",
+    # the notebooks' Findings
+    "teardown_findings": "kit.findings",
+    "duration_findings": "kit.findings",
+    "remedy_findings": "kit.findings",
+    "case_findings": "kit.findings",
 }
 
 __all__ = [
