@@ -174,6 +174,9 @@ def _counts(events: pd.DataFrame, files, sessions: list[Session]) -> dict[str, A
         "by_msg_id": {m: int(n) for m, n in sorted(Counter(events["msg_id"]).items())},
         "teardowns_by_close": dict(sorted(closes.items())),
         "ignored": int((events["event"] == "other").sum()),
+        "ignored_by_msg_id": {m: int(n) for m, n in
+                              sorted(Counter(events.loc[events["event"] == "other", "msg_id"])
+                                     .items())},
         "malformed": sum(len(f.malformed_lines) for f in files),
         "files": per_file,
     }
