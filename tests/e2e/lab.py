@@ -206,9 +206,16 @@ class Notebook:
             The cells after the run. Lab stops at the first error: cells after it stay unrun
             (see :meth:`unexecuted`).
         """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         self.page.evaluate(_START_RUN_ALL, self.path)
-        self.page.wait_for_function(_RUN_FINISHED, arg=self.path, timeout=timeout * 1000,
-                                    polling=200)
+        try:
+            self.page.wait_for_function(_RUN_FINISHED, arg=self.path, timeout=timeout * 1000,
+                                        polling=200)
+        except PlaywrightTimeout:
+            raise AssertionError(
+                f"{self.path}: run-all not finished after {timeout:.0f} s; cells not run yet: "
+                f"{self.unexecuted()}; problems so far: {self.problems()}") from None
         return self.cells()
 
     # -- reading ---------------------------------------------------------------------------
