@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
-
 from ..errors import KitError
 
 #: environment variables that must not reach the kernels: ``MPLBACKEND=Agg`` makes figures vanish
@@ -24,17 +22,22 @@ class ReportError(KitError):
     """The report could not be made: a notebook failed, a check failed, or an output is unsafe."""
 
 
-class CurrentEnvKernelManager(AsyncKernelManager):
-    """Starts the kernel with this very interpreter, whatever ``python3`` kernelspec a user has
-    installed elsewhere (the same guarantee as nbval's ``--nbval-current-env``), quietly."""
+def current_env_kernel_manager() -> type:
+    """A kernel manager that starts the kernel with this very interpreter, whatever ``python3``
+    kernelspec a user has installed elsewhere (the guarantee of nbval's
+    ``--nbval-current-env``), quietly. Built on demand: jupyter_client is slow to import."""
+    from jupyter_client.manager import AsyncKernelManager
 
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        launcher = cmd.index("ipykernel_launcher") if "ipykernel_launcher" in cmd else None
-        if launcher is None:
-            return cmd
-        # the kernel's own log (e.g. ipykernel's TCP transport warning) is noise in `kit report`
-        return [sys.executable, "-m", *cmd[launcher:], "--IPKernelApp.log_level=ERROR"]
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if "ipykernel_launcher" not in cmd:
+                return cmd
+            launcher = cmd.index("ipykernel_launcher")
+            # the kernel's own log (ipykernel's TCP transport warning) is noise in `kit report`
+            return [sys.executable, "-m", *cmd[launcher:], "--IPKernelApp.log_level=ERROR"]
+
+    return CurrentEnvKernelManager
 
 
 def run_notebook(source: Path, target: Path, *, parameters: Mapping[str, Any], cwd: Path,
@@ -56,7 +59,7 @@ def run_notebook(source: Path, target: Path, *, parameters: Mapping[str, Any], c
             str(source), str(target), parameters=dict(parameters), cwd=str(cwd),
             kernel_name="python3", language="python", progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=timeout,
-            kernel_manager_class=CurrentEnvKernelManager,
+            kernel_manager_class=current_env_kernel_manager(),
             store_widget_state=False, record_timing=False,
         )
     except pm.PapermillExecutionError as exc:

@@ -14,10 +14,12 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .execute import ReportError
+
+if TYPE_CHECKING:
+    import nbformat
 
 #: cells with one of these tags are left out of the report
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
@@ -54,6 +56,8 @@ nav ol { padding-left: 1.4em; }
 def prepare(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as the report shows it: without parameter cells, cells tagged
     ``remove-cell``, widget views and widget state, or code cells left with no output."""
+    import nbformat
+
     notebook = nbformat.from_dict(notebook)  # a copy
     notebook.metadata.pop("widgets", None)
     kept = []
@@ -71,6 +75,7 @@ def prepare(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def notebook_body(path: Path) -> tuple[str, str]:
     """``(title, html)`` of one executed notebook: inputs hidden, images embedded, checked."""
+    import nbformat
     from nbconvert import HTMLExporter
 
     notebook = prepare(nbformat.read(path, as_version=4))
