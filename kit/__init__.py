@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "load_case": "kit.case",
     "Case": "kit.case",
     "new_case": "kit.case",
+    "CaseSettings": "kit.case",
     # analysis and remedies
     "sessions": "kit.analysis",
     "idle_teardowns": "kit.analysis",
