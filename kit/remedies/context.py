@@ -164,8 +164,9 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
     n_none = int(ext.isna().sum())
     ext = ext.fillna(pd.Timedelta(0))
     note(None, f"A rescued connection lives on until the next connection of the same host pair "
-               f"and service starts ({n_next} victims), else for the median duration of that "
-               f"service's completed sessions ({n_median}); {n_none} with neither live on 0 s. "
+               f"and service starts ({n_next} of the victims), else for the median duration of "
+               f"that service's completed sessions ({n_median}); {n_none} with neither live on "
+               "0 s. "
                f"Lifetimes end at the end of the data ({window_end}).")
     return ext
 

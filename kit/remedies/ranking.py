@@ -16,6 +16,11 @@ import pandas as pd
 Criterion = tuple[str, bool, Callable[[pd.Series, pd.Series], str]]
 
 
+def _rate(value: float) -> str:
+    """Packets per hour: one decimal when small, whole numbers otherwise."""
+    return f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
 def _touch(row: pd.Series) -> int:
     return int(row["hosts_to_change"]) + int(row["devices_to_change"])
 
@@ -32,8 +37,8 @@ CRITERIA: tuple[Criterion, ...] = (
     ("things_to_change", False,
      lambda r, b: f"it needs more hosts and devices changed ({_touch(r)} vs {_touch(b)})"),
     ("extra_packets_per_hour", False,
-     lambda r, b: f"it adds more packets per hour ({r['extra_packets_per_hour']:,.0f} vs "
-                  f"{b['extra_packets_per_hour']:,.0f})"),
+     lambda r, b: f"it adds more packets per hour ({_rate(r['extra_packets_per_hour'])} vs "
+                  f"{_rate(b['extra_packets_per_hour'])})"),
 )
 
 
@@ -70,7 +75,7 @@ def _summary(name: str, row: pd.Series) -> str:
             f"{row['peak_connections_change']:+d} (to {row['peak_connections']:,}), reaches "
             f"{row['sessions_in_scope']:,} sessions, needs {row['hosts_to_change']} hosts and "
             f"{row['devices_to_change']} devices changed, and adds "
-            f"{row['extra_packets_per_hour']:,.0f} packets "
+            f"{_rate(row['extra_packets_per_hour'])} packets "
             f"({row['extra_bytes_per_hour'] / 1000:,.1f} kB) per hour.")
 
 

@@ -146,7 +146,7 @@ def test_the_recommendation_follows_the_table(table):
                            "firewall-timeout", "keepalive"]
     assert rec.best == "firewall-timeout-scoped"
     assert "prevents 2 of 2 idle-timeout teardowns (100%)" in rec.text
-    assert "dcd ranks 2: it adds more packets per hour (4 vs 0)" in rec.text
+    assert "dcd ranks 2: it adds more packets per hour (4.5 vs 0.0)" in rec.text
     assert "traffic-generation ranks 3: it needs more hosts and devices changed (3 vs 1)" \
         in rec.text
     assert "keepalive ranks 5: it reaches more sessions (7 vs 5)" in rec.text
