@@ -307,6 +307,8 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
         no_keepalive, unknown (counts), coverage (all/partial/none/unknown) and longest_timer
         (the longest keepalive timer left: at most the keepalive time in force).
     """
+    sockets = pd.DataFrame({c: sockets[c] for c in SOCKET_DTYPES})  # without attrs: pandas
+    # deep-copies attrs (the load report) into every intermediate frame otherwise
     established = sockets[sockets["state"] == "established"]
     listening = sockets.loc[sockets["state"] == "listen", ["host", "local_port"]].dropna()
     listens = pd.MultiIndex.from_frame(established[["host", "local_port"]]).isin(
