@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..loadreport import Reject
 from .addresses import AddressMapper, parse_address
 from .keys import KeyLike, fingerprint, parse_key
 
@@ -35,6 +36,7 @@ IPV6_TEXT = (
     r"(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?(?![0-9A-Za-z:])"
 )
+WITHHELD = "[raw line withheld from the redacted report]"
 #: a known name counts only as a whole word: not preceded or followed by a letter or digit
 NAME_BEFORE, NAME_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 
@@ -237,6 +239,8 @@ class Redactor:
         (settings, load reports, estimates). Other values (numbers, times, paths) pass through."""
         if isinstance(obj, str):
             return self.text(obj)
+        if isinstance(obj, Reject):
+            return Reject(self.text(obj.source), obj.line, self.text(withhold_excerpt(obj.reason)))
         if isinstance(obj, pd.DataFrame):
             return self.frame(obj)
         if isinstance(obj, pd.Series):
@@ -253,6 +257,18 @@ class Redactor:
                        for f in dataclasses.fields(obj) if f.init}
             return dataclasses.replace(obj, **changes)
         return obj
+
+
+def withhold_excerpt(reason: str) -> str:
+    """A reject reason without the raw line it quotes at its end (``...: 'Jun  4 ... syslog01'``):
+    a raw line can name hosts the case knows nothing about (the relay server), which neither the
+    redaction nor its check could recognise."""
+    end = reason.rstrip()
+    for quote in ("'", '"'):
+        start = end.rfind(": " + quote)
+        if start >= 0 and end.endswith(quote) and len(end) > start + 3:
+            return f"{reason[:start]}: {WITHHELD}"
+    return reason
 
 
 def _root_prefixes(root: str | os.PathLike[str] | None) -> tuple[str, ...]:

@@ -183,7 +183,8 @@ def test_redact_case_is_consistent_across_frames_settings_and_load_report(case):
     assert red.settings.title.startswith(r.name("db01", "host"))
     files = red.load_report.files[0]
     assert files.source == "firewall/asa.log" and files.rejects[0].source == "firewall/asa.log"
-    assert r.address("192.168.10.99") in files.rejects[0].reason
+    assert files.rejects[0].reason == "expected 'for IF:ip/port' near " \
+        f"'outside:{r.address('192.168.10.99')}/1'"
     assert isinstance(files.ignored_by_key, Counter) and files.ignored_by_key["106023"] == 1
     assert list(red.load_report.clock_offsets) == [r.name("fw01.corp.example", "device")]
     assert red.hosts["source"].tolist() == [f"hosts/{r.name('db01', 'host')}.sysctl",
@@ -264,3 +265,20 @@ def test_key_file_is_invisible_to_the_loaders(tmp_path):
     (tmp_path / "a.log").write_text("x\n")
     case_key(tmp_path)
     assert [os.path.basename(s.name) for s in iter_sources(tmp_path)] == ["a.log"]
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    ("302014: message not understood (expected 'Teardown ...' layout): 'Jun  4 09:34:59 "
+     "syslog01 Jun 04 2024 14:34:58 fw-8c267d: %AS'",
+     "302014: message not understood (expected 'Teardown ...' layout): [raw line withheld "
+     "from the redacted report]"),
+    ('binary data: "\\x00\\x00"', "binary data: [raw line withheld from the redacted report]"),
+    ("dword: takes at most 8 hex digits, found '0x1c0000000'",
+     "dword: takes at most 8 hex digits, found '0x1c0000000'"),
+    ("the host column is empty", "the host column is empty"),
+])
+def test_reject_reasons_lose_the_raw_line_they_quote(reason, expected):
+    from kit.loadreport import Reject
+
+    redacted = Redactor(KEY).value(Reject("/x/firewall/a.log", 3, reason))
+    assert redacted == Reject("/x/firewall/a.log", 3, expected)
