@@ -69,3 +69,60 @@ def test_missing_case_toml(tmp_path):
     (root / "case.toml").unlink()
     with pytest.raises(CaseError, match=r"no case\.toml"):
         kit.load_case(root)
+
+
+@pytest.fixture
+def sample_copy(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample-incident"
+    return Path(shutil.copytree(sample, tmp_path / "case"))
+
+
+def test_bad_inventory_ip_stops_the_load(sample_copy):
+    inventory = sample_copy / "inventory.csv"
+    inventory.write_text(inventory.read_text().replace("10.20.1.10", "10.20.1.310"))
+    with pytest.raises(CaseError, match=r"inventory\.csv:4: '10\.20\.1\.310' is not an IP"):
+        kit.load_case(sample_copy)
+
+
+def test_unknown_case_key_warns_and_loads(sample_copy):
+    toml = sample_copy / "case.toml"
+    toml.write_text(toml.read_text().replace("[firewall]", "[firewall]\ntimeout_conn = 5"))
+    with pytest.warns(UserWarning, match=r"unknown key 'timeout_conn' in \[firewall\]"):
+        case = kit.load_case(sample_copy)
+    assert case.settings.idle_timeout.total_seconds() == 3600
+
+
+def test_case_without_exports_or_sockets_warns_and_loads(sample_copy):
+    import shutil
+
+    shutil.rmtree(sample_copy / "hosts")
+    shutil.rmtree(sample_copy / "sockets")
+    (sample_copy / "inventory.csv").unlink()
+    with pytest.warns(UserWarning, match=r"hosts: no keepalive exports"):
+        case = kit.load_case(sample_copy)
+    assert case.hosts.empty and case.sockets.empty and case.inventory.empty
+    assert list(case.hosts.columns)[:4] == ["host", "os", "keepalive_time", "keepalive_interval"]
+    assert list(case.inventory.columns) == ["host", "ip", "role", "os"]
+    assert {f.kind for f in case.load_report.files} == {"firewall"}
+    assert len(case.connections) > 0
+
+
+def test_firewall_folder_without_log_lines_is_a_case_error(sample_copy):
+    for log in (sample_copy / "firewall").iterdir():
+        log.unlink()
+    (sample_copy / "firewall" / "notes.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(CaseError, match=r"firewall: .*"):
+        kit.load_case(sample_copy)
+
+
+def test_load_report_covers_every_kind(sample_copy):
+    case = kit.load_case(sample_copy)
+    kinds = [f.kind for f in case.load_report.files]
+    assert kinds.count("firewall") == 2 and kinds.count("hosts") == 10
+    assert kinds.count("sockets") == 2
+    report = case.load_report
+    assert report.read == report.parsed + report.ignored + report.rejected
+    assert "SAMPLE-NBU-DMZ" in repr(case) and "idle_timeout=0 days 01:00:00" in repr(case)
