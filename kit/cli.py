@@ -119,8 +119,50 @@ def _parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_report(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="run the notebooks for a case and write report.html for a support case",
+        description="Execute the four notebooks for a case into DIR and write one self-contained "
+                    "report.html (no code, charts inline, nothing fetched). With --redact (the "
+                    "default) addresses and names are replaced by keyed pseudonyms and the "
+                    "outputs are checked for any original value before the page is written.")
+    parser.add_argument("case_dir", type=Path, help="the case folder")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: CASE_DIR/report)")
+    parser.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
+                        help="redact addresses, host, device and user names (default: on)")
+    parser.add_argument("--key", help="redaction key: 64 hex digits or a file holding them "
+                                      "(default: the case's .redaction-key, made on first use)")
+    parser.add_argument("--notebooks", type=Path, default=None,
+                        help="folder of the notebooks (default: the project's notebooks/)")
+    parser.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .redaction import parse_key
+    from .report import ReportError, build_report
+
+    key = None
+    if args.key is not None:
+        text = Path(args.key).read_text() if Path(args.key).is_file() else args.key
+        try:
+            key = parse_key(text)
+        except ValueError as exc:
+            raise ReportError(f"--key: {exc}") from None
+    report = build_report(args.case_dir, args.out, redact=args.redact, key=key,
+                          notebooks_dir=args.notebooks,
+                          progress=lambda line: print(line, flush=True))
+    if report.redacted:
+        print(f"redacted (key fingerprint {report.key_fingerprint}); checked: no original "
+              "address or name of the case remains in report.html or the executed notebooks")
+    else:
+        print("NOT redacted: the report shows real addresses and names; do not attach it to a "
+              "support case")
+    return 0
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_new_case, _add_sample, _add_synth_log, _add_parse,
+    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report,
 ]
 
 

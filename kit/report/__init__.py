@@ -74,7 +74,7 @@ def build_report(
     redact: bool = True,
     key: KeyLike | None = None,
     notebooks_dir: str | os.PathLike[str] | None = None,
-    notebooks: Sequence[str] = NOTEBOOKS,
+    notebooks: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     timeout: float | None = 600,
 ) -> Report:
@@ -94,7 +94,8 @@ def build_report(
         Redaction key (64 hex digits); default ``$KIT_REDACTION_KEY``, else the case's stored
         ``.redaction-key`` (generated on first use).
     notebooks_dir, notebooks
-        Where the notebooks are (default: the project's ``notebooks/``) and which to run, in order.
+        Where the notebooks are (default: the project's ``notebooks/``) and which to run, in order
+        (default: ``NOTEBOOKS``).
     progress
         Called with one line per step (``kit report`` prints them).
     timeout
@@ -119,6 +120,7 @@ def build_report(
     case_path = Path(case_dir).resolve()
     out = Path(out_dir) if out_dir is not None else case_path / "report"
     source_dir = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    notebooks = NOTEBOOKS if notebooks is None else notebooks
     missing = [name for name in notebooks if not (source_dir / name).is_file()]
     if missing:
         raise ReportError(f"{source_dir}: notebook(s) not found: {', '.join(missing)}")
