@@ -122,7 +122,7 @@ def _row(file: FileParse, number: int, fields: list[str],
         text = cells[role]
         if not text:
             continue
-        if role not in {spec.role for spec in table.settings.values()}:
+        if not table.names_for(role):
             found.warn(number, f"{table.label} has no {role} setting; the sheet's {text!r} is "
                                "ignored")
             continue

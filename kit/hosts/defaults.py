@@ -12,7 +12,7 @@ in exactly one place (domain.md §C1). Names are the OS's own spelling of each s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
@@ -83,18 +83,21 @@ class OsKeepalive:
     defaults: dict[str, pd.Timedelta | int | None]
     #: "probes": dead after time + probes x interval; "abort": dead after time + abort interval
     rule: Literal["probes", "abort"]
-    #: roles the OS does not let an administrator set (Windows' probe count)
-    fixed: frozenset[str] = field(default_factory=frozenset)
 
     def spec(self, name: str) -> SettingSpec | None:
         return self.settings.get(name)
 
+    def names_for(self, role: str) -> list[str]:
+        """The setting names that play ``role``, preferred first."""
+        return [n for _, n in sorted((s.rank, n) for n, s in self.settings.items()
+                                     if s.role == role)]
+
     def name_of(self, role: str) -> str:
         """The preferred setting name for ``role`` (the one a command should change)."""
-        names = sorted((s.rank, n) for n, s in self.settings.items() if s.role == role)
+        names = self.names_for(role)
         if not names:
             raise KeyError(f"{self.label} has no setting for {role}")
-        return names[0][1]
+        return names[0]
 
     @property
     def min_time(self) -> pd.Timedelta:
@@ -146,8 +149,7 @@ KEEPALIVE: dict[str, OsKeepalive] = {
                 "KeepAliveInterval": SettingSpec("interval", 1, _DWORD),
             },
             {"time": _ms(7_200_000), "interval": _ms(1_000), "probes": 10, "abort": None},
-            "probes",
-            fixed=frozenset({"probes"}),
+            "probes",  # Windows (Vista+) always sends 10 probes: no setting for them
         ),
         OsKeepalive(
             "aix", "AIX", Unit.HALF_SECONDS,

@@ -36,15 +36,10 @@ class Setting:
     """A settled value: a duration (or a probe count) with its provenance."""
 
     name: str
-    role: str
     value: pd.Timedelta | int
     raw: int
     source: str
     line: int
-
-
-#: a setting the export says is not set (the OS default applies)
-Absent = None
 
 
 @dataclass
@@ -132,7 +127,7 @@ def settle(found: Found, table: OsKeepalive) -> dict[str, Setting | None]:
             if previous is not None:
                 found.warn(raw.line, f"{raw.name} is reported as not set after line "
                                      f"{previous.line} set it; the {table.label} default applies")
-            settled[raw.name] = Absent
+            settled[raw.name] = None
             continue
         number = _number(raw, table, found.file)
         if number is None:
@@ -150,8 +145,7 @@ def settle(found: Found, table: OsKeepalive) -> dict[str, Setting | None]:
         if previous is not None and previous.value != value:
             found.warn(raw.line, f"{raw.name} is set twice (line {previous.line}: {previous.raw}, "
                                  f"line {raw.line}: {number}); the last one applies")
-        settled[raw.name] = Setting(raw.name, spec.role, value, number, found.file.source,
-                                    raw.line)
+        settled[raw.name] = Setting(raw.name, value, number, found.file.source, raw.line)
     return settled
 
 

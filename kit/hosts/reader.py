@@ -102,8 +102,8 @@ class _Host:
         defaulted: list[str] = []
         time: Setting | None = None
         for role, column in ROLE_COLUMNS.items():
-            names = sorted((s.rank, n) for n, s in self.table.settings.items() if s.role == role)
-            chosen = next((self.settled[n] for _, n in names if self.settled.get(n)), None)
+            names = self.table.names_for(role)
+            chosen = next((self.settled[n] for n in names if self.settled.get(n)), None)
             if chosen is not None:
                 values[role] = chosen.value
                 time = chosen if role == "time" else time

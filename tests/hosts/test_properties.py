@@ -7,12 +7,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kit
+from kit.hosts.defaults import keepalive_of
 from kit.hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES
 
 from .conftest import FIXTURES, check_invariant
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
+#: building two frames per example makes the socket checks ~30 ms each: fewer examples
+SOCKET_SETTINGS = settings(SETTINGS, max_examples=50)
 
 #: real lines of every format, to build inputs that reach deep into the parsers
 KEEPALIVE_LINES = sorted({
@@ -82,7 +85,7 @@ def test_any_bytes_read_sockets(data):
     _check_sockets(data)
 
 
-@SETTINGS
+@SOCKET_SETTINGS
 @given(mutated_lines(SOCKET_LINES))
 def test_mutated_listings_read_sockets(data):
     _check_sockets(data)
@@ -101,7 +104,6 @@ def test_risk_commands_always_round_trip(hosts, timeout_s):
     })
     risk = kit.keepalive_risk(frame, timeout_s)
     for row in risk.itertuples():
-        from kit.hosts.defaults import keepalive_of
         table = keepalive_of(row.os)
         assert table.unit.to_timedelta(row.value) == row.recommended
         assert f"{row.value}" in row.commands
