@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from ..errors import ParseError
 from .defaults import MAX_RAW, OS_NAMES, keepalive_of
 from .model import FileParse, Found
 from .naming import short_name
@@ -65,12 +66,14 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
     roles = [role for role, _ in columns]
     if "host" not in roles or not {"time", "interval", "probes"} & set(roles):
         return []
+    if len(rows) == 1:
+        raise ParseError("a keepalive sheet with a header but no host rows", source=file.source)
     found: list[Found] = []
     for number, line in rows[1:]:
         row = _row(file, number, _fields(line, delimiter), columns, os)
         if row is not None:
             found.append(row)
-    return found or [Found(file, os, candidates=() if os else OS_NAMES)]
+    return found  # empty when every row was rejected: the load report says why
 
 
 def _fields(line: str, delimiter: str) -> list[str]:

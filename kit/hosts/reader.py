@@ -136,7 +136,8 @@ def _parse_file(name: str, lines: list[str], os: str) -> tuple[FileParse, list[F
             continue
         file = FileParse(name, lines)
         found = fmt.parse(file, forced)
-        if found and (best is None or (file.evidence, -rank) > best[:2]):
+        recognised = bool(found) or file.evidence > 0
+        if recognised and (best is None or (file.evidence, -rank) > best[:2]):
             best = (file.evidence, -rank, file, found)
     if best is None:
         if forced is None:
@@ -164,7 +165,8 @@ def _parse_file(name: str, lines: list[str], os: str) -> tuple[FileParse, list[F
 
 def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Host]:
     """Settle each Found with its OS's units and give it a host name."""
-    content_host, other_hosts = (None, []) if found[0].host else host_from_content(file.lines)
+    named = bool(found) and found[0].host is not None  # a sheet names its hosts row by row
+    content_host, other_hosts = (None, []) if named else host_from_content(file.lines)
     entries = []
     for item in found:
         assert item.os is not None  # _parse_file resolved or raised

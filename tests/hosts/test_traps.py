@@ -240,3 +240,12 @@ def test_csv_values_a_unit_cannot_hold_are_kept_and_flagged():
     linux = one(b"host,os,keepalive_time\nc1,linux,1500ms\n")
     assert seconds(linux.keepalive_time) == 1.5
     assert "not a whole number of s, which Linux cannot hold" in linux.warnings
+
+
+def test_csv_with_header_only_or_only_bad_rows():
+    with pytest.raises(kit.ParseError, match="header but no host rows"):
+        kit.read_keepalive(b"host,os,keepalive_time\n")
+    with pytest.raises(kit.ParseError, match="unknown os 'plan9'"):
+        kit.read_keepalive(b"host,os,keepalive_time\nc1,plan9,2h\n", on_bad_lines="error")
+    df = kit.read_keepalive(b"host,os,keepalive_time\nc1,plan9,2h\n", on_bad_lines="skip")
+    assert df.empty and df.attrs["load_report"].rejected == 1
