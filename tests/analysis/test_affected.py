@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import at, connection, events
+from analysis_frames import at, connection, events
 
 from kit.analysis import affected, sessions
 

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from conftest import T0, at
+from analysis_frames import T0, at
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

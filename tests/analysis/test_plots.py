@@ -7,9 +7,9 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_frames import hosts_frame, the_case
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
-from test_remedies import hosts_frame, the_case
 
 from kit import plots
 from kit.analysis import concurrency, sessions

@@ -2,61 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-from conftest import connection, events
+from analysis_frames import C1, HOURS, MASTER, the_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kit import KitError, LoadReport
-from kit.case import Case, CaseSettings
-from kit.case.loader import SOCKETS_DTYPES
+from kit import KitError
 from kit.remedies import COLUMNS, REMEDIES, compare_remedies, recommend
-
-C1, C2, MASTER, WEB = "192.168.1.10", "192.168.1.11", "10.0.0.1", "8.8.8.8"
-HOURS = 9600 / 3600
-s = pd.to_timedelta
-
-
-def hosts_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "host": ["master", "c1", "c2"], "os": ["linux", "linux", "windows"],
-        "keepalive_time": s([7200, 7200, 300], unit="s"),
-        "keepalive_interval": s([75, 75, 1], unit="s"),
-        "keepalive_probes": pd.array([9, 9, 10], dtype="Int64"),
-        "time_to_detect": s([7875, 7875, 310], unit="s"),
-        "defaulted": "", "warnings": "", "source": "x", "line": 1,
-    })
-
-
-def sockets_frame(rows=()) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=list(SOCKETS_DTYPES))
-    return frame.astype(SOCKETS_DTYPES)
-
-
-def the_case(*, sockets=(), timeout=3600, capacity=None, idle=True) -> Case:
-    """Seven TCP sessions over 9600 s; A and C die idle (see the test module's arithmetic)."""
-    close = "idle-timeout" if idle else "fin"
-    ev = events(
-        *connection("A", 0, 3700, close=close, src_ip=C1, src_port=40001, dst_ip=MASTER,
-                    dst_port=13724),
-        *connection("C", 100, 3700, close=close, src_ip=C1, src_port=40002, dst_ip=MASTER,
-                    dst_port=1556),
-        *connection("E", 300, 700, src_ip=C1, src_port=40003, dst_ip=WEB, dst_port=443),
-        *connection("D", 1300, 1000, src_ip=C2, src_port=40004, dst_ip=MASTER, dst_port=1556),
-        *connection("F", 4000, 500, src_ip=C2, src_port=40005, dst_ip=MASTER, dst_port=1556),
-        *connection("G", 4100, 100, src_ip=C1, src_port=40006, dst_ip=MASTER, dst_port=13782),
-        *connection("B", 9000, 600, src_ip=C1, src_port=40007, dst_ip=MASTER, dst_port=13724),
-    )
-    inventory = pd.DataFrame({"host": ["master", "c1", "c2"], "ip": [MASTER, C1, C2],
-                              "role": ["master", "client", "client"],
-                              "os": ["linux", "linux", "windows"]})
-    settings_ = CaseSettings(id="t", idle_timeout=pd.Timedelta(seconds=timeout) if timeout
-                             else None, capacity=capacity)
-    return Case(Path("."), settings_, ev, hosts_frame(), sockets_frame(sockets), inventory,
-                LoadReport())
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import at, connection, events
+from analysis_frames import at, connection, events
 
 from kit import KitError
 from kit.analysis import SESSION_COLUMNS, idle_teardowns, sessions

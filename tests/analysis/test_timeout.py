@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import events
+from analysis_frames import events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
