@@ -167,6 +167,8 @@ def build_report(
 def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
     """The report header's rows (label, plain text) from a (redacted) case; ``key_fingerprint``
     None means the report is not redacted."""
+    from ..analysis.format import hms
+
     settings, report = case.settings, case.load_report
     timeout = settings.idle_timeout
     kinds = Counter(f.kind for f in report.files)
@@ -176,8 +178,8 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
         ("Title", settings.title),
         ("Opened", settings.opened and settings.opened.isoformat()),
         ("Notes", settings.notes),
-        ("Firewall idle timeout", str(timeout) if timeout is not None
-         else "not configured: inferred from the data (notebook 01)"),
+        ("Firewall idle timeout", f"{hms(timeout)} (configured in case.toml)"
+         if timeout is not None else "not configured: inferred from the data (notebook 01)"),
         ("Firewall model", settings.model),
         ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
         ("Data", f"{len(case.connections):,} connection events from {kinds['firewall']} "
