@@ -120,17 +120,16 @@ def _so_keepalive(case: Any, names: pd.Series, ports: pd.Series,
     if sockets is None or len(sockets) == 0:
         return answer
     has_timer = (sockets["timer"] == "keepalive").fillna(False)
-    evidence: dict[tuple[str, int], bool] = {}
-    for column in ("local_port", "peer_port"):
-        frame = pd.DataFrame({"host": sockets["host"].astype(str),
-                              "port": sockets[column].astype("Int64"), "timer": has_timer})
-        grouped = frame.dropna().groupby(["host", "port"])["timer"].any()
-        for key, value in grouped.items():
-            evidence[(key[0], int(key[1]))] = evidence.get((key[0], int(key[1])), False) or value
-    keys = list(zip(names.astype(object).fillna("").tolist(),
-                    ports.astype("Int64").fillna(-1).astype(int).tolist(), strict=True))
-    known = np.array([k in evidence for k in keys], dtype=bool)
-    found = np.array([evidence.get(k, False) for k in keys], dtype=bool)
+    sides = [pd.DataFrame({"host": sockets["host"].astype(str),
+                           "port": sockets[column].astype("Int64"), "timer": has_timer})
+             for column in ("local_port", "peer_port")]
+    evidence = (pd.concat(sides).dropna().groupby(["host", "port"])["timer"].any()
+                .rename("evidence").reset_index())
+    keys = pd.DataFrame({"host": names.astype(object).fillna("").astype(str).to_numpy(),
+                         "port": ports.astype("Int64").to_numpy()})
+    joined = keys.merge(evidence, on=["host", "port"], how="left")
+    known = joined["evidence"].notna().to_numpy()
+    found = joined["evidence"].fillna(False).to_numpy(dtype=bool)
     return np.where(known, found, answer)
 
 
