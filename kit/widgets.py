@@ -1,0 +1,337 @@
+"""Small ipywidgets controls for the notebooks, with plain attributes the next cell reads.
+
+- ``CasePicker``: a case folder typed in a box, or firewall logs and keepalive exports dropped on
+  upload buttons (read directly from memory, nothing is written to disk); ``picker.case``.
+- ``WhatIf``: keepalive time, new firewall timeout and heartbeat sliders that recompute
+  ``kit.compare_remedies`` and redraw the comparison table and chart; ``whatif.table``.
+- ``ExportButton``: ``kit.report.build_report`` from inside JupyterLab (notebook 04).
+
+An exported report cannot render widgets, so every control also prints the values it holds as
+plain text in the cell's output. Only this module and ``kit.report`` import ipywidgets: the parsers
+run without it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import display
+
+from .errors import KitError
+
+__all__ = ["CasePicker", "ExportButton", "WhatIf", "case_from_uploads"]
+
+UPLOAD_CASE_ID = "uploaded files"
+
+
+def case_from_uploads(firewall: Any, hosts: Any = (), sockets: Any = ()) -> Any:
+    """A ``kit.Case`` read straight from FileUpload values (or anything ``kit.sources`` reads).
+
+    There is no case.toml: times are read as UTC, the idle timeout is inferred, and there is no
+    inventory (tables show addresses instead of host names).
+    """
+    import kit
+    from kit.case import Case, CaseSettings
+    from kit.case.inventory import empty_inventory
+    from kit.case.loader import HOSTS_DTYPES, SOCKETS_DTYPES
+
+    if not firewall:
+        raise KitError("no firewall log uploaded: drop the firewall's syslog file(s) on "
+                       "'Firewall logs'")
+    connections = kit.read_firewall_log(firewall, on_bad_lines="skip", progress=False)
+    report = connections.attrs["load_report"]
+    frames = {}
+    for name, files, reader, dtypes in (("hosts", hosts, kit.read_keepalive, HOSTS_DTYPES),
+                                        ("sockets", sockets, kit.read_sockets, SOCKETS_DTYPES)):
+        if files:
+            frames[name] = reader(files, on_bad_lines="skip")
+            report = report + frames[name].attrs["load_report"]
+        else:
+            frames[name] = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    return Case(Path(UPLOAD_CASE_ID), CaseSettings(id=UPLOAD_CASE_ID), connections,
+                frames["hosts"], frames["sockets"], empty_inventory(), report)
+
+
+def describe_case(case: Any) -> str:
+    """One line naming the case and what was loaded (printed, so exports show it)."""
+    report = case.load_report
+    return (f"case {case.settings.id} from {case.path}: {len(case.connections):,} connection "
+            f"events, {len(case.hosts)} host(s) with keepalive settings, {len(case.sockets)} "
+            f"socket(s); {report.read:,} lines read, {report.rejected:,} rejected")
+
+
+class CasePicker:
+    """Choose the case: a folder path, or files dropped in.
+
+    The case is loaded at once from ``path`` (so a notebook run top to bottom, e.g. by papermill,
+    has ``picker.case``), and again when "Load" is clicked or files are uploaded.
+
+    Parameters
+    ----------
+    path
+        The case folder shown in the box (the notebook's ``case_dir``).
+    redact
+        Load redacted (``kit.open_case(..., redact=True)``).
+
+    Attributes
+    ----------
+    case : kit.Case or None
+        The loaded case (None after a failed load; ``error`` says why).
+    source : str
+        ``"folder"`` or ``"upload"``: where ``case`` came from.
+    error : str or None
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, redact: bool = False):
+        self.redact = redact
+        self.case: Any = None
+        self.source = "folder"
+        self.error: str | None = None
+        self.path_box = widgets.Text(value=str(path), description="Case folder",
+                                     layout=widgets.Layout(width="60%"))
+        self.firewall_upload = widgets.FileUpload(description="Firewall logs", multiple=True)
+        self.hosts_upload = widgets.FileUpload(description="Keepalive exports", multiple=True)
+        self.load_button = widgets.Button(description="Load", button_style="primary")
+        self.status = widgets.HTML()
+        self.load_button.on_click(lambda _button: self.load())
+        self.firewall_upload.observe(lambda _change: self.load(), names="value")
+        self.hosts_upload.observe(lambda _change: self._hosts_changed(), names="value")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.path_box, self.load_button]),
+            widgets.HBox([self.firewall_upload, self.hosts_upload]),
+            self.status,
+        ])
+        self.load()
+
+    @property
+    def path(self) -> str:
+        return self.path_box.value.strip()
+
+    def load(self) -> Any:
+        """(Re)load from the uploads if any firewall log was dropped, else from the folder."""
+        from .redaction import open_case, redact_case, resolve_key
+
+        try:
+            if self.firewall_upload.value:
+                case = case_from_uploads(self.firewall_upload.value, self.hosts_upload.value)
+                if self.redact:
+                    case = redact_case(case, key=resolve_key(self.path))
+                self.source = "upload"
+            else:
+                case = open_case(self.path, redact=self.redact)
+                self.source = "folder"
+        except KitError as exc:
+            self.case, self.error = None, str(exc)
+        else:
+            self.case, self.error = case, None
+        self.status.value = _escaped(self.summary())
+        return self.case
+
+    def _hosts_changed(self) -> None:
+        if self.firewall_upload.value:  # keepalive exports alone make no case
+            self.load()
+
+    def summary(self) -> str:
+        """What is loaded, as one line of text."""
+        if self.case is None:
+            return f"no case loaded: {self.error}"
+        return f"loaded {describe_case(self.case)}"
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+        print(self.summary())
+
+
+class WhatIf:
+    """What-if controls for the remedy comparison (notebook 03).
+
+    Moving a slider recomputes ``kit.compare_remedies(case, keepalive=..., new_firewall_timeout=
+    ..., heartbeat=...)`` and redraws the table and ``kit.plots.remedy_chart`` below the sliders.
+
+    Parameters
+    ----------
+    case
+        The loaded case.
+    keepalive, new_firewall_timeout, heartbeat
+        Starting values (anything ``pandas.Timedelta`` reads); None: ``compare_remedies``'s
+        defaults resolved from the case.
+
+    Attributes
+    ----------
+    keepalive, new_firewall_timeout, heartbeat : pandas.Timedelta
+        The chosen values.
+    table : DataFrame
+        The comparison for the chosen values.
+    """
+
+    def __init__(self, case: Any, *, keepalive: Any = None, new_firewall_timeout: Any = None,
+                 heartbeat: Any = None):
+        from .remedies import compare_remedies
+
+        self.case = case
+        first = compare_remedies(case, **_given(keepalive=keepalive,
+                                                new_firewall_timeout=new_firewall_timeout,
+                                                heartbeat=heartbeat))
+        chosen = {name: pd.Timedelta(_resolved(first, name, value)) for name, value in
+                  (("keepalive", keepalive), ("new_firewall_timeout", new_firewall_timeout),
+                   ("heartbeat", heartbeat))}
+        timeout = pd.Timedelta(_resolved(first, "firewall_timeout", None))
+        top = max(240, 2 * _minutes(timeout))
+        self.sliders = {
+            "keepalive": _slider("keepalive (min)", chosen["keepalive"], 1, top),
+            "new_firewall_timeout": _slider("new firewall timeout (min)",
+                                            chosen["new_firewall_timeout"], 5,
+                                            max(600, 2 * _minutes(chosen["new_firewall_timeout"]))),
+            "heartbeat": _slider("heartbeat (min)", chosen["heartbeat"], 1, top),
+        }
+        self.output = widgets.Output()
+        self.table: pd.DataFrame = first
+        self.figure: Any = None
+        self._apply(first)
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
+        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+
+    @property
+    def keepalive(self) -> pd.Timedelta:
+        return pd.Timedelta(minutes=self.sliders["keepalive"].value)
+
+    @property
+    def new_firewall_timeout(self) -> pd.Timedelta:
+        return pd.Timedelta(minutes=self.sliders["new_firewall_timeout"].value)
+
+    @property
+    def heartbeat(self) -> pd.Timedelta:
+        return pd.Timedelta(minutes=self.sliders["heartbeat"].value)
+
+    def describe(self) -> str:
+        """The chosen values as text (exported reports cannot show the sliders)."""
+        return (f"what-if: keepalive {_hms(self.keepalive)}, new firewall timeout "
+                f"{_hms(self.new_firewall_timeout)}, heartbeat {_hms(self.heartbeat)}")
+
+    def update(self) -> pd.DataFrame:
+        """Recompute the comparison for the sliders' values and redraw it."""
+        from .remedies import compare_remedies
+
+        table = compare_remedies(self.case, keepalive=self.keepalive,
+                                 new_firewall_timeout=self.new_firewall_timeout,
+                                 heartbeat=self.heartbeat)
+        self._apply(table)
+        return table
+
+    def _apply(self, table: pd.DataFrame) -> None:
+        """Keep ``table`` and its chart, and show them in the Output widget by setting its
+        state (not by capturing cell output: nbval would see those outputs twice)."""
+        from .plots import remedy_chart
+
+        self.table = table
+        self.figure = remedy_chart(table)
+        self.output.outputs = ()
+        self.output.append_stdout(self.describe() + "\n")
+        self.output.append_display_data(table)
+        self.output.append_display_data(self.figure)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+        print(self.describe())
+
+
+class ExportButton:
+    """A button that writes the support-case report (``kit.report.build_report``) for a case.
+
+    Parameters
+    ----------
+    case_dir
+        The case folder.
+    out_dir
+        Output folder (default ``<case_dir>/report``).
+    redact
+        Initial state of the "redact" checkbox (default on, as for ``kit report``).
+    """
+
+    def __init__(self, case_dir: str | os.PathLike[str], out_dir: str | None = None, *,
+                 redact: bool = True, builder: Callable[..., Any] | None = None):
+        self.case_dir = str(case_dir)
+        self.out_box = widgets.Text(value=out_dir or str(Path(case_dir) / "report"),
+                                    description="Output folder",
+                                    layout=widgets.Layout(width="60%"))
+        self.redact_box = widgets.Checkbox(value=redact, description="redact")
+        self.button = widgets.Button(description="Write report.html", button_style="primary")
+        self.log = widgets.Output()
+        self.report: Any = None
+        self.error: str | None = None
+        self._builder = builder
+        self.button.on_click(lambda _button: self.export())
+        self.widget = widgets.VBox([widgets.HBox([self.out_box, self.redact_box, self.button]),
+                                    self.log])
+
+    def export(self) -> Any:
+        """Write the report now; progress and the outcome go to the log below the button."""
+        from .report import build_report
+
+        builder = self._builder or build_report
+        self.button.disabled = True
+        self.log.outputs = ()
+        say = self.log.append_stdout
+        try:
+            self.report = builder(self.case_dir, self.out_box.value.strip(),
+                                  redact=self.redact_box.value,
+                                  progress=lambda line: say(line + "\n"))
+            self.error = None
+            say(f"done: {self.report.html}\n")
+        except KitError as exc:
+            self.report, self.error = None, str(exc)
+            say(f"failed: {exc}\n")
+        finally:
+            self.button.disabled = False
+        return self.report
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+        print(f"report for {self.case_dir} -> {self.out_box.value} "
+              f"({'redacted' if self.redact_box.value else 'NOT redacted'}); press the button "
+              "to write it")
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {k: pd.Timedelta(v) for k, v in values.items() if v is not None}
+
+
+def _resolved(table: pd.DataFrame, name: str, given: Any) -> Any:
+    """A value ``compare_remedies`` used: the one given, else its resolved assumption."""
+    if given is not None:
+        return given
+    assumption = table.attrs.get("assumptions", {}).get(name)
+    value = assumption.get("value") if isinstance(assumption, dict) else assumption
+    if value is None:
+        raise KitError(f"compare_remedies did not report the {name} it assumed")
+    return value
+
+
+def _minutes(value: pd.Timedelta) -> int:
+    return max(1, round(pd.Timedelta(value).total_seconds() / 60))
+
+
+def _slider(label: str, value: pd.Timedelta, low: int, high: int) -> widgets.IntSlider:
+    minutes = _minutes(value)
+    return widgets.IntSlider(value=minutes, min=min(low, minutes), max=max(high, minutes), step=1,
+                             description=label, continuous_update=False,
+                             style={"description_width": "initial"},
+                             layout=widgets.Layout(width="60%"))
+
+
+def _hms(value: pd.Timedelta) -> str:
+    from .analysis.format import hms
+
+    return hms(value)
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return f"<pre>{html.escape(text)}</pre>"
