@@ -25,7 +25,7 @@ OS_DEFAULT_KEEPALIVE = pd.Timedelta(hours=2)
 CLOSE_COLOURS = {
     "idle-timeout": "tab:red", "fin": "tab:blue", "reset": "tab:orange",
     "syn-timeout": "tab:purple", "half-closed-timeout": "tab:brown", "policy": "tab:pink",
-    "other": "tab:gray", "open": "tab:olive",
+    "other": "tab:gray", "no reason": "tab:cyan", "open": "tab:olive",
 }
 RISK_COLOURS = {True: "tab:red", False: "tab:green"}
 
@@ -58,7 +58,8 @@ def _no_data(ax: Any, what: str) -> None:
 
 
 def _close_class(sessions: pd.DataFrame) -> pd.Series:
-    return sessions["close"].astype("string").fillna("open").where(~sessions["open"], "open")
+    """The close class to colour by: still open, or closed without a reason (UDP teardowns)."""
+    return sessions["close"].astype("string").fillna("no reason").where(~sessions["open"], "open")
 
 
 def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta | None = None,
