@@ -35,6 +35,13 @@ browser-deps:
 test: lint browser-deps
 	$(PY) -m pytest
 
+# Re-execute the guided notebooks in place on the sample case: they are committed with their
+# outputs (the worked example, and what nbval compares in `make test`). MPLBACKEND would hide charts.
+notebooks: install
+	env -u MPLBACKEND $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
+	  --ExecutePreprocessor.kernel_name=python3 notebooks/*.ipynb
+
 lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
