@@ -66,14 +66,14 @@ class Context:
     capacity: int | None
     #: per session: the victim mask, each side's name, current keepalive (NaT unknown) and
     #: whether that side's socket uses SO_KEEPALIVE; the rescued extension of each victim
-    victim: np.ndarray = field(repr=False, default=None)
-    src: pd.Series = field(repr=False, default=None)
-    dst: pd.Series = field(repr=False, default=None)
-    src_keepalive: pd.Series = field(repr=False, default=None)
-    dst_keepalive: pd.Series = field(repr=False, default=None)
-    src_so_keepalive: np.ndarray = field(repr=False, default=None)
-    dst_so_keepalive: np.ndarray = field(repr=False, default=None)
-    rescue: pd.Series = field(repr=False, default=None)
+    victim: np.ndarray = field(repr=False)
+    src: pd.Series = field(repr=False)
+    dst: pd.Series = field(repr=False)
+    src_keepalive: pd.Series = field(repr=False)
+    dst_keepalive: pd.Series = field(repr=False)
+    src_so_keepalive: np.ndarray = field(repr=False)
+    dst_so_keepalive: np.ndarray = field(repr=False)
+    rescue: pd.Series = field(repr=False)
     assumptions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -249,7 +249,7 @@ def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_ti
 
     src, dst = endpoint_names(s, "src"), endpoint_names(s, "dst")
     keep_time = known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]")
-    ctx = Context(
+    return Context(
         sessions=s, window=window, firewall_timeout=fw, keepalive=ka, new_firewall_timeout=new_fw,
         heartbeat=hb, scope_ports=scope, changed_hosts=changed, capacity=capacity, victim=victim,
         src=src, dst=dst,
@@ -259,4 +259,3 @@ def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_ti
         dst_so_keepalive=_so_keepalive(case, dst, s["service_port"], so_ports),
         rescue=rescue, assumptions=notes,
     )
-    return ctx
