@@ -145,10 +145,7 @@ def _parse_file(name: str, lines: list[str], os: str) -> tuple[FileParse, list[F
                 "cannot tell which OS's TCP keepalive export this is; pass os= (one of "
                 f"{', '.join(OS_NAMES)}). First lines: {first_lines(lines)}", source=name)
         file = FileParse(name, lines)
-        empty = Found(file, forced)
-        empty.warn(None, f"no {keepalive_of(forced).label} keepalive setting found in the "
-                         "file; the OS defaults are assumed")
-        return file, [empty]
+        return file, [Found(file, forced)]
     file, found = best[2], best[3]
     for item in found:
         if forced is not None:
@@ -182,9 +179,9 @@ def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Hos
                              source=file.source)
         if other_hosts:
             item.warn(None, f"the export also names {', '.join(other_hosts)}; {name} is used")
-        if not item.settings and table.os != "windows" and not item.warnings:
-            item.warn(None, f"no {table.label} keepalive setting in the file; the OS defaults "
-                            "are assumed")
+        if not item.settings and table.os != "windows":  # Windows lists only values it has
+            item.warn(None, f"no {table.label} keepalive setting found in the file; the OS "
+                            "defaults are assumed")
         entries.append(_Host(name, table, settled, [file.source], list(item.warnings)))
     return entries
 
