@@ -171,7 +171,8 @@ def junk_lines(rng: np.random.Generator, count: int, samples: list[str]) -> list
         kind = k % 3
         if kind == 0:
             line = samples[int(rng.integers(0, len(samples)))]
-            cut = line.index(" to ") + len(" to ") + int(rng.integers(5, 10))
+            anchor = " to " if " to " in line else " laddr "  # legacy FWSM teardowns: no " to "
+            cut = line.index(anchor) + len(anchor) + int(rng.integers(5, 10))
             out.append(line[:cut].encode("ascii"))
         elif kind == 1:
             raw = rng.integers(0x80, 0x100, int(rng.integers(30, 90)), dtype=np.uint8)
