@@ -30,6 +30,9 @@ class Lines:
     text: pa.LargeStringArray
     heads: pa.LargeStringArray
     bodies: pa.LargeStringArray
+    #: the block's bytes, and each line's first ``%`` in it (its end where it has none)
+    buffer: pa.Buffer
+    cut: np.ndarray
     #: the line has a ``%`` (so ``bodies`` holds its message)
     has_tag: np.ndarray
     #: the line has control characters other than tab and a CR before its newline
@@ -68,8 +71,14 @@ def split_lines(block: bytes) -> Lines:
     pairs[0:-1:2], pairs[1:-1:2], pairs[-1] = starts, cut, len(data)
     interleaved = _strings(pairs, buffer)
     heads = interleaved.take(pa.array(np.arange(0, 2 * n, 2)))
-    bodies = _strings(np.append(cut, len(data)), buffer)
-    return Lines(text, heads, bodies, has_tag, control, decode_errors)
+    bodies = views(buffer, cut)
+    return Lines(text, heads, bodies, buffer, cut, has_tag, control, decode_errors)
+
+
+def views(buffer: pa.Buffer, starts: np.ndarray) -> pa.LargeStringArray:
+    """Zero-copy strings starting at the increasing byte positions ``starts``; each runs on to
+    the next one's start (or the end of the block), so readers must stop at a newline."""
+    return _strings(np.append(starts, buffer.size).astype(np.int64), buffer)
 
 
 def _strings(offsets: np.ndarray, buffer: pa.Buffer) -> pa.LargeStringArray:

@@ -1,17 +1,13 @@
-"""Cisco ASA / PIX / FWSM / FTD connection messages -> columns, with RE2 over Arrow arrays.
+"""Cisco ASA / PIX / FWSM / FTD connection messages -> typed columns.
 
-RE2 only uses its fast one-pass engine for anchored patterns with at most four capture groups
-(performance-notes.md), so each message layout is one skeleton of pieces and is matched in several
-passes that each capture up to four fields and stop after the last one. Every piece is written so
-that the next byte decides the path (no backtracking), and no piece crosses a newline.
-
-Layouts (domain.md §A1): the ASA one (``for IF:addr/port [(mapped)][(user)] to ...``, also
-FWSM 3.x+ and the state-bypass ``from ... to``), and the legacy PIX/FWSM ``faddr/gaddr/laddr`` one.
+The message ids and products, and the conversion of the text the layouts (``stages``) captured
+into values: ports, durations (``H+:MM:SS``, integer arithmetic), byte counts, direction,
+identity users, and the teardown reason (``reasons``). Numbers out of range reject their line.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .reasons import NO_CLOSE, read_reason
+from .stages import LAYOUTS, run_layout
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
@@ -30,9 +27,10 @@ MESSAGE_IDS = tuple(CONNECTION_MESSAGES)
 PRODUCTS = {"ASA": "cisco-asa", "PIX": "cisco-pix", "FWSM": "cisco-fwsm", "FTD": "cisco-ftd"}
 PRODUCT_NAMES = tuple(PRODUCTS)
 STATE_BYPASS_BUILT = "302303"
+_IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 
 #: the message tag at the start of a body: ``%ASA-6-302014``, ``%ASA-ip-4-313005``
-TAG = r"^%(?P<product>ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-(?P<msg_id>\d{6})"
+TAG = r"^(?P<tag>%(?P<product>ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-(?P<msg_id>\d{6}):? ?)"
 #: a Cisco tag anywhere, to tell a damaged tag from a line of another program
 ANY_TAG = r"%(?:ASA|PIX|FWSM|FTD)-"
 
@@ -44,81 +42,7 @@ EXPECTED = {
                 "or the legacy 'faddr <addr>/<port> gaddr ... laddr <addr>/<port>' layout",
 }
 
-_SKIP_TAG = r"%[A-Z]+-(?:[A-Za-z]+-)?\d-\d{6}:? ?"
-_PAREN = r"\([^()\n]*\)"
-_FIRST_GROUP = re.compile(r"\(\?P<(\w+)>")
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A run of the skeleton; ``field`` names its one ``(?P<field>...)`` group, if any."""
-
-    regex: str
-    field: str | None = None
-
-    def render(self, capture: bool) -> str:
-        if self.field is None or capture:
-            return self.regex
-        return self.regex.replace(f"(?P<{self.field}>", "(?:", 1)
-
-
-def _p(regex: str) -> Piece:
-    match = _FIRST_GROUP.search(regex)
-    return Piece(regex, match.group(1) if match else None)
-
-
-def _tail(n: int, word: str) -> Piece:
-    """What may follow an endpoint's port up to ``word``: a glued identity user, a mapped address
-    after a space, a user glued to that (``/5 (1.2.3.4/5)(LOCAL\\u) to``)."""
-    return _p(rf"(?P<tail{n}>(?:{_PAREN})? (?:{_PAREN}(?:{_PAREN})? )?){word} ")
-
-
-def _endpoint(n: int, *, interface: bool = True) -> list[Piece]:
-    pieces = [_p(rf"(?P<if{n}>[^:\n]+):")] if interface else []
-    return [*pieces, _p(rf"(?P<ip{n}>[^/\s]+)/"), _p(rf"(?P<port{n}>\d+)")]
-
-
-_BUILT_END = [_p(r"(?P<tail2>[^\d\r\n][^\r\n]*)?")]
-_TEARDOWN_END = [_tail(2, "duration"), _p(r"(?P<duration>\d+:\d\d:\d\d) "), _p("bytes "),
-                 _p(r"(?P<bytes>\d+)"), _p(r"(?P<rest>[^\d\r\n][^\r\n]*)?")]
-_ASA_START = r"(?:TCP|UDP) (?:state-bypass )?connection "
-
-#: (event, layout) -> skeleton
-LAYOUTS: dict[tuple[str, str], list[Piece]] = {
-    ("built", "asa"): [
-        _p(_SKIP_TAG), _p("Built "), _p(r"(?:(?P<dir>inbound|outbound) )?"),
-        _p(r"(?:Probe )?" + _ASA_START), _p(r"(?P<conn_id>\S+) "), _p("(?:for|from) "),
-        *_endpoint(1), _tail(1, "to"), *_endpoint(2), *_BUILT_END],
-    ("teardown", "asa"): [
-        _p(_SKIP_TAG), _p("Teardown " + _ASA_START), _p(r"(?P<conn_id>\S+) "),
-        _p("(?:for|from) "), *_endpoint(1), _tail(1, "to"), *_endpoint(2), *_TEARDOWN_END],
-    ("built", "legacy"): [
-        _p(_SKIP_TAG), _p(r"Built (?:(?P<dir>inbound|outbound) )?(?:TCP|UDP) connection "),
-        _p(r"(?P<conn_id>\S+) "), _p("(?:for )?faddr "), *_endpoint(1, interface=False),
-        _p(rf"(?P<tail1>(?:{_PAREN})?) gaddr \S+ laddr "), *_endpoint(2, interface=False),
-        *_BUILT_END],
-    ("teardown", "legacy"): [
-        _p(_SKIP_TAG), _p(r"Teardown (?:TCP|UDP) connection "), _p(r"(?P<conn_id>\S+) "),
-        _p("(?:for )?faddr "), *_endpoint(1, interface=False),
-        _p(rf"(?P<tail1>(?:{_PAREN})?) gaddr \S+ laddr "), *_endpoint(2, interface=False),
-        *_TEARDOWN_END],
-}
 _USER = r"\((?P<user>[^(),/]+)(?:,[^()]*)?\)"
-_MAX_GROUPS = 4
-
-
-def passes(pieces: list[Piece]) -> list[str]:
-    """Anchored patterns that together capture every field of ``pieces``, four at a time."""
-    fields = [p.field for p in pieces if p.field]
-    patterns = []
-    for k in range(0, len(fields), _MAX_GROUPS):
-        chunk = set(fields[k:k + _MAX_GROUPS])
-        last = max(i for i, p in enumerate(pieces) if p.field in chunk)
-        patterns.append("^" + "".join(p.render(p.field in chunk) for p in pieces[:last + 1]))
-    return patterns
-
-
-_PASSES = {key: passes(pieces) for key, pieces in LAYOUTS.items()}
 
 
 @dataclass
@@ -143,70 +67,68 @@ class Connections:
     has_bytes: np.ndarray      # bool
     reason: pa.Array
     close: np.ndarray          # int8 index into CLOSES, or NO_CLOSE
-    user1: pa.Array
-    user2: pa.Array
-    aaa_user: pa.Array
+    #: identity users of each endpoint and the AAA user; None where the block has none at all
+    user1: pa.Array | None
+    user2: pa.Array | None
+    aaa_user: pa.Array | None
 
 
-def parse_connections(bodies: pa.Array, rows: np.ndarray, msg: np.ndarray, product: np.ndarray,
-                      ) -> tuple[Connections, np.ndarray, list[str]]:
-    """Parse the connection messages ``bodies`` (their block rows, message and product codes).
+def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
+                      product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
+    """Parse connection messages whose text (after the tag) starts at byte ``starts`` of
+    ``buffer``; ``rows`` are their block rows, ``msg``/``product`` their codes.
 
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
-    events = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
+    teardown = ~_IS_BUILT[msg]
     parts: list[tuple[np.ndarray, dict[str, pa.Array]]] = []
-    failed_rows: list[np.ndarray] = []
-    failed_reasons: list[str] = []
-    for event, wanted in (("built", events), ("teardown", ~events)):
-        todo = np.flatnonzero(wanted)
-        for layout in ("asa", "legacy"):
-            if not len(todo):
-                break
-            ok, fields = _extract(bodies.take(pa.array(todo)), _PASSES[(event, layout)])
-            parts.append((todo[ok], {k: v.filter(pa.array(ok)) for k, v in fields.items()}))
-            todo = todo[~ok]
-        failed_rows.append(rows[todo])
-        failed_reasons += [f"{MESSAGE_IDS[m]}: message not understood (expected {EXPECTED[event]})"
-                           for m in msg[todo]]
-    connections, bad, why = _combine(parts, rows, msg, product)
-    return connections, np.concatenate([*failed_rows, bad]).astype(np.int64), failed_reasons + why
+    todo = np.arange(len(rows))
+    for stages in LAYOUTS.values():
+        if not len(todo):
+            break
+        done, fields = run_layout(buffer, starts[todo], teardown[todo], stages)
+        parts.append((todo[done], fields))
+        todo = np.setdiff1d(todo, todo[done], assume_unique=True)
+    failed = [f"{MESSAGE_IDS[m]}: message not understood (expected "
+              f"{EXPECTED['teardown' if t else 'built']})"
+              for m, t in zip(msg[todo], teardown[todo], strict=True)]
+    index, column = _merge(parts)
+    connections, bad, why = _convert(column, index, rows, msg, product)
+    return connections, np.concatenate([rows[todo], bad]).astype(np.int64), failed + why
 
 
-def _extract(bodies: pa.Array, patterns: list[str]) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    ok = np.ones(len(bodies), dtype=bool)
-    fields: dict[str, pa.Array] = {}
-    for pattern in patterns:
-        result = pc.extract_regex(bodies, pattern)
-        ok &= result.is_valid().to_numpy(zero_copy_only=False)
-        fields.update({result.type.field(i).name: result.field(i)
-                       for i in range(result.type.num_fields)})
-    return ok, fields
-
-
-def _combine(parts: list[tuple[np.ndarray, dict[str, pa.Array]]], rows: np.ndarray,
-             msg: np.ndarray, product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
-    """Put the layouts' rows back in line order and convert the text fields to values."""
-    index = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+def _merge(parts: list[tuple[np.ndarray, dict[str, pa.Array]]],
+           ) -> tuple[np.ndarray, Callable[[str], pa.Array]]:
+    """The layouts' rows in line order, and a getter for each field over them."""
+    parts = [p for p in parts if len(p[0])]
+    index = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     permutation = np.argsort(index, kind="stable")
-    order, index = pa.array(permutation), index[permutation]
 
     def column(name: str) -> pa.Array:
-        chunks = [f.get(name, pa.nulls(len(i), pa.large_string())) for i, f in parts]
-        chunks = [c.cast(pa.large_string()) for c in chunks]
+        chunks = [f[name].cast(pa.large_string()) if name in f
+                  else pa.nulls(len(i), pa.large_string()) for i, f in parts]
+        if len(chunks) == 1:
+            return chunks[0]
         if not chunks:
             return pa.array([], pa.large_string())
-        return pa.concat_arrays(chunks).take(order)
+        return pa.concat_arrays(chunks).take(pa.array(permutation))
 
+    return index[permutation], column
+
+
+def _convert(column: Callable[[str], pa.Array], index: np.ndarray, rows: np.ndarray,
+             msg: np.ndarray, product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
+    """Text fields -> values; rows with numbers out of range are rejected."""
     port1, bad1 = _ports(column("port1"))
     port2, bad2 = _ports(column("port2"))
     duration, bad_duration = _durations(column("duration"))
     nbytes, has_bytes, bad_bytes = _bytes(column("bytes"))
-    direction = column("dir")
-    first = np.where(pc.equal(direction, "inbound").to_numpy(zero_copy_only=False), 1,
-                     np.where(pc.equal(direction, "outbound").to_numpy(zero_copy_only=False), 0,
-                              -1)).astype(np.int8)
-    first[(msg[index] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
+    event = column("event")
+    first = np.where(pc.match_substring(event, "inbound").to_numpy(zero_copy_only=False), 1,
+                     np.where(pc.match_substring(event, "outbound").to_numpy(
+                         zero_copy_only=False), 0, -1)).astype(np.int8)
+    msg, product = msg[index], product[index]
+    first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
     reason, close, aaa = _reasons(column("rest"))
     bad = bad1 | bad2 | bad_duration | bad_bytes
     why = np.where(bad1 | bad2, "port out of range (expected 0-65535)",
@@ -216,17 +138,18 @@ def _combine(parts: list[tuple[np.ndarray, dict[str, pa.Array]]], rows: np.ndarr
     conn_id = column("conn_id").filter(keep)
     numeric = pc.match_substring_regex(conn_id, r"^\d{1,19}$")
     conn_number, _ = _numbers(pc.if_else(numeric, conn_id, None), 19, np.uint64)
+    user2 = pc.coalesce(_user(column("tail2")), _user(column("built_tail")))
     connections = Connections(
-        row=rows[index][~bad], msg=msg[index][~bad], product=product[index][~bad],
+        row=rows[index][~bad], msg=msg[~bad], product=product[~bad],
         conn_id=conn_id, conn_number=conn_number,
         conn_numeric=numeric.to_numpy(zero_copy_only=False),
         if1=column("if1").filter(keep), ip1=column("ip1").filter(keep), port1=port1[~bad],
         if2=column("if2").filter(keep), ip2=column("ip2").filter(keep), port2=port2[~bad],
         first_initiated=first[~bad], duration_ns=duration[~bad], nbytes=nbytes[~bad],
         has_bytes=has_bytes[~bad], reason=reason.filter(keep), close=close[~bad],
-        user1=_user(column("tail1")).filter(keep), user2=_user(column("tail2")).filter(keep),
-        aaa_user=aaa.filter(keep))
-    labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[index][bad], why[bad], strict=True)]
+        user1=_sparse(_user(column("tail1")).filter(keep)), user2=_sparse(user2.filter(keep)),
+        aaa_user=_sparse(aaa.filter(keep)))
+    labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[bad], why[bad], strict=True)]
     return connections, rows[index][bad], labels
 
 
@@ -269,6 +192,11 @@ def _reasons(rest: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
     codes = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)
     close = codes[pc.fill_null(indices, len(read)).to_numpy(zero_copy_only=False)]
     return reason, close, user
+
+
+def _sparse(values: pa.Array) -> pa.Array | None:
+    """None for an all-null column: users are rare, and each null still costs 8 bytes."""
+    return None if values.null_count == len(values) else values
 
 
 def _user(tail: pa.Array) -> pa.Array:

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from .headers import YEARLESS_BASE, ZONE_DEVICE, ZONE_RELAY
-from .zones import Zone
+from .headers import YEARLESS_BASE
+from .zones import Zone, localize
 
 NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
@@ -38,18 +38,9 @@ def settle_times(local_ns: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *
     if len(rows):
         local[rows] = _place_years(local[rows], year, modified)
     utc = np.full(len(local), NAT, dtype=np.int64)
-    for code in np.unique(zone[stamped]):
-        at = np.flatnonzero(stamped & (zone == code))
-        utc[at] = _zone_for(int(code), device_zone, relay_zone).to_utc(local[at])
+    at = np.flatnonzero(stamped)
+    utc[at] = localize(local[at], zone[at], device_zone, relay_zone)
     return utc
-
-
-def _zone_for(code: int, device_zone: Zone, relay_zone: Zone) -> Zone:
-    if code == ZONE_DEVICE:
-        return device_zone
-    if code == ZONE_RELAY:
-        return relay_zone
-    return Zone(f"{code:+d} min", code)
 
 
 def _place_years(based: np.ndarray, year: int | None, modified: datetime | None) -> np.ndarray:

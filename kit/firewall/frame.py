@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cisco import CONNECTION_MESSAGES, MESSAGE_IDS, PRODUCT_NAMES, PRODUCTS, Connections
+from .memory import release_memory
 from .orientation import orient
 from .schema import CONNECTION_DTYPES, EVENTS, PROTOCOLS, VENDORS, conform
 
@@ -37,9 +38,15 @@ class Collected:
     sources: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, connections: Connections, device: np.ndarray, line: np.ndarray) -> None:
-        """One block's rows (their time is added per file by :meth:`add_times`)."""
+        """One block's rows (their time is added per file by :meth:`add_times`).
+
+        Text is copied into memory owned by the calling (main) thread: the allocator keeps a
+        worker's freed memory for that worker, so arrays freed later in the main thread (while
+        the frame is built) would otherwise not be reusable and the peak would grow.
+        """
         for name in _TEXT:
-            self.text[name].append(getattr(connections, name))
+            values = getattr(connections, name)
+            self.text[name].append(None if values is None else pa.concat_arrays([values]))
         for name in _NUMBERS:
             self.numbers[name].append(getattr(connections, name))
         self.device.append(device)
@@ -55,74 +62,103 @@ class Collected:
 
 
 def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame:
-    """The connection-event frame (schema.CONNECTION_DTYPES) of everything collected."""
-    num = {k: np.concatenate(v) if v else np.zeros(0) for k, v in collected.numbers.items()}
+    """The connection-event frame (schema.CONNECTION_DTYPES) of everything collected.
+
+    ``collected`` is consumed: each block's arrays are released as soon as their part of the
+    frame is built, so the peak stays near the size of the result.
+    """
+    num = {k: _drain(v) for k, v in collected.numbers.items()}
     msg = num["msg"].astype(np.int64)
     is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
-    device = np.concatenate(collected.device) if collected.device else np.zeros(0, np.int64)
-    port1, port2 = num["port1"].astype(np.int32), num["port2"].astype(np.int32)
+    device = _drain(collected.device).astype(np.int64)
+    port1, port2 = num.pop("port1").astype(np.int32), num.pop("port2").astype(np.int32)
     first_is_src, orientation = orient(
-        is_built, device, num["conn_number"].astype(np.uint64),
-        num["conn_numeric"].astype(bool), num["first_initiated"].astype(np.int8), port1, port2)
-
-    text = {k: _chunked(v) for k, v in collected.text.items()}
-    src_if, dst_if = _swap(text.pop("if1"), text.pop("if2"), first_is_src)
-    src_ip, dst_ip = _swap(text.pop("ip1"), text.pop("ip2"), first_is_src)
-    src_user, dst_user = _swap(text.pop("user1"), text.pop("user2"), first_is_src)
-    user = pc.coalesce(src_user, dst_user, text.pop("aaa_user"))
-    del src_user, dst_user
-
+        is_built, device, num.pop("conn_number").astype(np.uint64),
+        num.pop("conn_numeric").astype(bool), num.pop("first_initiated").astype(np.int8),
+        port1, port2)
+    release_memory()
+    text = collected.text
+    lengths = [len(c) for c in text["conn_id"]]
     vendor_of = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES])
     event_of = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS])
     protocol_of = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS])
-    time = np.concatenate(collected.time) if collected.time else np.zeros(0, np.int64)
-    nbytes = pd.arrays.IntegerArray(num["nbytes"].astype(np.uint64),
-                                    ~num["has_bytes"].astype(bool))
+    present = np.zeros(len(msg), bool)
     columns = {
-        "time": pd.DatetimeIndex(time.view("M8[ns]")).tz_localize("UTC").array,
+        "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
         "device": _strings(pa.array(devices, pa.large_string()).take(pa.array(device))),
-        "vendor": _category(vendor_of[num["product"].astype(np.int64)], "vendor"),
+        "vendor": _category(vendor_of[num.pop("product").astype(np.int64)], "vendor"),
         "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
         "event": _category(event_of[msg], "event"),
         "protocol": _category(protocol_of[msg], "protocol"),
-        "conn_id": _strings(text.pop("conn_id")),
-        "src_if": _strings(src_if), "src_ip": _strings(src_ip),
-        "src_port": pd.arrays.IntegerArray(
-            np.where(first_is_src, port1, port2).astype(np.uint16), np.zeros(len(msg), bool)),
-        "dst_if": _strings(dst_if), "dst_ip": _strings(dst_ip),
-        "dst_port": pd.arrays.IntegerArray(
-            np.where(first_is_src, port2, port1).astype(np.uint16), np.zeros(len(msg), bool)),
-        "orientation": _category(orientation, "orientation"),
-        "duration": num["duration_ns"].astype(np.int64).view("m8[ns]"),
-        "bytes": nbytes,
-        "reason": _strings(text.pop("reason")),
-        "close": _category(num["close"].astype(np.int64), "close"),
-        "user": _strings(user),
-        "source": _strings(_repeated(collected.sources)),
-        "line": pd.arrays.IntegerArray(
-            (np.concatenate(collected.line) if collected.line else np.zeros(0)).astype(np.uint64),
-            np.zeros(len(msg), bool)),
+        "conn_id": _strings(_chunked(text.pop("conn_id"))),
     }
-    frame = pd.DataFrame(columns, copy=False)
-    frame.columns.name = None
-    return conform(frame)
+    columns["src_if"], columns["dst_if"] = map(_strings, _swap(text.pop("if1"), text.pop("if2"),
+                                                              first_is_src, lengths))
+    columns["src_ip"], columns["dst_ip"] = map(_strings, _swap(text.pop("ip1"), text.pop("ip2"),
+                                                              first_is_src, lengths))
+    columns["src_port"] = pd.arrays.IntegerArray(
+        np.where(first_is_src, port1, port2).astype(np.uint16), present)
+    columns["dst_port"] = pd.arrays.IntegerArray(
+        np.where(first_is_src, port2, port1).astype(np.uint16), present)
+    del port1, port2
+    columns["orientation"] = _category(orientation, "orientation")
+    columns["duration"] = num.pop("duration_ns").astype(np.int64).view("m8[ns]")
+    columns["bytes"] = pd.arrays.IntegerArray(num.pop("nbytes").astype(np.uint64),
+                                              ~num.pop("has_bytes").astype(bool))
+    columns["reason"] = _strings(_chunked(text.pop("reason")))
+    columns["close"] = _category(num.pop("close").astype(np.int64), "close")
+    columns["user"] = _strings(_users(text.pop("user1"), text.pop("user2"),
+                                      text.pop("aaa_user"), first_is_src, lengths))
+    columns["source"] = _strings(_repeated(collected.sources))
+    columns["line"] = pd.arrays.IntegerArray(_drain(collected.line).astype(np.uint64), present)
+    return conform(pd.DataFrame(columns, copy=False))
+
+
+def _drain(parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenate and release the parts."""
+    whole = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    parts.clear()
+    return whole
 
 
 def _chunked(chunks: list[pa.Array]) -> pa.ChunkedArray:
-    return pa.chunked_array([c.cast(pa.large_string()) for c in chunks], pa.large_string())
+    whole = pa.chunked_array([c.cast(pa.large_string()) for c in chunks], pa.large_string())
+    chunks.clear()
+    return whole
 
 
-def _swap(first: pa.ChunkedArray, second: pa.ChunkedArray, keep: np.ndarray,
+def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengths: list[int],
           ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(initiator, responder) chunk by chunk: ``first`` where ``keep``, else ``second``."""
+    """(initiator, responder) block by block: ``first`` where ``keep``, else ``second``; each
+    block's inputs are released once its outputs exist."""
     src, dst = [], []
     start = 0
-    for a, b in zip(first.chunks, second.chunks, strict=True):
-        mask = pa.array(keep[start:start + len(a)])
-        start += len(a)
-        src.append(pc.if_else(mask, a, b))
-        dst.append(pc.if_else(mask, b, a))
-    return (pa.chunked_array(src, pa.large_string()), pa.chunked_array(dst, pa.large_string()))
+    for n in lengths:
+        a, b = first.pop(0), second.pop(0)
+        mask = pa.array(keep[start:start + n])
+        start += n
+        src.append(pc.if_else(mask, a, b).cast(pa.large_string()))
+        dst.append(pc.if_else(mask, b, a).cast(pa.large_string()))
+    return pa.chunked_array(src, pa.large_string()), pa.chunked_array(dst, pa.large_string())
+
+
+def _users(user1: list, user2: list, aaa: list, keep: np.ndarray, lengths: list[int],
+           ) -> pa.ChunkedArray:
+    """One user per row: the initiator's identity user, else the responder's, else the AAA
+    user (blocks without any user are stored as None)."""
+    chunks = []
+    start = 0
+    for n in lengths:
+        parts = [user1.pop(0), user2.pop(0), aaa.pop(0)]
+        if all(p is None for p in parts):
+            chunks.append(pa.nulls(n, pa.large_string()))
+        else:
+            a, b, c = (pa.nulls(n, pa.large_string()) if p is None else p for p in parts)
+            mask = pa.array(keep[start:start + n])
+            chunks.append(pc.coalesce(pc.if_else(mask, a, b), pc.if_else(mask, b, a), c)
+                          .cast(pa.large_string()))
+        start += n
+    return pa.chunked_array(chunks, pa.large_string())
 
 
 def _strings(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:

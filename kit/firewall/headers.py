@@ -4,8 +4,12 @@ A header is everything before the ``%ASA-`` tag. The shapes seen in the wild (do
 ``<PRI>``, RFC 3164 stamps (space-padded day, with or without a year, fractional seconds), RFC
 5424/3339 stamps with ``Z`` or an offset, zone names after a stamp, ``host :``, ``host:514 :
 local4.info``, ``prog[pid]:``, a relay's header then the device's own stamp, the tab-separated
-relay export, and the empty ``<166>::``. Headers repeat a lot, so each distinct one is parsed once
-(:func:`parse_head` is cached) and the result mapped back onto its lines.
+relay export, and the empty ``<166>::``.
+
+Headers differ mostly in their digits, so they are read by *shape*: with every digit masked to
+``0``, a block's thousands of distinct headers fall into a handful of shapes. Each shape is parsed
+once in Python into character spans (:func:`parse_shape`), and the values are then cut out of all
+headers of that shape at once with Arrow kernels (:func:`read_heads`).
 
 Which clock a stamp belongs to, in this order:
 
@@ -19,17 +23,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 
-from .zones import ZONE_ABBREVIATIONS, Zone, zone_minutes
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-#: zone codes stored per line next to the naive local time: these two name the user's zones;
-#: any other value is a fixed offset in minutes east of UTC.
-ZONE_DEVICE = -32768
-ZONE_RELAY = -32767
+from .zones import ZONE_ABBREVIATIONS, ZONE_DEVICE, ZONE_RELAY, Zone, localize, zone_minutes
+
 #: year-less stamps are first placed in this (leap) year; the real year is settled per file.
 YEARLESS_BASE = 2000
+NAT = np.iinfo(np.int64).min
+MAX_HEAD = 512
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
@@ -41,7 +46,8 @@ _STAMP = re.compile(
     r"(?:,?[ \t]+(?P<year>\d{4}))?[ \t]+"
     r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})[T ])"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?:[.,](?P<frac>\d{1,9}))?"
-    rf"(?P<zone>Z|[ \t]?[+-]\d{{2}}:?\d{{2}}|[ \t]+(?:{_ABBREVIATIONS}))?"
+    rf"(?:(?P<z>Z)|[ \t]?(?P<sign>[+-])(?P<zh>\d{{2}}):?(?P<zm>\d{{2}})"
+    rf"|[ \t]+(?P<abbr>{_ABBREVIATIONS}))?"
     r"(?=[\s:]|$)"
 )
 _PRI = re.compile(r"<\d{1,3}>")
@@ -52,98 +58,59 @@ _FACILITY = re.compile(
 _PROGRAM = re.compile(r"[\w./-]+\[\d+\]")
 _HOST = re.compile(r"[\w.@-]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+")
 _HOST_PORT = re.compile(r"([\w.-]+):\d{1,5}")
-MAX_HEAD = 512
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
-class Stamp:
-    """One timestamp as written: its fields, and the zone it names (minutes east), if any."""
+class StampShape:
+    """Where a stamp's fields sit in its header; month and zone may be constants of the shape."""
 
-    year: int | None
-    month: int
-    day: int
-    hour: int
-    minute: int
-    second: int
-    nanosecond: int
-    zone: int | None
-
-    def naive(self, year: int | None = None) -> datetime:
-        """The wall-clock time (``year`` fills in a missing year; raises ValueError if invalid)."""
-        return datetime(year or self.year or YEARLESS_BASE, self.month, self.day, self.hour,
-                        self.minute, self.second)
+    month: int | Span
+    day: Span
+    hour: Span
+    minute: Span
+    second: Span
+    year: Span | None = None
+    fraction: Span | None = None
+    #: a zone named by letters (minutes east), or (sign, hours span, minutes span) of an offset
+    zone: int | tuple[int, Span, Span] | None = None
 
 
 @dataclass(frozen=True)
-class Head:
-    """What one distinct header says: the device, the stamp that dates the line, the relay's."""
+class Shape:
+    """One header shape: the device's span, the stamp that dates the line, the relay's stamp."""
 
-    device: str | None = None
-    stamp: Stamp | None = None
+    device: Span | None = None
+    stamp: StampShape | None = None
     #: which user zone applies to ``stamp`` when it names none (ZONE_DEVICE or ZONE_RELAY)
     role: int = ZONE_DEVICE
-    relay: Stamp | None = None
+    relay: StampShape | None = None
     error: str | None = None
 
-    @property
-    def zone_code(self) -> int:
-        if self.stamp is not None and self.stamp.zone is not None:
-            return self.stamp.zone
-        return self.role
 
-    def local_ns(self) -> int | None:
-        """Naive local time of ``stamp`` in ns (year-less stamps in YEARLESS_BASE), or None."""
-        if self.stamp is None:
-            return None
-        moment = self.stamp.naive()
-        return int((moment - _EPOCH) // timedelta(microseconds=1)) * 1000 + self.stamp.nanosecond
-
-    def relay_offset(self, device_zone: Zone, relay_zone: Zone, year: int) -> float | None:
-        """Seconds the relay's clock is ahead of the device's (None without both stamps).
-
-        A year-less stamp borrows the other stamp's year (or ``year``); the relay's year is then
-        chosen among the neighbouring ones so that a New-Year crossing is not read as a year.
-        """
-        if self.stamp is None or self.relay is None:
-            return None
-        device_year = self.stamp.year or self.relay.year or year
-        device = _to_utc(self.stamp, device_year, device_zone)
-        if self.relay.year is not None:
-            return (_to_utc(self.relay, self.relay.year, relay_zone) - device).total_seconds()
-        candidates = (_to_utc(self.relay, y, relay_zone) - device
-                      for y in (device_year - 1, device_year, device_year + 1)
-                      if _valid(self.relay, y))
-        return min(candidates, key=abs, default=timedelta(0)).total_seconds()
-
-
-_EPOCH = datetime(1970, 1, 1)
-
-
-@lru_cache(maxsize=1 << 16)
-def parse_head(text: str) -> Head:
-    """Parse one header (the text before the ``%ASA-`` tag); errors are reported, not raised."""
-    if len(text) > MAX_HEAD:
-        return Head(error=f"syslog header longer than {MAX_HEAD} characters")
+@lru_cache(maxsize=4096)
+def parse_shape(masked: str) -> Shape:
+    """Parse one header with its digits masked to ``0``; errors are returned, not raised."""
+    if len(masked) > MAX_HEAD:
+        return Shape(error=f"syslog header longer than {MAX_HEAD} characters")
     pos = 0
-    if match := _PRI.match(text):
+    if match := _PRI.match(masked):
         pos = match.end()
-    stamps: list[tuple[Stamp, int]] = []  # each stamp with the number of hosts before it
-    hosts: list[str] = []
-    while pos < len(text):
-        while pos < len(text) and text[pos] in " \t:":
+    stamps: list[tuple[StampShape, int]] = []  # each stamp with the number of hosts before it
+    hosts: list[Span] = []
+    while pos < len(masked):
+        while pos < len(masked) and masked[pos] in " \t:":
             pos += 1
-        if pos >= len(text):
+        if pos >= len(masked):
             break
-        if (match := _STAMP.match(text, pos)) is not None:
-            stamp = _stamp(match)
-            if stamp is None:
-                return Head(error=f"invalid timestamp {match.group().strip()!r}")
+        if (match := _STAMP.match(masked, pos)) is not None:
             if len(stamps) == 2:
-                return Head(error="more than two timestamps in the syslog header")
-            stamps.append((stamp, len(hosts)))
+                return Shape(error="more than two timestamps in the syslog header")
+            stamps.append((_stamp_shape(match), len(hosts)))
             pos = match.end()
             continue
-        token = _TOKEN.match(text, pos)
+        token = _TOKEN.match(masked, pos)
         assert token is not None  # pos is at a non-space character
         pos = token.end()
         word = token.group().rstrip(":")
@@ -152,49 +119,158 @@ def parse_head(text: str) -> Head:
         if host_port := _HOST_PORT.fullmatch(word):
             word = host_port.group(1)
         if not _HOST.fullmatch(word) or len(hosts) == 2:
-            return Head(error=f"unrecognised syslog header {text.strip()[:80]!r} (expected "
-                              "[<PRI>][timestamp] [host] [device timestamp] [device] :)")
-        hosts.append(word)
+            return Shape(error=f"unrecognised syslog header {masked.strip()[:80]!r} (digits "
+                               "shown as 0; expected [<PRI>][timestamp] [host] "
+                               "[device timestamp] [device] :)")
+        hosts.append((token.start(), token.start() + len(word)))
     device = hosts[-1] if hosts else None
     if not stamps:
-        return Head(device=device)
+        return Shape(device=device)
     if len(stamps) == 2:
-        return Head(device=device, stamp=stamps[1][0], role=ZONE_DEVICE, relay=stamps[0][0])
+        return Shape(device=device, stamp=stamps[1][0], role=ZONE_DEVICE, relay=stamps[0][0])
     stamp, hosts_before = stamps[0]
-    host_follows = len(hosts) > hosts_before
-    role = ZONE_RELAY if stamp.year is None and host_follows else ZONE_DEVICE
-    return Head(device=device, stamp=stamp, role=role)
+    role = ZONE_RELAY if stamp.year is None and len(hosts) > hosts_before else ZONE_DEVICE
+    return Shape(device=device, stamp=stamp, role=role)
 
 
-def _stamp(match: re.Match[str]) -> Stamp | None:
-    g = match.groupdict()
-    if g["mon"]:
-        year = int(g["year"]) if g["year"] else None
-        month, day = _MONTHS[g["mon"].lower()], int(g["day"])
-    else:
-        year, month, day = int(g["iy"]), int(g["im"]), int(g["id"])
-    frac = g["frac"] or ""
+def _stamp_shape(match: re.Match[str]) -> StampShape:
+    def span(name: str) -> Span | None:
+        return match.span(name) if match.group(name) is not None else None
+
+    zone: int | tuple[int, Span, Span] | None = None
+    if match.group("z") or match.group("abbr"):
+        zone = zone_minutes(match.group("z") or match.group("abbr"))
+    elif match.group("sign"):
+        zone = (-1 if match.group("sign") == "-" else 1, match.span("zh"), match.span("zm"))
+    if match.group("mon"):
+        return StampShape(_MONTHS[match.group("mon").lower()], match.span("day"), match.span("h"),
+                          match.span("mi"), match.span("s"), span("year"), span("frac"), zone)
+    return StampShape(match.span("im"), match.span("id"), match.span("h"), match.span("mi"),
+                      match.span("s"), match.span("iy"), span("frac"), zone)
+
+
+@dataclass
+class Heads:
+    """Per distinct header: what :func:`read_heads` found (arrays aligned with the input)."""
+
+    device: list[str | None]
+    local_ns: np.ndarray      # naive local time of the dating stamp (NaT if none)
+    zone: np.ndarray          # int16 zone code (ZONE_DEVICE, ZONE_RELAY or minutes east)
+    yearless: np.ndarray      # bool
+    offset_s: np.ndarray      # float relay-minus-device seconds (NaN without both clocks)
+    error: list[str | None]
+
+
+def read_heads(heads: pa.Array, device_zone: Zone, relay_zone: Zone, year_guess: int) -> Heads:
+    """Read distinct headers shape by shape (see the module docstring).
+
+    ``year_guess`` stands in for missing years when measuring the relay-minus-device offset.
+    """
+    n = len(heads)
+    out = Heads([None] * n, np.full(n, NAT, np.int64), np.full(n, ZONE_DEVICE, np.int16),
+                np.zeros(n, bool), np.full(n, np.nan), [None] * n)
+    shapes = pc.dictionary_encode(pc.replace_substring_regex(heads, r"\d", "0"))
+    which = shapes.indices.to_numpy(zero_copy_only=False)
+    for k, masked in enumerate(shapes.dictionary.to_pylist()):
+        rows = np.flatnonzero(which == k)
+        shape = parse_shape(masked)
+        if shape.error:
+            for i in rows:
+                out.error[i] = shape.error
+            continue
+        _read_shape(shape, heads.take(pa.array(rows)), rows, out, device_zone, relay_zone,
+                    year_guess)
+    return out
+
+
+def _read_shape(shape: Shape, text: pa.Array, rows: np.ndarray, out: Heads, device_zone: Zone,
+                relay_zone: Zone, year_guess: int) -> None:
+    if shape.device is not None:
+        names = pc.utf8_slice_codeunits(text, *shape.device).to_pylist()
+        for i, name in zip(rows, names, strict=True):
+            out.device[i] = name
+    if shape.stamp is None:
+        return
+    fields = _fields(text, shape.stamp)
+    local, valid = _naive(fields, None)
+    for i in rows[~valid]:
+        out.error[i] = "invalid timestamp (month, day or time out of range)"
+    out.local_ns[rows] = np.where(valid, local, NAT)
+    out.zone[rows] = fields["zone"] if fields["zone"] is not None else shape.role
+    out.yearless[rows] = shape.stamp.year is None
+    if shape.relay is not None:
+        out.offset_s[rows] = _offsets(fields, _fields(text, shape.relay), device_zone,
+                                      relay_zone, year_guess)
+
+
+def _fields(text: pa.Array, stamp: StampShape) -> dict[str, np.ndarray | None]:
+    """The stamp's numbers for every header of the shape (None for a field it lacks)."""
+    def number(span: Span | None) -> np.ndarray | None:
+        if span is None:
+            return None
+        cut = pc.utf8_slice_codeunits(text, *span)
+        return pc.cast(cut, pa.int64()).to_numpy(zero_copy_only=False)
+
+    n = len(text)
+    month = (np.full(n, stamp.month, np.int64) if isinstance(stamp.month, int)
+             else number(stamp.month))
+    fraction = number(stamp.fraction)
+    if fraction is not None and stamp.fraction is not None:
+        fraction = fraction * 10 ** (9 - (stamp.fraction[1] - stamp.fraction[0]))
     zone = None
-    if g["zone"]:
-        zone = zone_minutes(g["zone"].strip())
-    stamp = Stamp(year, month, day, int(g["h"]), int(g["mi"]), int(g["s"]),
-                  int(frac.ljust(9, "0")) if frac else 0, zone)
-    return stamp if _valid(stamp, year or YEARLESS_BASE) else None
+    if isinstance(stamp.zone, int):
+        zone = np.full(n, stamp.zone, np.int64)
+    elif stamp.zone is not None:
+        sign, hours, minutes = stamp.zone
+        zone = sign * (number(hours) * 60 + number(minutes))
+    return {"year": number(stamp.year), "month": month, "day": number(stamp.day),
+            "hour": number(stamp.hour), "minute": number(stamp.minute),
+            "second": number(stamp.second), "fraction": fraction, "zone": zone}
 
 
-def _valid(stamp: Stamp, year: int) -> bool:
-    try:
-        stamp.naive(year)
-    except ValueError:
-        return False
-    return True
+def _naive(f: dict[str, np.ndarray | None], year: np.ndarray | None,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Naive ns since 1970 and validity; the year is the stamp's, else ``year``, else 2000."""
+    years = f["year"] if f["year"] is not None else year
+    if years is None:
+        years = np.full(len(f["month"]), YEARLESS_BASE, np.int64)
+    month, day = f["month"], f["day"]
+    valid = ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (f["hour"] <= 23)
+             & (f["minute"] <= 59) & (f["second"] <= 60) & (years >= 1970))
+    months = np.where(valid, (years - 1970) * 12 + month - 1, 0).astype("M8[M]")
+    days = months.astype("M8[D]") + np.where(valid, day - 1, 0).astype("m8[D]")
+    valid &= days.astype("M8[M]") == months  # no 30 February
+    seconds = f["hour"] * 3600 + f["minute"] * 60 + np.minimum(f["second"], 59)
+    ns = days.astype("M8[ns]").view(np.int64) + seconds * 10**9
+    if f["fraction"] is not None:
+        ns = ns + f["fraction"]
+    return ns, valid
 
 
-def _to_utc(stamp: Stamp, year: int, zone: Zone) -> datetime:
-    moment = stamp.naive(year) + timedelta(microseconds=stamp.nanosecond // 1000)
-    if stamp.zone is not None:
-        return moment - timedelta(minutes=stamp.zone)
-    if zone.iana is not None:
-        offset = moment.replace(tzinfo=zone.iana).utcoffset() or timedelta(0)
-        return moment - offset
-    return moment - timedelta(minutes=zone.minutes or 0)
+def _offsets(device: dict, relay: dict, device_zone: Zone, relay_zone: Zone,
+             year_guess: int) -> np.ndarray:
+    """Relay-minus-device seconds. A year-less stamp borrows the other's year (or
+    ``year_guess``); a relay stamp read across New Year is moved to the neighbouring year."""
+    n = len(device["month"])
+    device_year = device["year"]
+    if device_year is None:
+        device_year = relay["year"] if relay["year"] is not None else np.full(n, year_guess)
+    device_utc = _utc(device, device_year, ZONE_DEVICE, device_zone, relay_zone)
+    relay_utc = _utc(relay, device_year, ZONE_RELAY, device_zone, relay_zone)
+    offset = (relay_utc - device_utc).astype(float)
+    if relay["year"] is None:
+        half_year = 182 * 86_400 * 1e9
+        for step, wrong in ((-1, offset > half_year), (1, offset < -half_year)):
+            if wrong.any():
+                moved = _utc(relay, device_year + step, ZONE_RELAY, device_zone, relay_zone)
+                offset = np.where(wrong, (moved - device_utc).astype(float), offset)
+    offset[(device_utc == NAT) | (relay_utc == NAT)] = np.nan
+    return offset / 1e9
+
+
+def _utc(fields: dict, year: np.ndarray, role: int, device_zone: Zone, relay_zone: Zone,
+         ) -> np.ndarray:
+    local, valid = _naive(fields, year)
+    codes = fields["zone"] if fields["zone"] is not None else np.full(len(local), role)
+    return np.where(valid, localize(np.where(valid, local, NAT), codes, device_zone, relay_zone),
+                    NAT)

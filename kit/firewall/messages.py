@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_IDS, PRODUCT_NAMES, TAG, Connections, parse_connections
-from .headers import Head, parse_head
+from .headers import Heads, read_heads
 from .zones import Zone
 
 BLANK = "blank"
@@ -84,18 +84,20 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
 
     rows = np.flatnonzero(is_connection)
     heads = pc.dictionary_encode(lines.heads.take(pa.array(rows)))
-    parsed_heads = [parse_head(h) for h in heads.dictionary.to_pylist()]
+    table = read_heads(heads.dictionary, settings.device_zone, settings.relay_zone,
+                       settings.year_guess)
     head_of_row = heads.indices.to_numpy(zero_copy_only=False)
-    head_error = np.array([h.error is not None for h in parsed_heads], dtype=bool)
+    head_error = np.array([e is not None for e in table.error], dtype=bool)
     bad_head = head_error[head_of_row] if len(rows) else np.zeros(0, dtype=bool)
     reject_rows.append(rows[bad_head])
-    reject_reasons += [parsed_heads[h].error or "" for h in head_of_row[bad_head]]
+    reject_reasons += [table.error[h] or "" for h in head_of_row[bad_head]]
     rows, head_of_row = rows[~bad_head], head_of_row[~bad_head]
 
     msg = msg_index.to_numpy(zero_copy_only=False)
     product = pc.index_in(tag.field("product"), value_set=pa.array(PRODUCT_NAMES))
+    tag_length = pc.binary_length(tag.field("tag")).to_numpy(zero_copy_only=False)
     connections, failed, why = parse_connections(
-        lines.bodies.take(pa.array(rows)), rows, msg[rows].astype(np.int8),
+        lines.buffer, lines.cut[rows] + tag_length[rows], rows, msg[rows].astype(np.int8),
         product.to_numpy(zero_copy_only=False)[rows].astype(np.int8))
     reject_rows.append(failed)
     reject_reasons += why
@@ -103,7 +105,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     head_at = np.full(n, -1, dtype=np.int64)
     head_at[rows] = head_of_row
     used = head_at[connections.row]
-    result = _with_heads(parsed_heads, used, settings)
+    result = _with_heads(table, used)
     all_rejects = np.concatenate(reject_rows).astype(np.int64)
     order = np.argsort(all_rejects, kind="stable")
     reasons = [reject_reasons[i] for i in order]
@@ -138,26 +140,16 @@ def _untagged(text: pa.Array, tagged: np.ndarray, control: np.ndarray, ignored: 
     return reject_rows, reasons
 
 
-def _with_heads(heads: list[Head], used: np.ndarray, settings: BlockSettings) -> dict:
+def _with_heads(table: Heads, used: np.ndarray) -> dict:
     """Per-row device, local time and zone from the distinct headers, plus clock offsets."""
-    devices = sorted({h.device for h in heads}, key=lambda d: (d is None, d or ""))
+    devices = sorted(set(table.device), key=lambda d: (d is None, d or ""))
     position = {d: i for i, d in enumerate(devices)}
-    device_of = np.array([position[h.device] for h in heads], dtype=np.int32)
-    local = np.array([h.local_ns() if h.stamp else np.iinfo(np.int64).min for h in heads],
-                     dtype=np.int64)
-    zone = np.array([h.zone_code for h in heads], dtype=np.int16)
-    yearless = np.array([h.stamp is not None and h.stamp.year is None for h in heads],
-                        dtype=bool)
-    offsets = []
-    lines_per_head = np.bincount(used, minlength=len(heads)) if len(heads) else []
-    for h, count in zip(heads, lines_per_head, strict=True):
-        if count and h.relay is not None:
-            seconds = h.relay_offset(settings.device_zone, settings.relay_zone,
-                                     settings.year_guess)
-            if seconds is not None:
-                offsets.append((h.device, seconds, int(count)))
-    if not len(heads):
-        device_of, local = np.zeros(0, np.int32), np.zeros(0, np.int64)
-        zone, yearless = np.zeros(0, np.int16), np.zeros(0, bool)
-    return {"devices": devices, "device_index": device_of[used], "local_ns": local[used],
-            "zone": zone[used], "yearless": yearless[used], "offsets": offsets}
+    device_of = np.array([position[d] for d in table.device], dtype=np.int32)
+    lines = np.bincount(used, minlength=len(table.device))
+    measured = np.flatnonzero(~np.isnan(table.offset_s) & (lines > 0))
+    offsets: Counter[tuple[str | None, float]] = Counter()
+    for i in measured:
+        offsets[(table.device[i], round(float(table.offset_s[i]), 3))] += int(lines[i])
+    return {"devices": devices, "device_index": device_of[used], "local_ns": table.local_ns[used],
+            "zone": table.zone[used], "yearless": table.yearless[used],
+            "offsets": [(d, s, n) for (d, s), n in offsets.items()]}

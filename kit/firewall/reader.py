@@ -21,14 +21,18 @@ from tqdm.auto import tqdm
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
-from ..sources import _BZ2, _GZIP, _XZ, _ZIP, BLOCK_SIZE, Source, iter_sources
+from ..sources import _BZ2, _GZIP, _XZ, _ZIP, Source, iter_sources
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
+from .memory import release_memory
 from .messages import BlockResult, BlockSettings, parse_block
 from .zones import parse_zone
 
 VENDORS = ("auto", "cisco")
 WORKERS = 2
+#: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
+#: flight (and their scratch) stay a small part of the peak memory
+BLOCK_BYTES = 8 * 1024 * 1024
 #: seconds a load must take before the automatic progress bar appears
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
@@ -118,6 +122,7 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
             f"{report.read:,} lines read, {report.ignored:,} ignored, {report.rejected:,} "
             f"rejected" + (f"; {report.problems[0]}" if report.problems else ""))
     frame = build_frame(loader.collected, loader.device_names)
+    release_memory()
     report.enforce(on_bad_lines)
     frame.attrs["load_report"] = report
     return frame
@@ -166,10 +171,10 @@ class _Loader:
             stamps.append((result.local_ns, result.zone, result.yearless))
 
         try:
-            for block in source.blocks(BLOCK_SIZE):
-                pending.append(pool.submit(parse_block, block, settings))
+            for block in source.blocks(BLOCK_BYTES):
+                pending.append(pool.submit(_parse, block, settings))
                 bar.update(len(block))
-                while len(pending) > WORKERS:
+                while len(pending) >= WORKERS:
                     take(pending.popleft().result())
         except SourceError as exc:
             file.problems.append(_message(exc))
@@ -208,6 +213,14 @@ class _Loader:
                            first_line + result.connections.row.astype(np.int64))
         for device_name, seconds, lines in result.offsets:
             self.offsets.add(device_name, seconds, lines)
+        release_memory()
+
+
+def _parse(block: bytes, settings: BlockSettings) -> BlockResult:
+    """A worker's job: parse, then release the scratch memory this thread freed."""
+    result = parse_block(block, settings)
+    release_memory()
+    return result
 
 
 def _message(exc: SourceError) -> str:

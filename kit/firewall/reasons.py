@@ -59,12 +59,13 @@ def read_reason(tail: str | None) -> Reason:
     """
     text = (tail or "").strip()
     user = None
-    if legacy := _PARENTHESISED.match(text):
-        text = legacy.group("reason").strip()
-    elif (aaa := _AAA_USER.match(text)) and aaa.group("reason"):
+    if (not _PARENTHESISED.match(text) and (aaa := _AAA_USER.match(text))
+            and aaa.group("reason")):
         text, user = aaa.group("reason"), aaa.group("user").strip() or None
     if initiator := _INITIATOR.match(text):
         text = initiator.group("reason")
+    if legacy := _PARENTHESISED.match(text.strip()):
+        text = legacy.group("reason")
     text = text.strip()
     if not text:
         return Reason(None, NO_CLOSE, user)

@@ -27,6 +27,11 @@ ZONE_ABBREVIATIONS: dict[str, int] = {
     "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
 }
 
+#: zone codes stored per line next to its naive local time: these two stand for the user's
+#: ``tz`` and ``relay_tz``; any other value is a fixed offset in minutes east of UTC.
+ZONE_DEVICE = -32768
+ZONE_RELAY = -32767
+
 _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 _NS_PER_MINUTE = 60 * 10**9
 
@@ -107,3 +112,19 @@ def zone_minutes(text: str) -> int | None:
     if total > 18 * 60:
         return None
     return -total if sign == "-" else total
+
+
+def localize(local_ns: np.ndarray, codes: np.ndarray, device_zone: Zone, relay_zone: Zone,
+             ) -> np.ndarray:
+    """Naive local int64 ns -> UTC int64 ns, each row with the zone its code names."""
+    utc = np.full(len(local_ns), np.iinfo(np.int64).min, dtype=np.int64)
+    for code in np.unique(codes):
+        at = np.flatnonzero(codes == code)
+        if code == ZONE_DEVICE:
+            zone = device_zone
+        elif code == ZONE_RELAY:
+            zone = relay_zone
+        else:
+            zone = Zone(f"{int(code):+d} min", int(code))
+        utc[at] = zone.to_utc(local_ns[at])
+    return utc
