@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from .browser import Chromium, require_browser
-from .lab import ARTIFACTS, LabPage, screenshot
+from .lab import ARTIFACTS, REPO, NotebookRuns
 from .server import LabServer
 
-REPO = Path(__file__).resolve().parents[2]
 COPIED = ("notebooks", "data")
 CI = os.environ.get("CI") == "true"
 
@@ -94,18 +93,21 @@ def chromium(tmp_path_factory: pytest.TempPathFactory):
         browser.stop()
 
 
-@pytest.fixture
-def lab(lab_server: LabServer, chromium, request: pytest.FixtureRequest) -> Iterator[LabPage]:
-    """A fresh page with JupyterLab loaded; afterwards its kernels are shut down (one at a time)
-    and, when the test failed, a screenshot is saved under ``test-artifacts/e2e/``."""
-    page = chromium.new_page()
+@pytest.fixture(scope="module")
+def notebook_runs(lab_server: LabServer, chromium) -> Iterator[NotebookRuns]:
+    """The module's notebook runs; the last page and kernel are closed with the module."""
+    runs = NotebookRuns(chromium, lab_server)
     try:
-        lab_page = LabPage(page, lab_server.url, lab_server.token)
-        lab_page.load()
-        yield lab_page
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            screenshot(page, f"{request.node.name}-failed")
+        yield runs
     finally:
-        page.close()
-        lab_server.shutdown_kernels()
+        runs.close()
+
+
+@pytest.fixture
+def runs(notebook_runs: NotebookRuns, request: pytest.FixtureRequest) -> Iterator[NotebookRuns]:
+    """:class:`NotebookRuns` for one test; the page is saved under ``test-artifacts/e2e/`` when
+    the test fails."""
+    yield notebook_runs
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        notebook_runs.screenshot(f"{request.node.name}-failed")

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import BrowserContext, Locator, Page
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+    from .server import LabServer
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
 
 T = TypeVar("T")
 
@@ -109,6 +112,7 @@ _CELLS = f"""(path) => {{
       problems.push(['widget-stderr', node.innerText]);
     return {{
       index, kind: model.type, source: model.sharedModel.getSource(),
+      tags: model.getMetadata('tags') || [],
       execution_count: code ? model.executionCount : null,
       outputs: outputs.length, text: shown ? shown.innerText : '',
       images: cell.node.querySelectorAll("img[src^='data:image/png']").length, problems,
@@ -124,6 +128,7 @@ class Cell:
     index: int
     kind: str  # "code", "markdown" or "raw"
     source: str
+    tags: tuple[str, ...]
     execution_count: int | None
     outputs: int  # number of outputs in the cell's model
     text: str  # rendered markdown, or the visible text of the outputs (widgets included)
@@ -222,7 +227,8 @@ class Notebook:
     def cells(self) -> list[Cell]:
         """Every cell as it is rendered now."""
         raw = self.page.evaluate(_CELLS, self.path)
-        return [Cell(**{**c, "problems": tuple(tuple(p) for p in c["problems"])}) for c in raw]
+        return [Cell(**{**c, "tags": tuple(c["tags"]),
+                        "problems": tuple(tuple(p) for p in c["problems"])}) for c in raw]
 
     def unexecuted(self) -> list[int]:
         """Indexes of non-empty code cells without an execution count."""
@@ -241,6 +247,10 @@ class Notebook:
     def images_per_cell(self) -> dict[int, int]:
         """PNG image count of each code cell, by cell index."""
         return {c.index: c.images for c in self.cells() if c.kind == "code"}
+
+    def tagged(self, tag: str) -> list[Cell]:
+        """The cells carrying the metadata tag ``tag`` (e.g. ``findings``)."""
+        return [c for c in self.cells() if tag in c.tags]
 
     def cell_text(self, index: int) -> str:
         """The rendered text of cell ``index`` (markdown, or outputs including widgets)."""
@@ -391,3 +401,47 @@ class LabPage:
         notebook = Notebook(self.page, path, panel_id)
         notebook.wait_kernel_idle(timeout)
         return notebook
+
+
+class NotebookRuns:
+    """Runs notebooks in Lab and keeps the last one open for the next tests on it.
+
+    Running a notebook costs a Lab page, a kernel and the run itself (~10 s here), so tests on
+    the same notebook share one run; asking for another notebook first closes the page and
+    shuts the kernel down, so one kernel runs at a time.
+    """
+
+    def __init__(self, context: BrowserContext, server: LabServer) -> None:
+        self.context = context
+        self.server = server
+        self.page: Page | None = None
+        self.notebook: Notebook | None = None
+
+    def run(self, path: str) -> Notebook:
+        """The notebook at ``path`` (relative to Lab's root), outputs cleared and run all."""
+        if self.notebook is not None and self.notebook.path == path:
+            return self.notebook
+        self.close()
+        self.page = self.context.new_page()
+        lab = LabPage(self.page, self.server.url, self.server.token)
+        lab.load()
+        notebook = lab.open(path)
+        notebook.clear_outputs()
+        notebook.run_all()
+        self.notebook = notebook
+        return notebook
+
+    def screenshot(self, name: str) -> None:
+        """Save the open page (if any) as ``test-artifacts/e2e/<name>.png``."""
+        if self.page is not None:
+            screenshot(self.page, name)
+
+    def close(self) -> None:
+        """Close the open page and shut its kernel down."""
+        page, self.page, self.notebook = self.page, None, None
+        if page is None:
+            return
+        try:
+            page.close()
+        finally:
+            self.server.shutdown_kernels()

@@ -7,14 +7,13 @@ including that a slider nobody observes, a stderr line and an exception are all 
 from __future__ import annotations
 
 import gzip
-import textwrap
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .lab import LabPage, Notebook, poll
+from .lab import NotebookRuns, poll
 from .server import LabServer
 
 pytestmark = pytest.mark.browser
@@ -32,7 +31,7 @@ plt.show()"""
 SLIDER = """\
 import ipywidgets as widgets
 from IPython.display import display
-slider = widgets.IntSlider(value=5, min=0, max=20, description="Keepalive")
+slider = widgets.IntSlider(value=5, min=0, max=20, description="{description}")
 shown = widgets.Output()
 def show(change):
     with shown:
@@ -53,41 +52,45 @@ upload.observe(listed, names="value")
 display(upload, listing)"""
 
 
-def slider_cell(wiring: str) -> nbformat.NotebookNode:
+def slider_cell(wiring: str, description: str = "Keepalive") -> nbformat.NotebookNode:
     """The slider cell, its callback attached (or not) by the ``wiring`` code."""
-    return new_code_cell(SLIDER.replace("{wiring}", wiring))
+    return new_code_cell(SLIDER.replace("{wiring}", wiring).replace("{description}", description))
 
 
-def write_notebook(folder: Path, name: str, cells: list[nbformat.NotebookNode]) -> Path:
-    """Write a python3 notebook with ``cells`` into ``folder``; return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write_notebook(root: Path, path: str, cells: list[nbformat.NotebookNode]) -> None:
+    """Write a python3 notebook with ``cells`` at ``root / path``."""
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
     notebook = new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    path = folder / name
-    nbformat.write(notebook, path)
-    return path
+    nbformat.write(notebook, root / path)
 
 
-@pytest.fixture(scope="module")
-def scratch(lab_server: LabServer) -> Path:
-    """A throwaway folder inside Lab's root, next to the copied notebooks."""
-    return lab_server.root / "scratch"
+WORKING = "scratch/working.ipynb"
+BROKEN = "scratch/broken.ipynb"
+EXPLODE = """\
+def explode(change):
+    raise ValueError(f"bad value {change['new']}")
+slider.observe(explode, names="value")"""
 
 
-@pytest.fixture
-def working(lab: LabPage, scratch: Path) -> Notebook:
-    """The well-wired throwaway notebook, opened with outputs cleared and run top to bottom."""
-    write_notebook(scratch, "working.ipynb", [
+@pytest.fixture(scope="module", autouse=True)
+def scratch_notebooks(lab_server: LabServer) -> None:
+    """Write the throwaway notebooks into Lab's root, next to the copied notebooks."""
+    scratch = lab_server.root
+    write_notebook(scratch, WORKING, [
         new_markdown_cell(INTRO), new_code_cell(PRINT), new_code_cell(CHART),
         slider_cell('slider.observe(show, names="value")'), new_code_cell(UPLOAD),
         new_markdown_cell(FINDINGS), new_code_cell(FINDINGS_CODE), new_markdown_cell(APPENDIX)])
-    notebook = lab.open("scratch/working.ipynb")
-    notebook.clear_outputs()
-    notebook.run_all()
-    return notebook
+    write_notebook(scratch, BROKEN, [
+        new_code_cell('import sys\nprint("careful", file=sys.stderr)'),
+        slider_cell("# the slider is not observed"),
+        slider_cell(EXPLODE, description="Explode"),
+        new_code_cell("1 / 0"),
+        new_code_cell('print("never runs")')])
 
 
-def test_run_all_renders_text_markdown_and_chart(working: Notebook) -> None:
+def test_run_all_renders_text_markdown_and_chart(runs: NotebookRuns) -> None:
+    working = runs.run(WORKING)
     assert working.problems() == []
     assert working.unexecuted() == []
     assert working.images_per_cell() == {1: 0, 2: 1, 3: 0, 4: 0, 6: 0}
@@ -100,8 +103,8 @@ def test_run_all_renders_text_markdown_and_chart(working: Notebook) -> None:
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_slider_moves_by_keyboard_and_mouse_and_kernel_sees_it(working: Notebook) -> None:
-    assert working.slider_value("Keepalive") == 5
+def test_slider_moves_by_keyboard_and_mouse_and_kernel_sees_it(runs: NotebookRuns) -> None:
+    working = runs.run(WORKING)
     working.set_slider("Keepalive", 8)
     working.wait_for_text(3, r"value=8\b")
     assert working.press_slider("Keepalive", "End") == 20
@@ -111,7 +114,9 @@ def test_slider_moves_by_keyboard_and_mouse_and_kernel_sees_it(working: Notebook
     assert working.problems() == []
 
 
-def test_upload_reaches_the_kernel_through_kit_sources(working: Notebook, tmp_path: Path) -> None:
+def test_upload_reaches_the_kernel_through_kit_sources(runs: NotebookRuns,
+                                                       tmp_path: Path) -> None:
+    working = runs.run(WORKING)
     plain = tmp_path / "fw.log"
     plain.write_text("one\ntwo\nthree\n")
     packed = tmp_path / "keepalive.txt.gz"
@@ -122,34 +127,20 @@ def test_upload_reaches_the_kernel_through_kit_sources(working: Notebook, tmp_pa
     assert working.problems() == []
 
 
-def test_harness_catches_stderr_errors_and_an_unobserved_slider(lab: LabPage,
-                                                                scratch: Path) -> None:
-    write_notebook(scratch, "broken.ipynb", [
-        new_code_cell('import sys\nprint("careful", file=sys.stderr)'),
-        slider_cell("# the slider is not observed"),
-        new_code_cell("1 / 0"),
-        new_code_cell('print("never runs")')])
-    notebook = lab.open("scratch/broken.ipynb")
-    notebook.run_all()
-    problems = "\n".join(notebook.problems())
+def test_harness_catches_stderr_errors_and_an_unobserved_slider(runs: NotebookRuns) -> None:
+    broken = runs.run(BROKEN)
+    problems = "\n".join(broken.problems())
     assert "cell 0 stderr: careful" in problems
-    assert "cell 2 error: ZeroDivisionError" in problems
-    assert notebook.unexecuted() == [3]
-    notebook.set_slider("Keepalive", 7)
+    assert "cell 3 error: ZeroDivisionError" in problems
+    assert broken.unexecuted() == [4]
+    broken.set_slider("Keepalive", 7)
     with pytest.raises(AssertionError, match=r"cell 1 matching 'value=7'.*not seen within 3 s"):
-        notebook.wait_for_text(1, "value=7", timeout=3)
+        broken.wait_for_text(1, "value=7", timeout=3)
 
 
-def test_widget_callback_errors_are_reported(lab: LabPage, scratch: Path) -> None:
-    wiring = textwrap.dedent("""\
-        def explode(change):
-            raise ValueError(f"bad value {change['new']}")
-        slider.observe(explode, names="value")""")
-    write_notebook(scratch, "callback.ipynb",
-                   [slider_cell(wiring)])
-    notebook = lab.open("scratch/callback.ipynb")
-    notebook.run_all()
-    assert notebook.problems() == []
-    notebook.press_slider("Keepalive", "ArrowRight")
-    poll(notebook.problems, lambda found: any("ValueError: bad value 6" in p for p in found),
+def test_widget_callback_errors_are_reported(runs: NotebookRuns) -> None:
+    broken = runs.run(BROKEN)
+    assert not any("ValueError" in p for p in broken.problems())
+    broken.press_slider("Explode", "ArrowRight")
+    poll(broken.problems, lambda found: any("ValueError: bad value 6" in p for p in found),
          timeout=10, what="the callback's ValueError reported")
