@@ -63,7 +63,7 @@ class Source:
         pending = bytearray()
         with self.open() as stream:
             try:
-                while piece := _read(stream, _READ_SIZE, self.name):
+                while piece := _read(stream, _READ_SIZE, self.name, piecewise=True):
                     pending += piece
                     if len(pending) < size:
                         continue
@@ -206,8 +206,12 @@ def _ensure_newline(data: bytes) -> bytes:
     return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
-def _read(stream: IO[bytes], size: int, name: str) -> bytes:
+def _read(stream: IO[bytes], size: int, name: str, *, piecewise: bool = False) -> bytes:
+    """Up to ``size`` bytes (all with -1). ``piecewise`` uses ``read1``, which hands out each
+    decompressed piece as it comes, so a truncated stream still yields what came before."""
     try:
+        if piecewise and hasattr(stream, "read1"):
+            return stream.read1(size)
         return stream.read(size)
     except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
         raise SourceError(f"corrupt or truncated compressed data: {exc}", source=name) from exc

@@ -59,9 +59,9 @@ def split_lines(block: bytes) -> Lines:
     starts = np.concatenate(([0], ends[:-1])).astype(np.int64) if n else ends
 
     percents = np.flatnonzero(data == _PERCENT)
-    first = np.searchsorted(percents, starts)
-    cut = np.where(first < len(percents), percents[np.minimum(first, len(percents) - 1)], -1)
-    has_tag = (cut >= 0) & (cut < ends)
+    first = np.minimum(np.searchsorted(percents, starts), max(len(percents) - 1, 0))
+    cut = percents[first] if len(percents) else ends
+    has_tag = (cut >= starts) & (cut < ends)
     cut = np.where(has_tag, cut, ends)
 
     control = _control_lines(low, low_values, data, starts, n)

@@ -31,7 +31,7 @@ _CONTROL = "binary data or control characters (not a syslog text line)"
 _DAMAGED_TAG = "damaged Cisco message tag (expected %ASA-<severity>-<6-digit id>: <message>)"
 _NOT_SYSLOG = ("not a syslog line (expected '[<PRI>]<timestamp> <host> : "
                "%ASA-6-302014: Teardown TCP connection ...')")
-_SNIPPET = 60
+_SNIPPET = 80
 #: rejects per block quoted with the start of their line (the report keeps only the first few)
 _QUOTED = 20
 
@@ -111,12 +111,17 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reasons = [reject_reasons[i] for i in order]
     all_rejects = all_rejects[order]
     for k in range(min(_QUOTED, len(all_rejects))):
-        snippet = lines.text[int(all_rejects[k])].as_py()[:_SNIPPET].rstrip("\r\n")
-        reasons[k] = f"{reasons[k]}: {snippet!r}"
+        reasons[k] = f"{reasons[k]}: {_snippet(lines.text[int(all_rejects[k])].as_py())!r}"
     return BlockResult(
         lines=n, decode_errors=lines.decode_errors, firewall_lines=int(tagged.sum()),
         ignored=ignored, reject_rows=all_rejects, reject_reasons=reasons,
         connections=connections, **result)
+
+
+def _snippet(line: str) -> str:
+    """The start of a rejected line's message (from its ``%``), else of the line."""
+    start = max(line.find("%"), 0)
+    return line[start:start + _SNIPPET].rstrip("\r\n")
 
 
 def _untagged(text: pa.Array, tagged: np.ndarray, control: np.ndarray, ignored: Counter[str],
