@@ -35,26 +35,14 @@ def case_from_uploads(firewall: Any, hosts: Any = (), sockets: Any = ()) -> Any:
     There is no case.toml: times are read as UTC, the idle timeout is inferred, and there is no
     inventory (tables show addresses instead of host names).
     """
-    import kit
-    from kit.case import Case, CaseSettings
-    from kit.case.inventory import empty_inventory
-    from kit.case.loader import HOSTS_DTYPES, SOCKETS_DTYPES
+    from kit.case import CaseSettings
+    from kit.case.loader import assemble_case
 
     if not firewall:
         raise KitError("no firewall log uploaded: drop the firewall's syslog file(s) on "
                        "'Firewall logs'")
-    connections = kit.read_firewall_log(firewall, on_bad_lines="skip", progress=False)
-    report = connections.attrs["load_report"]
-    frames = {}
-    for name, files, reader, dtypes in (("hosts", hosts, kit.read_keepalive, HOSTS_DTYPES),
-                                        ("sockets", sockets, kit.read_sockets, SOCKETS_DTYPES)):
-        if files:
-            frames[name] = reader(files, on_bad_lines="skip")
-            report = report + frames[name].attrs["load_report"]
-        else:
-            frames[name] = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
-    return Case(Path(UPLOAD_CASE_ID), CaseSettings(id=UPLOAD_CASE_ID), connections,
-                frames["hosts"], frames["sockets"], empty_inventory(), report)
+    return assemble_case(Path(UPLOAD_CASE_ID), CaseSettings(id=UPLOAD_CASE_ID),
+                         firewall=firewall, hosts=hosts, sockets=sockets)
 
 
 def describe_case(case: Any) -> str:

@@ -13,33 +13,19 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..errors import CaseError, KitError
+from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
 from ..sources import iter_sources
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
-
-#: the keepalive frame's columns (``kit.read_keepalive``), used for a case without exports
-HOSTS_DTYPES: dict[str, object] = {
-    "host": pd.StringDtype("pyarrow"), "os": "category",
-    "keepalive_time": "timedelta64[ns]", "keepalive_interval": "timedelta64[ns]",
-    "keepalive_probes": pd.Int64Dtype(), "time_to_detect": "timedelta64[ns]",
-    "defaulted": pd.StringDtype("pyarrow"), "warnings": pd.StringDtype("pyarrow"),
-    "source": pd.StringDtype("pyarrow"), "line": pd.UInt64Dtype(),
-}
-#: the sockets frame's columns (``kit.read_sockets``), used for a case without captures
-SOCKETS_DTYPES: dict[str, object] = {
-    "host": pd.StringDtype("pyarrow"), "state": pd.StringDtype("pyarrow"),
-    "local_ip": pd.StringDtype("pyarrow"), "local_port": pd.UInt16Dtype(),
-    "peer_ip": pd.StringDtype("pyarrow"), "peer_port": pd.UInt16Dtype(),
-    "timer": pd.StringDtype("pyarrow"), "timer_remaining": "timedelta64[ns]",
-    "probes": pd.Int64Dtype(), "source": pd.StringDtype("pyarrow"), "line": pd.UInt64Dtype(),
-}
 
 
 @dataclass
@@ -107,8 +93,6 @@ def load_case(path: str | Path) -> Case:
         log, or a file cannot be read; the message names the file and the fix. Unknown keys in
         ``case.toml`` only warn.
     """
-    import kit  # the readers are re-exported lazily by the package
-
     root = Path(path)
     if not root.is_dir():
         what = "is a file, not a folder" if root.exists() else "does not exist"
@@ -119,30 +103,45 @@ def load_case(path: str | Path) -> Case:
     if not _has_files(firewall_dir):
         raise CaseError(f"{firewall_dir}: no firewall log files; copy the firewall's syslog "
                         "files (plain or gzip) into this folder")
-    connections = _read(firewall_dir, lambda: kit.read_firewall_log(
-        firewall_dir, tz=settings.tz, relay_tz=settings.relay_tz, year=settings.year,
-        on_bad_lines="skip"))
-    report: LoadReport = connections.attrs["load_report"]
-
-    hosts_dir = root / "hosts"
-    if _has_files(hosts_dir):
-        hosts = _read(hosts_dir, lambda: kit.read_keepalive(hosts_dir))
-        report = report + hosts.attrs["load_report"]
-    else:
+    hosts_dir, sockets_dir = root / "hosts", root / "sockets"
+    if not _has_files(hosts_dir):
         warnings.warn(f"{hosts_dir}: no keepalive exports; the hosts' keepalive risk cannot be "
                       "judged until you add them (see the case README)", stacklevel=2)
-        hosts = _empty(HOSTS_DTYPES)
-
-    sockets_dir = root / "sockets"
-    if _has_files(sockets_dir):
-        sockets = _read(sockets_dir, lambda: kit.read_sockets(sockets_dir))
-        report = report + sockets.attrs["load_report"]
-    else:
-        sockets = _empty(SOCKETS_DTYPES)
-
     inventory_file = root / "inventory.csv"
     inventory = read_inventory(inventory_file) if inventory_file.is_file() else empty_inventory()
-    return Case(root, settings, connections, hosts, sockets, inventory, report)
+    return assemble_case(
+        root, settings, firewall=firewall_dir,
+        hosts=hosts_dir if _has_files(hosts_dir) else None,
+        sockets=sockets_dir if _has_files(sockets_dir) else None,
+        inventory=inventory,
+    )
+
+
+def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: Any = None,
+                  sockets: Any = None, inventory: pd.DataFrame | None = None) -> Case:
+    """Read each input with its reader and bind them into a Case with one load report.
+
+    ``firewall``, ``hosts`` and ``sockets`` are anything ``kit.sources`` reads (a folder, files,
+    FileUpload values); ``None`` or empty gives an empty frame. Malformed lines are skipped and
+    counted; a reader's KitError becomes a CaseError naming the input.
+    """
+    import kit  # the readers are re-exported lazily by the package
+
+    connections = _read(firewall, lambda: kit.read_firewall_log(
+        firewall, tz=settings.tz, relay_tz=settings.relay_tz, year=settings.year,
+        on_bad_lines="skip"))
+    report: LoadReport = connections.attrs["load_report"]
+    frames = {}
+    for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
+                                         ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
+        if source:
+            frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
+            report = report + frames[name].attrs["load_report"]
+        else:
+            frames[name] = frame([], dtypes)
+    inventory = empty_inventory() if inventory is None else inventory
+    return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
+                report)
 
 
 def _has_files(folder: Path) -> bool:
@@ -150,15 +149,15 @@ def _has_files(folder: Path) -> bool:
     return folder.is_dir() and next(iter_sources(folder), None) is not None
 
 
-def _read(folder: Path, reader) -> pd.DataFrame:
-    """Run a reader; its KitError becomes a CaseError that says which case folder it came from."""
+def _read(source: Any, reader: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Run a reader; its KitError becomes a CaseError that says which input it came from."""
     try:
         return reader()
     except CaseError:
         raise
     except KitError as exc:
-        raise CaseError(f"{folder}: {exc}") from exc
+        raise CaseError(f"{_name(source)}: {exc}") from exc
 
 
-def _empty(dtypes: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+def _name(source: Any) -> str:
+    return str(source) if isinstance(source, (str, Path)) else "uploaded files"

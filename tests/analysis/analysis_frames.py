@@ -12,8 +12,8 @@ import pandas as pd
 
 from kit import LoadReport
 from kit.case import Case, CaseSettings
-from kit.case.loader import SOCKETS_DTYPES
 from kit.firewall.schema import conform, empty_connections
+from kit.hosts.schema import SOCKET_DTYPES
 
 T0 = pd.Timestamp("2024-06-02 00:00:00", tz="UTC")
 
@@ -71,8 +71,8 @@ def hosts_frame() -> pd.DataFrame:
 
 
 def sockets_frame(rows=()) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=list(SOCKETS_DTYPES))
-    return frame.astype(SOCKETS_DTYPES)
+    frame = pd.DataFrame(list(rows), columns=list(SOCKET_DTYPES))
+    return frame.astype(SOCKET_DTYPES)
 
 
 def the_case(*, sockets=(), timeout=3600, capacity=None, idle=True) -> Case:

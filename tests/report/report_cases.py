@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from kit.case import Case, CaseSettings
-from kit.case.loader import HOSTS_DTYPES, SOCKETS_DTYPES
 from kit.firewall.schema import CONNECTION_COLUMNS, conform
+from kit.hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES
 from kit.loadreport import FileReport, LoadReport
 
 KEY = bytes(range(32))
@@ -55,13 +55,13 @@ def make_case(root: Path, *, user: str = "LOCAL\\alice", interface: str = "outsi
         "defaulted": ["", ""], "warnings": ["db01: tcp_keepalive_time is the default", ""],
         "source": [str(root / "hosts" / "db01.sysctl"), str(root / "hosts" / "master.sysctl")],
         "line": [1, 1],
-    }).astype(HOSTS_DTYPES)
+    }).astype(KEEPALIVE_DTYPES)
     sockets = pd.DataFrame({
-        "host": ["db01"], "state": ["ESTAB"], "local_ip": ["192.168.10.21"], "local_port": [40001],
+        "host": ["db01"], "state": ["established"], "local_ip": ["192.168.10.21"], "local_port": [40001],
         "peer_ip": ["10.20.0.5"], "peer_port": [13724], "timer": ["on"],
         "timer_remaining": pd.to_timedelta(["10s"]), "probes": [0],
         "source": [str(root / "sockets" / "db01-ss.txt")], "line": [3],
-    }).astype(SOCKETS_DTYPES)
+    }).astype(SOCKET_DTYPES)
     inventory = pd.DataFrame({
         "host": ["db01", "nbu-master.corp.example", "db01"],
         "ip": ["192.168.10.21", "10.20.0.5", "2001:db8:5::21"],
