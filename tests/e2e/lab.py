@@ -121,6 +121,37 @@ _CELLS = f"""(path) => {{
 }}"""
 
 
+_TABLES = f"""([path, index]) => {{
+  const panel = {_PANEL};
+  const cell = panel.content.widgets[index];
+  const texts = row => [...row.children].map(c => c.innerText.trim());
+  return [...cell.node.querySelectorAll('table')].map(table => {{
+    const head = table.querySelector('thead tr');
+    return {{header: head ? texts(head) : [],
+             rows: [...table.querySelectorAll('tbody tr')].map(texts)}};
+  }});
+}}"""
+
+_IMAGES = f"""([path, index]) => {{
+  const panel = {_PANEL};
+  return [...panel.content.widgets[index].node.querySelectorAll("img[src^='data:image/png']")]
+    .map(img => img.src);
+}}"""
+
+
+@dataclass(frozen=True)
+class Table:
+    """An HTML table as shown (e.g. a DataFrame): its first header row and its body rows."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def column(self, name: str) -> dict[str, str]:
+        """Row label (first cell) -> the text shown in column ``name``."""
+        at = self.header.index(name)
+        return {row[0]: row[at] for row in self.rows}
+
+
 @dataclass(frozen=True)
 class Cell:
     """What one cell shows after a run."""
@@ -251,6 +282,21 @@ class Notebook:
     def tagged(self, tag: str) -> list[Cell]:
         """The cells carrying the metadata tag ``tag`` (e.g. ``findings``)."""
         return [c for c in self.cells() if tag in c.tags]
+
+    def cell_index(self, pattern: str) -> int:
+        """The index of the first cell whose source matches the regex ``pattern``."""
+        found = [c.index for c in self.cells() if re.search(pattern, c.source)]
+        assert found, f"{self.path}: no cell whose source matches {pattern!r}"
+        return found[0]
+
+    def tables(self, index: int) -> list[Table]:
+        """The HTML tables shown in cell ``index`` (Output widgets included)."""
+        return [Table(tuple(t["header"]), tuple(tuple(r) for r in t["rows"]))
+                for t in self.page.evaluate(_TABLES, [self.path, index])]
+
+    def image_sources(self, index: int) -> list[str]:
+        """The ``data:image/png`` sources of the images in cell ``index``."""
+        return self.page.evaluate(_IMAGES, [self.path, index])
 
     def cell_text(self, index: int) -> str:
         """The rendered text of cell ``index`` (markdown, or outputs including widgets)."""

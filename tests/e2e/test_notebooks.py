@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import nbformat
+import pandas as pd
 import pytest
 
 import kit
+from kit.analysis.format import hms
 
-from .lab import REPO, NotebookRuns
+from .lab import REPO, NotebookRuns, Table, poll
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +74,20 @@ def sample_case():
     return kit.load_case(SAMPLE_CASE)
 
 
-@pytest.mark.parametrize("name", list(EXPECTED_FINDINGS))
+#: 03 runs last: the what-if and upload tests below reuse its run (one run per notebook)
+RUN_ORDER = sorted(EXPECTED_FINDINGS, key=lambda name: name.startswith("03"))
+
+#: the what-if sliders of ``kit.widgets.WhatIf``: compare_remedies argument -> description
+WHATIF_SLIDERS = {"keepalive": "keepalive (min)",
+                  "new_firewall_timeout": "new firewall timeout (min)",
+                  "heartbeat": "heartbeat (min)"}
+EXACT_COLUMNS = ("victims", "prevented", "peak_connections", "peak_connections_change",
+                 "hosts_to_change", "devices_to_change", "sessions_in_scope")
+ROUNDED_COLUMNS = ("prevented_share", "extra_packets_per_hour", "extra_bytes_per_hour",
+                   "mean_connections")
+
+
+@pytest.mark.parametrize("name", RUN_ORDER)
 def test_notebook_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, name: str,
                                                            sample_case) -> None:
     notebook = runs.run(f"notebooks/{name}.ipynb")
@@ -98,3 +113,74 @@ def test_notebook_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, n
     idle_tcp = int((idle["protocol"] == "tcp").sum())
     assert idle_tcp > 0
     assert re.search(rf"\b{idle_tcp:,} idle-timeout teardowns\b", shown), shown
+
+
+def table_differences(shown: list[Table], expected: pd.DataFrame) -> list[str]:
+    """Where the one comparison table shown differs from ``expected`` (empty: it matches)."""
+    if len(shown) != 1:
+        return [f"{len(shown)} tables shown, expected 1"]
+    table, differences = shown[0], []
+    for column in (*EXACT_COLUMNS, *ROUNDED_COLUMNS):
+        values = table.column(column)
+        for remedy, want in expected[column].items():
+            got = values.get(remedy)
+            same = got == str(want) if column in EXACT_COLUMNS else (
+                got is not None and abs(float(got) - want) <= 1e-6 + 1e-5 * abs(want))
+            if not same:
+                differences.append(f"{remedy} {column}: shown {got}, kit {want}")
+    return differences
+
+
+def whatif_settings(notebook) -> dict[str, pd.Timedelta]:
+    """The values the what-if sliders hold now, as compare_remedies arguments."""
+    return {name: pd.Timedelta(minutes=notebook.slider_value(label))
+            for name, label in WHATIF_SLIDERS.items()}
+
+
+def test_whatif_controls_redraw_the_comparison_kit_computes(runs: NotebookRuns,
+                                                            sample_case) -> None:
+    notebook = runs.run("notebooks/03_compare_remedies.ipynb")
+    cell = notebook.cell_index(r"widgets\.WhatIf\(")
+    before = whatif_settings(notebook)
+    at_start = kit.compare_remedies(sample_case, **before)
+    assert table_differences(notebook.tables(cell), at_start) == []
+    [chart_before] = notebook.image_sources(cell)
+
+    notebook.press_slider(WHATIF_SLIDERS["keepalive"], "End")  # keyboard: the longest keepalive
+    notebook.click_slider(WHATIF_SLIDERS["new_firewall_timeout"], 0.02)  # mouse: near the left
+    chosen = whatif_settings(notebook)
+    assert chosen["keepalive"] > before["keepalive"]
+    assert chosen["new_firewall_timeout"] < before["new_firewall_timeout"]
+    expected = kit.compare_remedies(sample_case, **chosen)
+    changed = list(EXACT_COLUMNS)
+    assert not expected[changed].equals(at_start[changed]), \
+        "the chosen settings do not change kit's comparison: the test would prove nothing"
+
+    poll(lambda: table_differences(notebook.tables(cell), expected), lambda d: d == [],
+         timeout=30, what="the comparison table for the moved sliders")
+    poll(lambda: notebook.image_sources(cell), lambda s: len(s) == 1 and s[0] != chart_before,
+         timeout=30, what="a redrawn comparison chart")
+    line = (f"what-if: keepalive {hms(chosen['keepalive'])}, new firewall timeout "
+            f"{hms(chosen['new_firewall_timeout'])}, heartbeat {hms(chosen['heartbeat'])}")
+    assert line in notebook.cell_text(cell)
+    assert notebook.problems() == []
+
+
+def test_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
+    notebook = runs.run("notebooks/03_compare_remedies.ipynb")
+    firewall_log = SAMPLE_CASE / "firewall" / "fw-syslog.log.1"
+    export = SAMPLE_CASE / "hosts" / "dmz-app01.sysctl.txt"
+    events = kit.read_firewall_log(firewall_log, on_bad_lines="skip")
+    hosts = kit.read_keepalive(export, on_bad_lines="skip")
+    lines = events.attrs["load_report"] + hosts.attrs["load_report"]
+    assert len(events) and len(hosts)
+
+    cell = notebook.cell_index(r"widgets\.CasePicker\(")
+    notebook.upload("Keepalive exports", [export])  # alone it loads nothing
+    notebook.upload("Firewall logs", [firewall_log])
+    loaded = (f"loaded case uploaded files from uploaded files: {len(events):,} connection "
+              f"events, {len(hosts)} host(s) with keepalive settings, 0 socket(s); "
+              f"{lines.read:,} lines read, {lines.rejected:,} rejected")
+    poll(lambda: notebook.cell_text(cell), lambda text: loaded in text, timeout=30,
+         what=f"the picker reporting {loaded!r}")
+    assert notebook.problems() == []
