@@ -7,7 +7,6 @@ identity users, and the teardown reason (``reasons``). Numbers out of range reje
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .reasons import NO_CLOSE, read_reason
-from .stages import LAYOUTS, run_layout
+from .stages import LAYOUTS, Chain, digits, run_layout
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
@@ -24,13 +23,15 @@ CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
     "302303": ("built", "tcp"), "302304": ("teardown", "tcp"),
 }
 MESSAGE_IDS = tuple(CONNECTION_MESSAGES)
+MESSAGE_NUMBERS = np.array([int(m) for m in MESSAGE_IDS])
 PRODUCTS = {"ASA": "cisco-asa", "PIX": "cisco-pix", "FWSM": "cisco-fwsm", "FTD": "cisco-ftd"}
 PRODUCT_NAMES = tuple(PRODUCTS)
+_A, _P, _W, _COLON, _SPACE = (ord(c) for c in "APW: ")
 STATE_BYPASS_BUILT = "302303"
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 
 #: the message tag at the start of a body: ``%ASA-6-302014``, ``%ASA-ip-4-313005``
-TAG = r"^(?P<tag>%(?P<product>ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-(?P<msg_id>\d{6}):? ?)"
+TAG = r"^(?P<tag>%(?:ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-\d{6}:? ?)"
 #: a Cisco tag anywhere, to tell a damaged tag from a line of another program
 ANY_TAG = r"%(?:ASA|PIX|FWSM|FTD)-"
 
@@ -73,6 +74,21 @@ class Connections:
     aaa_user: pa.Array | None
 
 
+def read_tags(data: np.ndarray, cut: np.ndarray, length: np.ndarray,
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Message number and product code of tags ``%ASA-6-302014:`` of ``length`` bytes at
+    ``cut``, read from the bytes (the tag pattern has already checked their shape)."""
+    end = cut + length
+    last, before = data[np.maximum(end - 1, 0)], data[np.maximum(end - 2, 0)]
+    trailing = np.where(last == _SPACE, np.where(before == _COLON, 2, 1),
+                        np.where(last == _COLON, 1, 0))
+    number, _ = digits(data, end - trailing - 6, 6)
+    first, second = data[np.minimum(cut + 1, len(data) - 1)], data[np.minimum(cut + 2,
+                                                                              len(data) - 1)]
+    product = np.where(first == _A, 0, np.where(first == _P, 1, np.where(second == _W, 2, 3)))
+    return number.astype(np.int64), product.astype(np.int8)
+
+
 def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
                       product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
     """Parse connection messages whose text (after the tag) starts at byte ``starts`` of
@@ -81,105 +97,107 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
     teardown = ~_IS_BUILT[msg]
-    parts: list[tuple[np.ndarray, dict[str, pa.Array]]] = []
+    parts: list[Connections] = []
+    rejected: list[np.ndarray] = []
+    reasons: list[str] = []
     todo = np.arange(len(rows))
-    for stages in LAYOUTS.values():
-        if not len(todo):
+    for layout in LAYOUTS:
+        if parts and not len(todo):
             break
-        done, fields = run_layout(buffer, starts[todo], teardown[todo], stages)
-        parts.append((todo[done], fields))
-        todo = np.setdiff1d(todo, todo[done], assume_unique=True)
-    failed = [f"{MESSAGE_IDS[m]}: message not understood (expected "
-              f"{EXPECTED['teardown' if t else 'built']})"
-              for m, t in zip(msg[todo], teardown[todo], strict=True)]
-    index, column = _merge(parts)
-    connections, bad, why = _convert(column, index, rows, msg, product)
-    return connections, np.concatenate([rows[todo], bad]).astype(np.int64), failed + why
+        chain = run_layout(layout, buffer, starts[todo], teardown[todo])
+        part, bad, why = _convert(chain, rows[todo], msg[todo], product[todo], teardown[todo])
+        parts.append(part)
+        rejected.append(bad)
+        reasons += why
+        todo = todo[~chain.alive]
+    rejected.append(rows[todo])
+    reasons += [f"{MESSAGE_IDS[m]}: message not understood (expected "
+                f"{EXPECTED['teardown' if t else 'built']})"
+                for m, t in zip(msg[todo], teardown[todo], strict=True)]
+    return _in_row_order(parts), np.concatenate(rejected).astype(np.int64), reasons
 
 
-def _merge(parts: list[tuple[np.ndarray, dict[str, pa.Array]]],
-           ) -> tuple[np.ndarray, Callable[[str], pa.Array]]:
-    """The layouts' rows in line order, and a getter for each field over them."""
-    parts = [p for p in parts if len(p[0])]
-    index = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    permutation = np.argsort(index, kind="stable")
+def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarray,
+             teardown: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
+    """The rows ``chain`` matched, as values; rows with numbers out of range are rejected."""
+    done = np.flatnonzero(chain.alive)
+    num = {k: v[done] for k, v in chain.numbers.items()}
 
-    def column(name: str) -> pa.Array:
-        chunks = [f[name].cast(pa.large_string()) if name in f
-                  else pa.nulls(len(i), pa.large_string()) for i, f in parts]
-        if len(chunks) == 1:
-            return chunks[0]
-        if not chunks:
-            return pa.array([], pa.large_string())
-        return pa.concat_arrays(chunks).take(pa.array(permutation))
+    def text(name: str) -> pa.Array:
+        if name not in chain.text:
+            return pa.nulls(len(done), pa.large_string())
+        captured_rows, values = chain.text[name]
+        return _align(captured_rows, values, done).cast(pa.large_string())
 
-    return index[permutation], column
-
-
-def _convert(column: Callable[[str], pa.Array], index: np.ndarray, rows: np.ndarray,
-             msg: np.ndarray, product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
-    """Text fields -> values; rows with numbers out of range are rejected."""
-    port1, bad1 = _ports(column("port1"))
-    port2, bad2 = _ports(column("port2"))
-    duration, bad_duration = _durations(column("duration"))
-    nbytes, has_bytes, bad_bytes = _bytes(column("bytes"))
-    event = column("event")
-    first = np.where(pc.match_substring(event, "inbound").to_numpy(zero_copy_only=False), 1,
-                     np.where(pc.match_substring(event, "outbound").to_numpy(
-                         zero_copy_only=False), 0, -1)).astype(np.int8)
-    msg, product = msg[index], product[index]
-    first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(column("rest"))
-    bad = bad1 | bad2 | bad_duration | bad_bytes
-    why = np.where(bad1 | bad2, "port out of range (expected 0-65535)",
+    torn = teardown[done]
+    bad_port = ((num["port1_digits"] > 5) | (num["port1"] > 65535)
+                | (num["port2_digits"] > 5) | (num["port2"] > 65535))
+    bad_duration = torn & ((num["hours_digits"] > 9) | (num["minutes"] > 59)
+                           | (num["seconds"] > 59))
+    bad_bytes = torn & (num["bytes_digits"] > 19)
+    bad = bad_port | bad_duration | bad_bytes
+    why = np.where(bad_port, "port out of range (expected 0-65535)",
                    np.where(bad_duration, "duration minutes or seconds out of range "
                                           "(expected h:mm:ss)", "byte count too large"))
-    keep = pa.array(~bad)
-    conn_id = column("conn_id").filter(keep)
-    numeric = pc.match_substring_regex(conn_id, r"^\d{1,19}$")
-    conn_number, _ = _numbers(pc.if_else(numeric, conn_id, None), 19, np.uint64)
-    user2 = pc.coalesce(_user(column("tail2")), _user(column("built_tail")))
+    keep = ~bad
+    keep_arrow = pa.array(keep)
+    seconds = (num["hours"] * 3600 + num["minutes"] * 60 + num["seconds"]).astype(np.int64)
+    duration = np.where(torn, seconds * 10**9, np.iinfo(np.int64).min)
+    conn_id = text("conn_id")
+    id_length = pc.binary_length(conn_id).to_numpy(zero_copy_only=False)
+    numeric = (num["conn_digits"] == id_length) & (id_length <= 19)
+    first = num["direction"].astype(np.int8)
+    first[(msg[done] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
+    reason, close, aaa = _reasons(text("rest"))
+    user2 = pc.coalesce(_user(text("tail2")), _user(text("built_tail")))
     connections = Connections(
-        row=rows[index][~bad], msg=msg[~bad], product=product[~bad],
-        conn_id=conn_id, conn_number=conn_number,
-        conn_numeric=numeric.to_numpy(zero_copy_only=False),
-        if1=column("if1").filter(keep), ip1=column("ip1").filter(keep), port1=port1[~bad],
-        if2=column("if2").filter(keep), ip2=column("ip2").filter(keep), port2=port2[~bad],
-        first_initiated=first[~bad], duration_ns=duration[~bad], nbytes=nbytes[~bad],
-        has_bytes=has_bytes[~bad], reason=reason.filter(keep), close=close[~bad],
-        user1=_sparse(_user(column("tail1")).filter(keep)), user2=_sparse(user2.filter(keep)),
-        aaa_user=_sparse(aaa.filter(keep)))
-    labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[bad], why[bad], strict=True)]
-    return connections, rows[index][bad], labels
+        row=rows[done][keep], msg=msg[done][keep], product=product[done][keep],
+        conn_id=conn_id.filter(keep_arrow), conn_number=num["conn"][keep],
+        conn_numeric=numeric[keep],
+        if1=text("if1").filter(keep_arrow), ip1=text("ip1").filter(keep_arrow),
+        port1=num["port1"][keep].astype(np.int32),
+        if2=text("if2").filter(keep_arrow), ip2=text("ip2").filter(keep_arrow),
+        port2=num["port2"][keep].astype(np.int32),
+        first_initiated=first[keep], duration_ns=duration[keep],
+        nbytes=num["bytes"][keep], has_bytes=torn[keep], reason=reason.filter(keep_arrow),
+        close=close[keep], user1=_sparse(_user(text("tail1")).filter(keep_arrow)),
+        user2=_sparse(user2.filter(keep_arrow)), aaa_user=_sparse(aaa.filter(keep_arrow)))
+    labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[done][bad], why[bad], strict=True)]
+    return connections, rows[done][bad], labels
 
 
-def _numbers(text: pa.Array, max_digits: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    """Digit strings -> integers; values with more than ``max_digits`` digits are flagged."""
-    too_long = pc.fill_null(pc.greater(pc.binary_length(text), max_digits), False)
-    safe = pc.if_else(too_long, None, text)
-    values = pc.fill_null(pc.cast(safe, pa.from_numpy_dtype(dtype)), 0)
-    return values.to_numpy(zero_copy_only=False), too_long.to_numpy(zero_copy_only=False)
+def _align(rows: np.ndarray, values: pa.Array, wanted: np.ndarray) -> pa.Array:
+    """``values`` (one per ``rows``) for the ``wanted`` rows, null where a row has none."""
+    if len(rows) == len(wanted) and np.array_equal(rows, wanted):
+        return values
+    if not len(rows):
+        return pa.nulls(len(wanted), values.type)
+    at = np.searchsorted(rows, wanted)
+    found = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == wanted)
+    if not found.any():
+        return pa.nulls(len(wanted), values.type)
+    return values.take(pa.array(np.where(found, at, 0), mask=~found))
 
 
-def _ports(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    values, too_long = _numbers(text, 5, np.int32)
-    return values, too_long | (values > 65535)
-
-
-def _durations(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    parts = pc.split_pattern(text, ":")
-    hours, h_bad = _numbers(pc.list_element(parts, 0), 9, np.int64)
-    minutes, _ = _numbers(pc.list_element(parts, 1), 2, np.int64)
-    seconds, _ = _numbers(pc.list_element(parts, 2), 2, np.int64)
-    bad = h_bad | (minutes > 59) | (seconds > 59)
-    ns = (hours * 3600 + minutes * 60 + seconds) * 10**9
-    missing = text.is_null().to_numpy(zero_copy_only=False)
-    return np.where(missing, np.iinfo(np.int64).min, ns), bad
-
-
-def _bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    values, too_long = _numbers(text, 19, np.uint64)
-    return values, text.is_valid().to_numpy(zero_copy_only=False), too_long
+def _in_row_order(parts: list[Connections]) -> Connections:
+    """One Connections from the layouts' parts, rows in line order."""
+    parts = [p for p in parts if len(p.row)] or parts[:1]
+    if len(parts) == 1:
+        return parts[0]
+    order = np.argsort(np.concatenate([p.row for p in parts]), kind="stable")
+    take = pa.array(order)
+    merged = {}
+    for name in Connections.__dataclass_fields__:
+        values = [getattr(p, name) for p in parts]
+        if isinstance(values[0], np.ndarray):
+            merged[name] = np.concatenate(values)[order]
+        elif all(v is None for v in values):
+            merged[name] = None
+        else:
+            filled = [pa.nulls(len(p.row), pa.large_string()) if v is None else v
+                      for p, v in zip(parts, values, strict=True)]
+            merged[name] = pa.concat_arrays(filled).take(take)
+    return Connections(**merged)
 
 
 def _reasons(rest: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
@@ -200,5 +218,10 @@ def _sparse(values: pa.Array) -> pa.Array | None:
 
 
 def _user(tail: pa.Array) -> pa.Array:
-    """The identity-firewall user in an endpoint's tail (parentheses without an address)."""
-    return pc.struct_field(pc.extract_regex(tail, _USER), [0]).cast(pa.large_string())
+    """The identity-firewall user in an endpoint's tail (parentheses without an address); only
+    tails with a domain separator, ``@`` or a mask are searched, as users are rare."""
+    maybe = pc.fill_null(pc.match_substring_regex(tail, r"[\\@*]"), False)
+    if not pc.any(maybe).as_py():
+        return pa.nulls(len(tail), pa.large_string())
+    found = pc.struct_field(pc.extract_regex(pc.if_else(maybe, tail, None), _USER), [0])
+    return found.cast(pa.large_string())

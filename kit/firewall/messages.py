@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .blocks import split_lines
-from .cisco import ANY_TAG, MESSAGE_IDS, PRODUCT_NAMES, TAG, Connections, parse_connections
+from .cisco import ANY_TAG, MESSAGE_NUMBERS, TAG, Connections, parse_connections, read_tags
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -72,14 +72,19 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     n = len(lines)
     tag = pc.extract_regex(lines.bodies, TAG)
     tagged = lines.has_tag & ~lines.control & tag.is_valid().to_numpy(zero_copy_only=False)
-    msg_index = pc.index_in(tag.field("msg_id"), value_set=pa.array(MESSAGE_IDS))
-    is_connection = tagged & msg_index.is_valid().to_numpy(zero_copy_only=False)
+    tag_length = pc.fill_null(pc.binary_length(pc.struct_field(tag, [0])), 0).to_numpy(
+        zero_copy_only=False)
+    data = np.frombuffer(lines.buffer, dtype=np.uint8)
+    number, product = read_tags(data, lines.cut, tag_length)
+    msg = np.searchsorted(MESSAGE_NUMBERS, number)
+    is_connection = tagged & (MESSAGE_NUMBERS[np.minimum(msg, len(MESSAGE_NUMBERS) - 1)]
+                              == number)
 
     ignored: Counter[str] = Counter()
     other = np.flatnonzero(tagged & ~is_connection)
     if len(other):
-        counts = pc.value_counts(tag.field("msg_id").take(pa.array(other)))
-        ignored.update({c["values"].as_py(): c["counts"].as_py() for c in counts})
+        ids, counts = np.unique(number[other], return_counts=True)
+        ignored.update({f"{i:06d}": int(c) for i, c in zip(ids, counts, strict=True)})
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
     rows = np.flatnonzero(is_connection)
@@ -93,12 +98,9 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_reasons += [table.error[h] or "" for h in head_of_row[bad_head]]
     rows, head_of_row = rows[~bad_head], head_of_row[~bad_head]
 
-    msg = msg_index.to_numpy(zero_copy_only=False)
-    product = pc.index_in(tag.field("product"), value_set=pa.array(PRODUCT_NAMES))
-    tag_length = pc.binary_length(tag.field("tag")).to_numpy(zero_copy_only=False)
     connections, failed, why = parse_connections(
         lines.buffer, lines.cut[rows] + tag_length[rows], rows, msg[rows].astype(np.int8),
-        product.to_numpy(zero_copy_only=False)[rows].astype(np.int8))
+        product[rows])
     reject_rows.append(failed)
     reject_reasons += why
 

@@ -1,19 +1,22 @@
-"""Cisco connection-message layouts as chains of short RE2 stages that read each byte once.
+"""Cisco connection-message layouts read as a chain of short RE2 stages, each byte once.
 
-RE2 uses its fast one-pass engine only for anchored patterns with at most four capture groups
-(performance-notes.md), and its cost grows with the bytes it scans. So a layout is a chain of
-anchored stages of up to four groups each; a stage starts where the previous one stopped, found by
-adding the byte lengths of the groups it captured to the fixed text it matched. Every stage reads
-a zero-copy view of the block starting at that position (``blocks.views``). Every pattern is
-written so that the next byte decides the path, and none crosses a newline.
+Measured on Arrow's ``extract_regex``: every capture group costs about as much as scanning the
+whole line, and RE2's fast one-pass engine needs anchored patterns with at most four groups. So
+a layout is a chain of anchored stages that capture only the *text* that is output (interfaces,
+addresses, connection id, what follows an endpoint); each stage starts where the previous one
+stopped (its start plus the byte lengths of its groups plus its fixed text), on a zero-copy view
+of the block (``blocks.views``). Numbers - ports, durations, byte counts - are matched by the
+patterns but not captured: they are read straight from the block's bytes with numpy
+(:func:`digits`) at the positions the captured lengths give.
 
+Every pattern is written so that the next byte decides the path, and none crosses a newline.
 Layouts (domain.md §A1): the ASA one (``for IF:addr/port [(mapped)][(user)] to ...``, also FWSM
 3.x+ and the state-bypass ``from ... to``) and the legacy PIX/FWSM ``faddr/gaddr/laddr`` one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -26,86 +29,129 @@ _PAREN = r"\([^()\n]*\)"
 #: to that (``/5 (1.2.3.4/5)(LOCAL\u) to``)
 _ENDPOINT_TAIL = rf"(?:{_PAREN})? (?:{_PAREN}(?:{_PAREN})? )?"
 _LINE_REST = r"[^\d\r\n][^\r\n]*"
+_ZERO, _B, _I, _O, _SPACE = 48, ord("B"), ord("i"), ord("o"), 32
 
-
-@dataclass(frozen=True)
-class Stage:
-    """One anchored pattern; the next stage starts after ``advance`` groups plus ``literal``
-    bytes. ``only`` restricts it to Built or Teardown rows."""
-
-    pattern: str
-    advance: tuple[str, ...] = ()
-    literal: int = 0
-    only: str | None = None
-
-
-def _event(separator: str, probe: str = "(?:Probe )?", bypass: str = "(?:state-bypass )?",
-           ) -> Stage:
-    return Stage(
-        rf"^(?P<event>Built (?:(?:inbound|outbound) )?{probe}|Teardown )"
-        rf"(?P<kind>(?:TCP|UDP) {bypass}connection )(?P<conn_id>\S+)(?P<sep> {separator} )",
-        ("event", "kind", "conn_id", "sep"))
-
-
-_TEARDOWN_END = Stage(
-    rf"^(?P<tail2>{_ENDPOINT_TAIL})duration (?P<duration>\d+:\d\d:\d\d) bytes (?P<bytes>\d+)"
-    rf"(?P<rest>{_LINE_REST})?", only="teardown")
-_BUILT_END = Stage(rf"^(?P<built_tail>{_LINE_REST})?", only="built")
-
-LAYOUTS: dict[str, tuple[Stage, ...]] = {
-    "asa": (
-        _event("(?:for|from)"),
-        Stage(rf"^(?P<if1>[^:\n]+):(?P<ip1>[^/\s]+)/(?P<port1>\d+)(?P<tail1>{_ENDPOINT_TAIL}to )",
-              ("if1", "ip1", "port1", "tail1"), 2),
-        Stage(r"^(?P<if2>[^:\n]+):(?P<ip2>[^/\s]+)/(?P<port2>\d+)", ("if2", "ip2", "port2"), 2),
-        _BUILT_END, _TEARDOWN_END),
-    "legacy": (
-        _event("(?:for )?faddr", probe="", bypass=""),
-        Stage(rf"^(?P<ip1>[^/\s]+)/(?P<port1>\d+)(?P<tail1>(?:{_PAREN})? gaddr \S+ laddr )",
-              ("ip1", "port1", "tail1"), 1),
-        Stage(r"^(?P<ip2>[^/\s]+)/(?P<port2>\d+)", ("ip2", "port2"), 1),
-        _BUILT_END, _TEARDOWN_END),
+EVENT = {
+    "asa": r"^(?P<head>(?:Built (?:(?:inbound|outbound) )?(?:Probe )?|Teardown )(?:TCP|UDP) "
+           r"(?:state-bypass )?connection )(?P<conn_id>\S+) (?:for|from) ",
+    "legacy": r"^(?P<head>(?:Built (?:(?:inbound|outbound) )?|Teardown )(?:TCP|UDP) "
+              r"connection )(?P<conn_id>\S+) (?:for )?faddr ",
 }
+ENDPOINT = {
+    ("asa", 1): rf"^(?P<if1>[^:\n]+):(?P<ip1>[^/\s]+)/\d+(?P<tail1>{_ENDPOINT_TAIL}to )",
+    ("asa", 2): r"^(?P<if2>[^:\n]+):(?P<ip2>[^/\s]+)/\d+",
+    ("legacy", 1): rf"^(?P<ip1>[^/\s]+)/\d+(?P<tail1>(?:{_PAREN})? gaddr \S+ laddr )",
+    ("legacy", 2): r"^(?P<ip2>[^/\s]+)/\d+",
+}
+TEARDOWN_END = (rf"^(?P<tail2>{_ENDPOINT_TAIL})duration \d+:\d\d:\d\d bytes \d+"
+                rf"(?P<rest>{_LINE_REST})?")
+BUILT_END = rf"^(?P<built_tail>{_LINE_REST})?"
+LAYOUTS = tuple(EVENT)
 
 
-def run_layout(buffer: pa.Buffer, starts: np.ndarray, teardown: np.ndarray,
-               stages: tuple[Stage, ...]) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """Match ``stages`` at byte positions ``starts`` (increasing) of ``buffer``.
+def digits(data: np.ndarray, start: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The decimal numbers starting at byte positions ``start``: (value, number of digits),
+    reading at most ``width`` digits (uint64 arithmetic; 19 digits always fit)."""
+    if not len(data):
+        return np.zeros(len(start), np.uint64), np.zeros(len(start), np.int64)
+    index = np.clip(start[:, None] + np.arange(width), 0, len(data) - 1)
+    window = data[index].astype(np.int64) - _ZERO
+    is_digit = (window >= 0) & (window <= 9)
+    length = np.where(is_digit.all(axis=1), width, is_digit.argmin(axis=1))
+    value = np.zeros(len(start), np.uint64)
+    for k in range(width):
+        more = k < length
+        value = np.where(more, value * np.uint64(10) + window[:, k].astype(np.uint64), value)
+    return value, length
 
-    Returns the indices (into ``starts``) of the rows every stage matched, and each captured
-    field aligned with them (null where a stage did not apply to a row).
-    """
-    alive = np.arange(len(starts))
-    position = np.asarray(starts, dtype=np.int64).copy()
-    captured: dict[str, tuple[np.ndarray, pa.Array]] = {}
-    for stage in stages:
-        rows = alive
-        if stage.only is not None:
-            rows = alive[teardown[alive] == (stage.only == "teardown")]
-        if not len(rows):
-            continue
-        result = pc.extract_regex(views(buffer, position[rows]), stage.pattern)
-        matched = result.is_valid().to_numpy(zero_copy_only=False)
+
+@dataclass
+class Chain:
+    """Rows being matched along one layout: where each stands, and what was read so far."""
+
+    buffer: pa.Buffer
+    position: np.ndarray
+    alive: np.ndarray
+    text: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def data(self) -> np.ndarray:
+        return np.frombuffer(self.buffer, dtype=np.uint8)
+
+    def match(self, pattern: str, rows: np.ndarray) -> dict[str, pa.Array]:
+        """Match ``pattern`` at the rows' positions; failed rows drop out of the chain."""
+        result = pc.extract_regex(views(self.buffer, self.position[rows]), pattern)
+        self.alive[rows[~result.is_valid().to_numpy(zero_copy_only=False)]] = False
         fields = {result.type.field(i).name: pc.struct_field(result, [i])
                   for i in range(result.type.num_fields)}
-        if "event" in fields:  # the text must agree with the message id
-            built = pc.starts_with(fields["event"], "Built").to_numpy(zero_copy_only=False)
-            matched &= built != teardown[rows]
-        step = np.full(len(rows), stage.literal, dtype=np.int64)
-        for name in stage.advance:
-            step += pc.fill_null(pc.binary_length(fields[name]), 0).to_numpy(
-                zero_copy_only=False)
-        position[rows] += step
-        captured.update({name: (rows, values) for name, values in fields.items()})
-        alive = np.setdiff1d(alive, rows[~matched], assume_unique=True)
-    return alive, {name: _align(rows, values, alive) for name, (rows, values) in
-                   captured.items()}
+        self.text.update({name: (rows, values) for name, values in fields.items()})
+        return fields
+
+    def advance(self, rows: np.ndarray, *parts: pa.Array | int | np.ndarray) -> None:
+        """Move the rows past captured groups (their byte lengths) and fixed widths."""
+        for part in parts:
+            if isinstance(part, (pa.Array, pa.ChunkedArray)):
+                part = pc.fill_null(pc.binary_length(part), 0).to_numpy(zero_copy_only=False)
+            self.position[rows] += part
+
+    def number(self, name: str, rows: np.ndarray, width: int) -> np.ndarray:
+        """Read the number at the rows' positions into ``numbers[name]``; returns its length."""
+        value, length = digits(self.data, self.position[rows], width)
+        self.numbers.setdefault(name, np.zeros(len(self.position), np.uint64))[rows] = value
+        self.numbers.setdefault(name + "_digits", np.zeros(len(self.position), np.int64))[
+            rows] = length
+        return length
+
+    def living(self, rows: np.ndarray) -> np.ndarray:
+        return rows[self.alive[rows]]
 
 
-def _align(rows: np.ndarray, values: pa.Array, wanted: np.ndarray) -> pa.Array:
-    """``values`` (one per ``rows``) for the ``wanted`` rows, null where a row has none."""
-    if len(rows) == len(wanted) and np.array_equal(rows, wanted):
-        return values
-    at = np.searchsorted(rows, wanted)
-    found = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == wanted)
-    return values.take(pa.array(np.where(found, at, 0), mask=~found))
+def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.ndarray,
+               ) -> Chain:
+    """Match one layout at byte positions ``starts`` (increasing) of ``buffer``.
+
+    ``teardown`` flags the rows whose message id is a teardown. The chain's ``alive`` marks the
+    rows that matched throughout; its ``text`` holds each captured field with the rows it was
+    captured for, its ``numbers`` the numbers read (see ``cisco`` for their use).
+    """
+    chain = Chain(buffer, np.asarray(starts, dtype=np.int64).copy(),
+                  np.ones(len(starts), dtype=bool))
+    data = chain.data
+    rows = np.arange(len(starts))
+    event = chain.match(EVENT[layout], rows)
+    built = data[np.minimum(chain.position, len(data) - 1)] == _B
+    chain.alive &= built != teardown  # the text must agree with the message id
+    direction = data[np.minimum(chain.position + 6, len(data) - 1)]
+    chain.numbers["direction"] = np.where(built & (direction == _I), 1,
+                                          np.where(built & (direction == _O), 0, -1))
+    chain.advance(rows, event["head"])
+    chain.number("conn", rows, 20)
+    chain.advance(rows, event["conn_id"])
+    separator = data[np.minimum(chain.position + 2, len(data) - 1)] == _O  # " for" / " from"
+    if layout == "asa":
+        chain.advance(rows, np.where(separator, 5, 6))
+    else:  # " faddr " or " for faddr "
+        chain.advance(rows, np.where(separator, 11, 7))
+    for n in (1, 2):
+        rows = chain.living(rows)
+        fields = chain.match(ENDPOINT[(layout, n)], rows)
+        if f"if{n}" in fields:
+            chain.advance(rows, fields[f"if{n}"], 1)
+        chain.advance(rows, fields[f"ip{n}"], 1)
+        chain.advance(rows, chain.number(f"port{n}", rows, 6))
+        if f"tail{n}" in fields:
+            chain.advance(rows, fields[f"tail{n}"])
+    rows = chain.living(rows)
+    chain.match(BUILT_END, rows[~teardown[rows]])
+    rows = rows[teardown[rows]]
+    tail = chain.match(TEARDOWN_END, rows)
+    chain.advance(rows, tail["tail2"], len("duration "))
+    hours = chain.number("hours", rows, 10)
+    chain.advance(rows, hours + 1)
+    chain.number("minutes", rows, 2)
+    chain.advance(rows, 3)
+    chain.number("seconds", rows, 2)
+    chain.advance(rows, 2 + len(" bytes "))
+    chain.number("bytes", rows, 20)
+    return chain
