@@ -60,25 +60,32 @@ class Source:
         then raises SourceError naming the file and the failure. A "line" longer than
         ``MAX_LINE`` (binary data without newlines) is cut there, so memory stays bounded.
         """
-        pending = bytearray()
+        carry = b""
         with self.open() as stream:
-            try:
-                while piece := _read(stream, _READ_SIZE, self.name, piecewise=True):
-                    pending += piece
-                    if len(pending) < size:
-                        continue
-                    cut = pending.rfind(b"\n") + 1
-                    if not cut and len(pending) >= MAX_LINE:
-                        cut = len(pending)
+            while True:
+                buffer = bytearray(max(size, len(carry) + _READ_SIZE))
+                with memoryview(buffer) as view:
+                    view[:len(carry)] = carry
+                    filled = len(carry)
+                    try:
+                        while filled < len(buffer):
+                            got = _read_into(stream, view[filled:], self.name)
+                            if not got:
+                                break
+                            filled += got
+                    except SourceError:
+                        if filled:  # the damaged tail still counts: its last line is cut short
+                            yield bytes(view[:filled])
+                        raise
+                    at_end = filled < len(buffer)
+                    cut = buffer.rfind(b"\n", 0, filled) + 1
+                    if at_end or (not cut and filled >= MAX_LINE):
+                        cut = filled
                     if cut:
-                        yield bytes(pending[:cut])
-                        del pending[:cut]
-            except SourceError:
-                if pending:  # the damaged tail still counts: its last line is likely truncated
-                    yield bytes(pending)
-                raise
-        if pending:
-            yield bytes(pending)
+                        yield bytes(view[:cut])
+                    carry = bytes(view[cut:filled])
+                if at_end:
+                    return
 
     def read_bytes(self, limit: int | None = None) -> bytes:
         """The whole decompressed content (or its first ``limit`` bytes)."""
@@ -206,9 +213,22 @@ def _ensure_newline(data: bytes) -> bytes:
     return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
+def _read_into(stream: IO[bytes], view: memoryview, name: str) -> int:
+    """Fill the start of ``view``; returns the bytes read (0 at the end). A plain file is read
+    straight into it; a decompressor hands out each piece as it comes (``read1``), so a
+    truncated stream still yields everything before the damage."""
+    if isinstance(stream, io.BufferedReader):
+        try:
+            return stream.readinto(view) or 0
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}", source=name) from exc
+    piece = _read(stream, min(len(view), _READ_SIZE), name, piecewise=True)
+    view[:len(piece)] = piece
+    return len(piece)
+
+
 def _read(stream: IO[bytes], size: int, name: str, *, piecewise: bool = False) -> bytes:
-    """Up to ``size`` bytes (all with -1). ``piecewise`` uses ``read1``, which hands out each
-    decompressed piece as it comes, so a truncated stream still yields what came before."""
+    """Up to ``size`` bytes (all with -1); ``piecewise`` uses ``read1`` where there is one."""
     try:
         if piecewise and hasattr(stream, "read1"):
             return stream.read1(size)

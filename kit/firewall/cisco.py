@@ -144,16 +144,17 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     seconds = (num["hours"] * 3600 + num["minutes"] * 60 + num["seconds"]).astype(np.int64)
     duration = np.where(torn, seconds * 10**9, np.iinfo(np.int64).min)
     conn_id = text("conn_id")
-    id_length = pc.binary_length(conn_id).to_numpy(zero_copy_only=False)
-    numeric = (num["conn_digits"] == id_length) & (id_length <= 19)
+    numeric = pc.fill_null(pc.match_substring_regex(conn_id, r"^\d{1,19}$"), False)
+    conn_number = pc.fill_null(pc.cast(pc.if_else(numeric, conn_id, None), pa.uint64()), 0)
     first = num["direction"].astype(np.int8)
     first[(msg[done] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
     reason, close, aaa = _reasons(text("rest"))
     user2 = pc.coalesce(_user(text("tail2")), _user(text("built_tail")))
     connections = Connections(
         row=rows[done][keep], msg=msg[done][keep], product=product[done][keep],
-        conn_id=conn_id.filter(keep_arrow), conn_number=num["conn"][keep],
-        conn_numeric=numeric[keep],
+        conn_id=conn_id.filter(keep_arrow),
+        conn_number=conn_number.to_numpy(zero_copy_only=False)[keep],
+        conn_numeric=numeric.to_numpy(zero_copy_only=False)[keep],
         if1=text("if1").filter(keep_arrow), ip1=text("ip1").filter(keep_arrow),
         port1=num["port1"][keep].astype(np.int32),
         if2=text("if2").filter(keep_arrow), ip2=text("ip2").filter(keep_arrow),

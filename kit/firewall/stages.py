@@ -51,17 +51,16 @@ LAYOUTS = tuple(EVENT)
 
 def digits(data: np.ndarray, start: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """The decimal numbers starting at byte positions ``start``: (value, number of digits),
-    reading at most ``width`` digits (uint64 arithmetic; 19 digits always fit)."""
-    if not len(data):
+    reading at most ``width`` (<= 20) digits; values of up to 19 digits are exact."""
+    if not len(data) or not len(start):
         return np.zeros(len(start), np.uint64), np.zeros(len(start), np.int64)
     index = np.clip(start[:, None] + np.arange(width), 0, len(data) - 1)
-    window = data[index].astype(np.int64) - _ZERO
-    is_digit = (window >= 0) & (window <= 9)
+    window = data[index] - np.uint8(_ZERO)  # non-digits wrap around to values > 9
+    is_digit = window <= 9
     length = np.where(is_digit.all(axis=1), width, is_digit.argmin(axis=1))
     value = np.zeros(len(start), np.uint64)
-    for k in range(width):
-        more = k < length
-        value = np.where(more, value * np.uint64(10) + window[:, k].astype(np.uint64), value)
+    for k in range(int(length.max())):  # Horner's rule, one column at a time
+        value = np.where(k < length, value * np.uint64(10) + window[:, k], value)
     return value, length
 
 
@@ -125,9 +124,7 @@ def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.
     direction = data[np.minimum(chain.position + 6, len(data) - 1)]
     chain.numbers["direction"] = np.where(built & (direction == _I), 1,
                                           np.where(built & (direction == _O), 0, -1))
-    chain.advance(rows, event["head"])
-    chain.number("conn", rows, 20)
-    chain.advance(rows, event["conn_id"])
+    chain.advance(rows, event["head"], event["conn_id"])
     separator = data[np.minimum(chain.position + 2, len(data) - 1)] == _O  # " for" / " from"
     if layout == "asa":
         chain.advance(rows, np.where(separator, 5, 6))
