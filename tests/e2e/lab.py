@@ -380,6 +380,12 @@ class Notebook:
         self.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
         return self.slider_value(description)
 
+    def click_button(self, description: str) -> None:
+        """Click the widget button labelled ``description`` with the mouse."""
+        button = self.node.locator("button.jupyter-button").filter(
+            has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+        button.first.click()
+
     def upload(self, description: str, files: Sequence[Path], timeout: float = 20.0) -> None:
         """Pick ``files`` in the FileUpload labelled ``description`` through the browser's file
         chooser, and wait until the widget holds them."""

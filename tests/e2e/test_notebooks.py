@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -16,8 +17,10 @@ import pytest
 
 import kit
 from kit.analysis.format import hms
+from kit.report import NOTEBOOKS as REPORTED
 
-from .lab import REPO, NotebookRuns, Table, poll
+from .lab import REPO, Notebook, NotebookRuns, Table, poll
+from .server import LabServer
 
 pytestmark = pytest.mark.browser
 
@@ -74,9 +77,6 @@ def sample_case():
     return kit.load_case(SAMPLE_CASE)
 
 
-#: 03 runs last: the what-if and upload tests below reuse its run (one run per notebook)
-RUN_ORDER = sorted(EXPECTED_FINDINGS, key=lambda name: name.startswith("03"))
-
 #: the what-if sliders of ``kit.widgets.WhatIf``: compare_remedies argument -> description
 WHATIF_SLIDERS = {"keepalive": "keepalive (min)",
                   "new_firewall_timeout": "new firewall timeout (min)",
@@ -87,9 +87,9 @@ ROUNDED_COLUMNS = ("prevented_share", "extra_packets_per_hour", "extra_bytes_per
                    "mean_connections")
 
 
-@pytest.mark.parametrize("name", RUN_ORDER)
-def test_notebook_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, name: str,
-                                                           sample_case) -> None:
+def check_run(runs: NotebookRuns, name: str, case: Any) -> Notebook:
+    """Run notebook ``name`` in Lab and check what every notebook promises: no error or stderr
+    output, every chart shown, and the Findings kit writes for ``case``."""
     notebook = runs.run(f"notebooks/{name}.ipynb")
     notebook.screenshot(name)
     assert notebook.problems() == []
@@ -104,15 +104,30 @@ def test_notebook_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, n
     findings_cells = notebook.tagged("findings")
     assert findings_cells, "no cell tagged 'findings'"
     shown = squash(" ".join(c.text for c in findings_cells))
-    expected = EXPECTED_FINDINGS[name](sample_case, parameters(saved))
+    expected = EXPECTED_FINDINGS[name](case, parameters(saved))
     assert expected.sentences, "kit writes no Findings for the sample case"
     absent = [s for s in expected.sentences if squash(s) not in shown]
     assert not absent, f"Findings sentences kit writes but the notebook does not show: {absent}"
     # the headline number, counted independently of kit.findings' wording
-    idle = kit.idle_teardowns(kit.sessions(sample_case))
+    idle = kit.idle_teardowns(kit.sessions(case))
     idle_tcp = int((idle["protocol"] == "tcp").sum())
     assert idle_tcp > 0
     assert re.search(rf"\b{idle_tcp:,} idle-timeout teardowns\b", shown), shown
+    return notebook
+
+
+# The tests run in file order, and tests on the same notebook share its run.
+
+def test_01_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_case) -> None:
+    check_run(runs, "01_find_idle_teardowns", sample_case)
+
+
+def test_02_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_case) -> None:
+    check_run(runs, "02_connection_durations", sample_case)
+
+
+def test_03_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_case) -> None:
+    check_run(runs, "03_compare_remedies", sample_case)
 
 
 def table_differences(shown: list[Table], expected: pd.DataFrame) -> list[str]:
@@ -137,8 +152,8 @@ def whatif_settings(notebook) -> dict[str, pd.Timedelta]:
             for name, label in WHATIF_SLIDERS.items()}
 
 
-def test_whatif_controls_redraw_the_comparison_kit_computes(runs: NotebookRuns,
-                                                            sample_case) -> None:
+def test_03_whatif_sliders_redraw_the_comparison_kit_computes(runs: NotebookRuns,
+                                                              sample_case) -> None:
     notebook = runs.run("notebooks/03_compare_remedies.ipynb")
     cell = notebook.cell_index(r"widgets\.WhatIf\(")
     before = whatif_settings(notebook)
@@ -166,7 +181,7 @@ def test_whatif_controls_redraw_the_comparison_kit_computes(runs: NotebookRuns,
     assert notebook.problems() == []
 
 
-def test_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
+def test_03_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
     notebook = runs.run("notebooks/03_compare_remedies.ipynb")
     firewall_log = SAMPLE_CASE / "firewall" / "fw-syslog.log.1"
     export = SAMPLE_CASE / "hosts" / "dmz-app01.sysctl.txt"
@@ -183,4 +198,34 @@ def test_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
               f"{lines.read:,} lines read, {lines.rejected:,} rejected")
     poll(lambda: notebook.cell_text(cell), lambda text: loaded in text, timeout=30,
          what=f"the picker reporting {loaded!r}")
+    assert notebook.problems() == []
+
+
+def test_04_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_case) -> None:
+    check_run(runs, "04_case_report", sample_case)
+
+
+def test_04_export_writes_the_report_with_its_charts(runs: NotebookRuns,
+                                                     lab_server: LabServer) -> None:
+    notebook = runs.run("notebooks/04_case_report.ipynb")
+    out = lab_server.root / "data" / "sample-incident" / "report"  # the button's default
+    assert not out.exists()
+    cell = notebook.cell_index(r"widgets\.ExportButton\(")
+    notebook.click_button("Write report.html")
+    report = out / "report.html"
+    poll(lambda: notebook.cell_text(cell), lambda text: re.search(r"done: \S*report\.html", text),
+         timeout=150, interval=1, what="the export's 'done' line")
+    assert report.is_file()
+
+    page = report.read_text(encoding="utf-8")
+    executed = sorted(out.glob("*.ipynb"))
+    assert [p.name for p in executed] == sorted(REPORTED)
+    charts = [out_["data"]["image/png"] for path in executed
+              for cell_ in nbformat.read(path, as_version=4).cells
+              for out_ in cell_.get("outputs", []) if "image/png" in out_.get("data", {})]
+    expected = sum(sum(chart_cells(stored(Path(name).stem)).values())
+                   for name in REPORTED)
+    assert len(charts) >= expected > 0
+    absent = [n for n, png in enumerate(charts) if "".join(png.split()) not in page]
+    assert not absent, f"charts of the executed notebooks missing from report.html: {absent}"
     assert notebook.problems() == []
