@@ -12,90 +12,24 @@ test can check them against a generated case's ground truth.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-from .analysis import affected, concurrency, idle_teardowns, infer_idle_timeout, sessions
-from .analysis.affected import endpoint_names
-from .analysis.format import hms
-from .analysis.timeout import EDGE_WINDOW, TimeoutEstimate
-from .report.display import Findings
+from ..analysis import affected, concurrency, idle_teardowns, infer_idle_timeout, sessions
+from ..analysis.affected import endpoint_names
+from ..analysis.format import hms
+from ..analysis.timeout import EDGE_WINDOW, TimeoutEstimate
+from ..report.display import Findings
+from .tables import assumptions, firewall_timeout, teardown_reasons
+from .text import listing, plural, service, services, share, small_share, when
 
 __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeout",
            "remedy_findings", "teardown_findings", "teardown_reasons", "timeout_sentence"]
 
-#: lists in a sentence name at most this many items, then say how many more
-LIST_LIMIT = 6
-
-
-def _listing(items: Iterable[str], limit: int = LIST_LIMIT) -> str:
-    """``a, b and c``; beyond ``limit`` items ``a, b, ... and 4 more``."""
-    items = list(items)
-    if len(items) > limit:
-        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-def _when(value: pd.Timestamp) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC"
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "n/a"
-
-
-def _small_share(part: int, whole: int) -> str:
-    """A share that stays readable when tiny (a peak against a firewall's capacity)."""
-    share = part / whole
-    return "under 0.01%" if 0 < share < 0.0001 else f"{share:.2%}"
-
-
-def _service(name: Any, port: Any) -> str:
-    if pd.isna(port):
-        return "an unknown port"
-    return f"{name}/{int(port)}" if not pd.isna(name) else f"port {int(port)}"
-
 
 def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[(frame["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
-
-
-def firewall_timeout(case: Any) -> pd.Timedelta | None:
-    """The firewall idle timeout the notebooks work with: case.toml's, else inferred from the
-    idle-timeout teardowns (``kit.infer_idle_timeout``), else None (no evidence)."""
-    configured = case.settings.idle_timeout
-    return configured if configured is not None else infer_idle_timeout(case.connections).value
-
-
-def teardown_reasons(case: Any) -> pd.DataFrame:
-    """How the teardowns closed: one row per protocol, normalised close class and verbatim
-    reason, with its count, most frequent first (the table behind the Findings' counts).
-
-    Parameters
-    ----------
-    case : kit.Case or DataFrame
-        A case, or a connection-event frame.
-
-    Returns
-    -------
-    DataFrame
-        protocol, close, reason, teardowns.
-    """
-    events = case.connections if hasattr(case, "connections") else case
-    tear = events.loc[(events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)]
-    table = (tear.groupby(["protocol", "close", "reason"], dropna=False, observed=True)
-             .size().rename("teardowns").reset_index())
-    table = table.loc[table["teardowns"] > 0]
-    return table.sort_values(["teardowns", "protocol", "close"], ascending=[False, True, True],
-                             kind="stable", ignore_index=True)
 
 
 class _Facts:
@@ -146,15 +80,15 @@ def _load_sentences(facts: _Facts) -> list[str]:
     devices = sorted(events["device"].dropna().astype(str).unique())
     kinds = events["event"].value_counts()
     times = events["time"].dropna()
-    span = f", {_when(times.min())} to {_when(times.max())}" if len(times) else ""
+    span = f", {when(times.min())} to {when(times.max())}" if len(times) else ""
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
     out = [f"Loaded {len(events):,} connection events ({built:,} Built, {torn:,} Teardown) "
-           f"from {_plural(len(files), 'firewall file')} of {_plural(len(devices), 'device')} "
-           f"({_listing(devices)}){span}; "
+           f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
+           f"({listing(devices)}){span}; "
            f"{rejected:,} of {read:,} lines were rejected (see the load report)."]
     offsets = case.load_report.clock_offsets
     if offsets:
-        out.append("Relay header stamp minus device stamp: " + _listing(
+        out.append("Relay header stamp minus device stamp: " + listing(
             f"{device} {hms(offset)}" for device, offset in sorted(offsets.items()))
             + " (the device's own stamps are used).")
     return out
@@ -164,21 +98,21 @@ def _teardown_sentences(facts: _Facts) -> list[str]:
     tear = _tcp(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
     idle, n_idle = facts.idle, len(facts.idle)
     others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
-    rest = _listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
+    rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
     if not n_idle:
         return [f"None of the {len(tear):,} TCP teardowns was for idleness: the firewall did not "
                 f"kill any connection for being idle in this data (the others: {rest or 'none'})."]
-    reasons = _listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
-    out = [f"{n_idle:,} of {len(tear):,} TCP teardowns ({_share(n_idle, len(tear))}) were "
+    reasons = listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
+    out = [f"{n_idle:,} of {len(tear):,} TCP teardowns ({share(n_idle, len(tear))}) were "
            f"idle-timeout teardowns (reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
-    out.append(f"By host pair and service port ({len(pairs):,}): " + _listing(
-        f"{r.src} → {r.dst} on {_service(r.service, r.service_port)}: {r.teardowns:,}"
+    out.append(f"By host pair and service port ({len(pairs):,}): " + listing(
+        f"{r.src} → {r.dst} on {service(r.service, r.service_port)}: {r.teardowns:,}"
         for r in pairs.itertuples()) + ".")
     ports = idle.groupby(["service_port", "service"], dropna=False, observed=True).size()
     ports = ports.sort_values(ascending=False, kind="stable")
-    out.append("By service port: " + _listing(
-        f"{_service(name, port)}: {n:,}" for (port, name), n in ports.items()) + ".")
+    out.append("By service port: " + listing(
+        f"{service(name, port)}: {n:,}" for (port, name), n in ports.items()) + ".")
     return out
 
 
@@ -205,7 +139,7 @@ def _duration_sentences(facts: _Facts) -> list[str]:
     out = []
     if len(idle):
         low, high = idle["duration"].min(), idle["duration"].max()
-        text = (f"The {_plural(len(idle), 'idle-timeout teardown')} lasted {hms(low)} to "
+        text = (f"The {plural(len(idle), 'idle-timeout teardown')} lasted {hms(low)} to "
                 f"{hms(high)} (median {hms(idle['duration'].median())})")
         if timeout is not None:
             short = int((idle["duration"] < timeout).sum())
@@ -230,8 +164,8 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         hours = ends.dt.hour.value_counts().sort_index().sort_values(ascending=False,
                                                                     kind="stable")
         days = ends.dt.normalize().nunique()
-        out.append(f"They came between {_when(ends.min())} and {_when(ends.max())}, on "
-                   f"{_plural(days, 'day')}; the busiest hour began at {hours.index[0]:02d}:00 "
+        out.append(f"They came between {when(ends.min())} and {when(ends.max())}, on "
+                   f"{plural(days, 'day')}; the busiest hour began at {hours.index[0]:02d}:00 "
                    f"UTC ({hours.iloc[0]:,}).")
     else:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
@@ -246,10 +180,10 @@ def _duration_sentences(facts: _Facts) -> list[str]:
     busy = concurrency(s)
     if busy.peak_time is not None:
         text = (f"The firewall held at most {busy.peak:,} of these connections at once "
-                f"({_when(busy.peak_time)}), {busy.mean:,.1f} on average")
+                f"({when(busy.peak_time)}), {busy.mean:,.1f} on average")
         capacity = facts.case.settings.capacity
         if capacity:
-            text += f"; the peak is {_small_share(busy.peak, capacity)} of its capacity " \
+            text += f"; the peak is {small_share(busy.peak, capacity)} of its capacity " \
                     f"({capacity:,})"
         out.append(text + ".")
     return out
@@ -271,7 +205,7 @@ def duration_findings(case: Any) -> Findings:
 
 
 def _risk_sentences(facts: _Facts) -> list[str]:
-    from . import keepalive_risk
+    from .. import keepalive_risk
 
     case, timeout = facts.case, facts.timeout
     hosts = case.hosts
@@ -279,18 +213,18 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         return ["No keepalive exports in hosts/: which hosts are at risk cannot be judged "
                 "(collect them as the case README shows)."]
     if timeout is None:
-        return [f"{_plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
+        return [f"{plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
                 "timeout (configured or inferred) their risk cannot be judged."]
     risk = keepalive_risk(hosts, timeout)
     at_risk = risk.loc[risk["at_risk"].fillna(False).to_numpy(dtype=bool)]
     out = []
     if len(at_risk):
-        out.append(f"{len(at_risk):,} of {_plural(len(risk), 'host')} with a keepalive export "
+        out.append(f"{len(at_risk):,} of {plural(len(risk), 'host')} with a keepalive export "
                    f"are at risk (first keepalive probe at or after the {hms(timeout)} timeout): "
-                   + _listing((f"{r.host} ({r.os}, {hms(r.keepalive_time)})"
+                   + listing((f"{r.host} ({r.os}, {hms(r.keepalive_time)})"
                                for r in at_risk.itertuples()), limit=12) + ".")
     else:
-        out.append(f"None of the {_plural(len(risk), 'host')} with a keepalive export is at "
+        out.append(f"None of the {plural(len(risk), 'host')} with a keepalive export is at "
                    f"risk: every first keepalive probe comes before the {hms(timeout)} timeout.")
     unknown = risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str)
     exported = set(risk["host"].astype(str))
@@ -299,9 +233,9 @@ def _risk_sentences(facts: _Facts) -> list[str]:
     if unknown:
         lost = set(endpoint_names(facts.idle, "src")) | set(endpoint_names(facts.idle, "dst"))
         hit = [host for host in unknown if host in lost]
-        text = (f"No keepalive value for {_plural(len(unknown), 'host')} of the inventory "
-                f"({_listing(unknown)}), so their risk is unknown")
-        text += (f"; {_listing(hit)} lost connections to the idle timeout: collect "
+        text = (f"No keepalive value for {plural(len(unknown), 'host')} of the inventory "
+                f"({listing(unknown)}), so their risk is unknown")
+        text += (f"; {listing(hit)} lost connections to the idle timeout: collect "
                  f"{'its export' if len(hit) == 1 else 'their exports'}" if hit else
                  "; none of them lost a connection to the idle timeout")
         out.append(text + ".")
@@ -310,7 +244,7 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
                                   "teardowns"].sum())
         total = int(pairs["teardowns"].sum())
-        text = (f"{explained:,} of the {_plural(total, 'idle-timeout teardown')} have an "
+        text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} have an "
                 "at-risk host on one side")
         if explained < total:
             text += (f"; the other {total - explained:,} do not (check those hosts' exports "
@@ -320,7 +254,7 @@ def _risk_sentences(facts: _Facts) -> list[str]:
 
 
 def _socket_sentences(case: Any) -> list[str]:
-    from . import keepalive_coverage
+    from .. import keepalive_coverage
 
     if not len(case.sockets):
         return []
@@ -332,21 +266,14 @@ def _socket_sentences(case: Any) -> list[str]:
         rows = coverage.loc[(coverage["coverage"] == state).to_numpy(dtype=bool)]
         if len(rows):
             per_host = rows.groupby(rows["host"].astype(str), sort=True)
-            named = [f"{host} on {_listing(_services(group))}" for host, group in per_host]
-            out.append(f"Socket captures: the established sockets of {_listing(named)} "
+            named = [f"{host} on {listing(services(group))}" for host, group in per_host]
+            out.append(f"Socket captures: the established sockets of {listing(named)} "
                        f"{meaning}.")
     return out
 
 
-def _services(rows: pd.DataFrame) -> list[str]:
-    """The distinct services of some rows, in port order."""
-    pairs = {(int(r.service_port), _service(r.service, r.service_port))
-             for r in rows.itertuples() if not pd.isna(r.service_port)}
-    return [name for _, name in sorted(pairs)]
-
-
 def _recommendation_sentences(comparison: pd.DataFrame) -> list[str]:
-    from .remedies import recommend
+    from ..remedies import recommend
 
     advice = recommend(comparison)
     assumptions = comparison.attrs.get("assumptions", {})
@@ -356,38 +283,8 @@ def _recommendation_sentences(comparison: pd.DataFrame) -> list[str]:
             if name in assumptions]
     out = list(advice.reasons[:2])
     if used:
-        out.append("The comparison assumed " + _listing(used) + ".")
+        out.append("The comparison assumed " + listing(used) + ".")
     return out
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, pd.Timedelta):
-        return hms(value)
-    if isinstance(value, tuple) and len(value) == 2 and \
-            all(isinstance(v, pd.Timestamp) for v in value):
-        return f"{_value_text(value[0])} to {_value_text(value[1])}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_value_text(v) for v in value) or "none"
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M:%S} UTC"
-    return "" if value is None else str(value)
-
-
-def assumptions(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The assumptions a ``kit.compare_remedies`` table rests on, one row each, readable.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by assumption name: ``value`` (durations as H:MM:SS) and ``why`` (the sentence
-        that justifies it).
-    """
-    rows = comparison.attrs.get("assumptions", {})
-    table = pd.DataFrame({
-        "value": [_value_text(a.get("value")) for a in rows.values()],
-        "why": [str(a.get("why", "")) for a in rows.values()],
-    }, index=pd.Index(list(rows), name="assumption"))
-    return table
 
 
 def remedy_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings:
@@ -403,7 +300,7 @@ def remedy_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findin
     -------
     kit.report.Findings
     """
-    from .remedies import compare_remedies
+    from ..remedies import compare_remedies
 
     facts = _Facts(case)
     table = compare_remedies(case) if comparison is None else comparison
@@ -425,7 +322,7 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings
     -------
     kit.report.Findings
     """
-    from .remedies import compare_remedies
+    from ..remedies import compare_remedies
 
     facts = _Facts(case)
     settings = case.settings
