@@ -61,9 +61,11 @@ class Source:
         ``MAX_LINE`` (binary data without newlines) is cut there, so memory stays bounded.
         """
         carry = b""
+        buffer = bytearray(size)  # reused: fresh 16 MB allocations cost page faults each time
         with self.open() as stream:
             while True:
-                buffer = bytearray(max(size, len(carry) + _READ_SIZE))
+                if len(buffer) < len(carry) + _READ_SIZE:  # a line longer than a block
+                    buffer = bytearray(len(carry) + _READ_SIZE)
                 with memoryview(buffer) as view:
                     view[:len(carry)] = carry
                     filled = len(carry)

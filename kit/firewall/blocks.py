@@ -15,6 +15,7 @@ decoded line by line with replacement characters (and its bad lines counted).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,8 @@ def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines (the last one may lack its newline)."""
     block, decode_errors = _valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
-    low = np.flatnonzero(data < 32)  # newlines, tabs, CRs and any other control bytes
+    scratch = _scratch(len(data))
+    low = np.flatnonzero(np.less(data, 32, out=scratch))  # newlines, tabs, CRs, other controls
     low_values = data[low]
     newlines = low[low_values == _NEWLINE]
     ends = newlines + 1
@@ -58,7 +60,7 @@ def split_lines(block: bytes) -> Lines:
     n = len(ends)
     starts = np.concatenate(([0], ends[:-1])).astype(np.int64) if n else ends
 
-    percents = np.flatnonzero(data == _PERCENT)
+    percents = np.flatnonzero(np.equal(data, _PERCENT, out=scratch))
     first = np.minimum(np.searchsorted(percents, starts), max(len(percents) - 1, 0))
     cut = percents[first] if len(percents) else ends
     has_tag = (cut >= starts) & (cut < ends)
@@ -73,6 +75,17 @@ def split_lines(block: bytes) -> Lines:
     heads = interleaved.take(pa.array(np.arange(0, 2 * n, 2)))
     bodies = views(buffer, cut)
     return Lines(text, heads, bodies, buffer, cut, has_tag, control, decode_errors)
+
+
+_LOCAL = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """A per-thread boolean buffer reused across blocks (fresh ones cost page faults)."""
+    buffer = getattr(_LOCAL, "scratch", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _LOCAL.scratch = np.empty(size, dtype=bool)
+    return buffer[:size]
 
 
 def views(buffer: pa.Buffer, starts: np.ndarray) -> pa.LargeStringArray:

@@ -33,6 +33,9 @@ WORKERS = 2
 #: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
 #: flight (and their scratch) stay a small part of the peak memory
 BLOCK_BYTES = 8 * 1024 * 1024
+#: blocks between returning freed memory to the OS: often enough to bound the peak, rarely
+#: enough not to stall the workers (trimming locks the allocator's arenas)
+RELEASE_EVERY = 16
 #: seconds a load must take before the automatic progress bar appears
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
@@ -137,6 +140,7 @@ class _Loader:
         self.collected = Collected()
         self.offsets = ClockOffsets()
         self.devices: dict[str | None, int] = {}
+        self.blocks = 0
 
     @property
     def device_names(self) -> list[str | None]:
@@ -172,7 +176,7 @@ class _Loader:
 
         try:
             for block in source.blocks(BLOCK_BYTES):
-                pending.append(pool.submit(_parse, block, settings))
+                pending.append(pool.submit(parse_block, block, settings))
                 bar.update(len(block))
                 while len(pending) >= WORKERS:
                     take(pending.popleft().result())
@@ -213,14 +217,9 @@ class _Loader:
                            first_line + result.connections.row.astype(np.int64))
         for device_name, seconds, lines in result.offsets:
             self.offsets.add(device_name, seconds, lines)
-        release_memory()
-
-
-def _parse(block: bytes, settings: BlockSettings) -> BlockResult:
-    """A worker's job: parse, then release the scratch memory this thread freed."""
-    result = parse_block(block, settings)
-    release_memory()
-    return result
+        self.blocks += 1
+        if self.blocks % RELEASE_EVERY == 0:
+            release_memory()
 
 
 def _message(exc: SourceError) -> str:
