@@ -402,11 +402,13 @@ class Notebook:
     def screenshot(self, name: str, max_height: int = 12000) -> Path:
         """Save a PNG of the whole notebook under ``test-artifacts/e2e/``; return its path.
 
-        The notebook scrolls inside Lab, so the page is made as tall as the notebook for the shot.
+        The notebook scrolls inside Lab, so it is scrolled to the top and the page is made as tall
+        as the notebook for the shot.
         """
         viewport = self.page.viewport_size
         hidden = self.node.evaluate("""n => {
           const scroller = n.querySelector('.jp-WindowedPanel-outer') || n;
+          scroller.scrollTop = 0;
           return scroller.scrollHeight - scroller.clientHeight; }""")
         self.page.set_viewport_size({"width": viewport["width"],
                                      "height": min(max_height, viewport["height"] + hidden)})
