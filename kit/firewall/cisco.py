@@ -140,7 +140,10 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
                    np.where(bad_duration, "duration minutes or seconds out of range "
                                           "(expected h:mm:ss)", "byte count too large"))
     keep = ~bad
-    keep_arrow = pa.array(keep)
+
+    def kept(values: pa.Array) -> pa.Array:  # filtering copies: only when something is dropped
+        return values if not bad.any() else values.filter(pa.array(keep))
+
     seconds = (num["hours"] * 3600 + num["minutes"] * 60 + num["seconds"]).astype(np.int64)
     duration = np.where(torn, seconds * 10**9, np.iinfo(np.int64).min)
     conn_id = text("conn_id")
@@ -152,17 +155,17 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     user2 = pc.coalesce(_user(text("tail2")), _user(text("built_tail")))
     connections = Connections(
         row=rows[done][keep], msg=msg[done][keep], product=product[done][keep],
-        conn_id=conn_id.filter(keep_arrow),
+        conn_id=kept(conn_id),
         conn_number=conn_number.to_numpy(zero_copy_only=False)[keep],
         conn_numeric=numeric.to_numpy(zero_copy_only=False)[keep],
-        if1=text("if1").filter(keep_arrow), ip1=text("ip1").filter(keep_arrow),
+        if1=kept(text("if1")), ip1=kept(text("ip1")),
         port1=num["port1"][keep].astype(np.int32),
-        if2=text("if2").filter(keep_arrow), ip2=text("ip2").filter(keep_arrow),
+        if2=kept(text("if2")), ip2=kept(text("ip2")),
         port2=num["port2"][keep].astype(np.int32),
         first_initiated=first[keep], duration_ns=duration[keep],
-        nbytes=num["bytes"][keep], has_bytes=torn[keep], reason=reason.filter(keep_arrow),
-        close=close[keep], user1=_sparse(_user(text("tail1")).filter(keep_arrow)),
-        user2=_sparse(user2.filter(keep_arrow)), aaa_user=_sparse(aaa.filter(keep_arrow)))
+        nbytes=num["bytes"][keep], has_bytes=torn[keep], reason=kept(reason),
+        close=close[keep], user1=_sparse(kept(_user(text("tail1")))),
+        user2=_sparse(kept(user2)), aaa_user=_sparse(kept(aaa)))
     labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[done][bad], why[bad], strict=True)]
     return connections, rows[done][bad], labels
 

@@ -153,10 +153,13 @@ def _with_heads(table: Heads, used: np.ndarray) -> dict:
     position = {d: i for i, d in enumerate(devices)}
     device_of = np.array([position[d] for d in table.device], dtype=np.int32)
     lines = np.bincount(used, minlength=len(table.device))
-    measured = np.flatnonzero(~np.isnan(table.offset_s) & (lines > 0))
-    offsets: Counter[tuple[str | None, float]] = Counter()
-    for i in measured:
-        offsets[(table.device[i], round(float(table.offset_s[i]), 3))] += int(lines[i])
+    measured = ~np.isnan(table.offset_s) & (lines > 0)
+    offsets = []
+    if measured.any():
+        pairs = np.column_stack([device_of[measured], np.round(table.offset_s[measured], 3)])
+        keys, where = np.unique(pairs, axis=0, return_inverse=True)
+        counts = np.bincount(where.ravel(), weights=lines[measured])
+        offsets = [(devices[int(d)], float(s), int(n))
+                   for (d, s), n in zip(keys, counts, strict=True)]
     return {"devices": devices, "device_index": device_of[used], "local_ns": table.local_ns[used],
-            "zone": table.zone[used], "yearless": table.yearless[used],
-            "offsets": [(d, s, n) for (d, s), n in offsets.items()]}
+            "zone": table.zone[used], "yearless": table.yearless[used], "offsets": offsets}

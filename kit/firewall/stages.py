@@ -29,13 +29,13 @@ _PAREN = r"\([^()\n]*\)"
 #: to that (``/5 (1.2.3.4/5)(LOCAL\u) to``)
 _ENDPOINT_TAIL = rf"(?:{_PAREN})? (?:{_PAREN}(?:{_PAREN})? )?"
 _LINE_REST = r"[^\d\r\n][^\r\n]*"
-_ZERO, _B, _I, _O, _SPACE = 48, ord("B"), ord("i"), ord("o"), 32
+_ZERO, _B, _I, _O, _P, _S = 48, ord("B"), ord("i"), ord("o"), ord("P"), ord("s")
 
 EVENT = {
-    "asa": r"^(?P<head>(?:Built (?:(?:inbound|outbound) )?(?:Probe )?|Teardown )(?:TCP|UDP) "
-           r"(?:state-bypass )?connection )(?P<conn_id>\S+) (?:for|from) ",
-    "legacy": r"^(?P<head>(?:Built (?:(?:inbound|outbound) )?|Teardown )(?:TCP|UDP) "
-              r"connection )(?P<conn_id>\S+) (?:for )?faddr ",
+    "asa": r"^(?:Built (?:(?:inbound|outbound) )?(?:Probe )?|Teardown )(?:TCP|UDP) "
+           r"(?:state-bypass )?connection (?P<conn_id>\S+) (?:for|from) ",
+    "legacy": r"^(?:Built (?:(?:inbound|outbound) )?|Teardown )(?:TCP|UDP) "
+              r"connection (?P<conn_id>\S+) (?:for )?faddr ",
 }
 ENDPOINT = {
     ("asa", 1): rf"^(?P<if1>[^:\n]+):(?P<ip1>[^/\s]+)/\d+(?P<tail1>{_ENDPOINT_TAIL}to )",
@@ -106,6 +106,21 @@ class Chain:
         return rows[self.alive[rows]]
 
 
+def _event_length(data: np.ndarray, start: np.ndarray, built: np.ndarray) -> np.ndarray:
+    """Bytes from the event word to the connection id (``Built inbound Probe TCP state-bypass
+    connection ``), read from the bytes: the event pattern has checked the words."""
+    def at(offset: np.ndarray) -> np.ndarray:
+        return data[np.clip(start + offset, 0, len(data) - 1)]
+
+    length = np.where(built, 6, 9)  # "Built " / "Teardown "
+    after = at(length)
+    length += np.where(built & (after == _I), 8, np.where(built & (after == _O), 9, 0))
+    length += np.where(built & (at(length) == _P), 6, 0)  # "Probe "
+    length += 4  # "TCP " / "UDP "
+    length += np.where(at(length) == _S, 13, 0)  # "state-bypass "
+    return length + 11  # "connection "
+
+
 def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.ndarray,
                ) -> Chain:
     """Match one layout at byte positions ``starts`` (increasing) of ``buffer``.
@@ -124,7 +139,7 @@ def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.
     direction = data[np.minimum(chain.position + 6, len(data) - 1)]
     chain.numbers["direction"] = np.where(built & (direction == _I), 1,
                                           np.where(built & (direction == _O), 0, -1))
-    chain.advance(rows, event["head"], event["conn_id"])
+    chain.advance(rows, _event_length(data, chain.position, built), event["conn_id"])
     separator = data[np.minimum(chain.position + 2, len(data) - 1)] == _O  # " for" / " from"
     if layout == "asa":
         chain.advance(rows, np.where(separator, 5, 6))
