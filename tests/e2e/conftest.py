@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from .browser import Chromium, require_browser
-from .lab import ARTIFACTS, REPO, NotebookRuns
+from .lab import ARTIFACTS, REPO
+from .runs import NotebookRuns
 from .server import LabServer
 
 COPIED = ("notebooks", "data")

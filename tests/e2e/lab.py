@@ -15,128 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Locator, Page
+from . import js
 
-    from .server import LabServer
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 
 T = TypeVar("T")
-
-#: JS expression: the notebook panel open on ``path`` (a variable in every snippet below).
-_PANEL = ("[...window.jupyterapp.shell.widgets('main')]"
-          ".find(w => w.context && w.context.path === path)")
-
-_OPEN = r"""async (path) => {
-  const app = window.jupyterapp;
-  await app.restored;
-  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  app.shell.activateById(panel.id);
-  window.__e2eProblems = [];
-  // The widget manager probes each new kernel with a 'jupyter.widget.control' comm; a kernel
-  // that has not imported ipywidgets yet answers on stderr. That answer is protocol noise the
-  // user never sees in the notebook: remember the probe's messages to tell it apart.
-  const probe = new Set(), controlComms = new Set();
-  const watch = kernel => kernel && kernel.anyMessage.connect((_, {msg, direction}) => {
-    const c = msg.content || {};
-    if (direction !== 'send') return;
-    if (msg.header.msg_type === 'comm_open' && c.target_name === 'jupyter.widget.control')
-      controlComms.add(c.comm_id);
-    if (controlComms.has(c.comm_id)) probe.add(msg.header.msg_id);
-  });
-  watch(panel.sessionContext.session && panel.sessionContext.session.kernel);
-  panel.sessionContext.kernelChanged.connect((_, change) => watch(change.newValue));
-  panel.sessionContext.iopubMessage.connect((_, msg) => {
-    const c = msg.content, parent = msg.parent_header || {};
-    const unknown = /^No such comm: (\S+)/.exec(c.text || '');  // sent without a parent
-    const entry = {parent: parent.msg_type || 'nothing',
-                   probe: probe.has(parent.msg_id) || (!!unknown && controlComms.has(unknown[1]))};
-    if (msg.header.msg_type === 'error') {
-      window.__e2eProblems.push({...entry, kind: 'error', text: c.ename + ': ' + c.evalue});
-    } else if (msg.header.msg_type === 'stream' && c.name === 'stderr') {
-      window.__e2eProblems.push({...entry, kind: 'stderr', text: c.text});
-    }
-  });
-  return panel.id;
-}"""
-
-_KERNEL_IDLE = f"""(path) => {{
-  const panel = {_PANEL};
-  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.status === 'idle';
-}}"""
-
-_COMMAND = f"""async ([path, command]) => {{
-  const panel = {_PANEL};
-  window.jupyterapp.shell.activateById(panel.id);
-  await window.jupyterapp.commands.execute(command);
-}}"""
-
-_START_RUN_ALL = f"""(path) => {{
-  const panel = {_PANEL};
-  window.jupyterapp.shell.activateById(panel.id);
-  window.__e2eRun = {{done: false}};
-  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-    ok => {{ window.__e2eRun = {{done: true, ok}}; }},
-    err => {{ window.__e2eRun = {{done: true, ok: false, error: String(err)}}; }});
-}}"""
-
-_RUN_FINISHED = f"""(path) => {{
-  const panel = {_PANEL};
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  const pending = panel.content.widgets.some(
-    cell => cell.model.type === 'code' && /\\*/.test(cell.promptNode.textContent));
-  return window.__e2eRun.done && !!kernel && kernel.status === 'idle' && !pending;
-}}"""
-
-_CELLS = f"""(path) => {{
-  const panel = {_PANEL};
-  const streamText = t => Array.isArray(t) ? t.join('') : t;
-  return panel.content.widgets.map((cell, index) => {{
-    const model = cell.model;
-    const code = model.type === 'code';
-    const shown = cell.node.querySelector(code ? '.jp-Cell-outputWrapper' : '.jp-MarkdownOutput');
-    const outputs = code ? model.outputs.toJSON() : [];
-    const problems = [];
-    for (const out of outputs) {{
-      if (out.output_type === 'error') problems.push(['error', out.ename + ': ' + out.evalue]);
-      if (out.output_type === 'stream' && out.name === 'stderr')
-        problems.push(['stderr', streamText(out.text)]);
-    }}
-    for (const node of cell.node.querySelectorAll(
-        '.widget-output [data-mime-type="application/vnd.jupyter.stderr"]'))
-      problems.push(['widget-stderr', node.innerText]);
-    return {{
-      index, kind: model.type, source: model.sharedModel.getSource(),
-      tags: model.getMetadata('tags') || [],
-      execution_count: code ? model.executionCount : null,
-      outputs: outputs.length, text: shown ? shown.innerText : '',
-      images: cell.node.querySelectorAll("img[src^='data:image/png']").length, problems,
-    }};
-  }});
-}}"""
-
-
-_TABLES = f"""([path, index]) => {{
-  const panel = {_PANEL};
-  const cell = panel.content.widgets[index];
-  const texts = row => [...row.children].map(c => c.innerText.trim());
-  return [...cell.node.querySelectorAll('table')].map(table => {{
-    const head = table.querySelector('thead tr');
-    return {{header: head ? texts(head) : [],
-             rows: [...table.querySelectorAll('tbody tr')].map(texts)}};
-  }});
-}}"""
-
-_IMAGES = f"""([path, index]) => {{
-  const panel = {_PANEL};
-  return [...panel.content.widgets[index].node.querySelectorAll("img[src^='data:image/png']")]
-    .map(img => img.src);
-}}"""
 
 
 @dataclass(frozen=True)
@@ -221,11 +108,11 @@ class Notebook:
     # -- running ---------------------------------------------------------------------------
     def wait_kernel_idle(self, timeout: float = 60.0) -> None:
         """Wait until the notebook's kernel exists and is idle."""
-        self.page.wait_for_function(_KERNEL_IDLE, arg=self.path, timeout=timeout * 1000)
+        self.page.wait_for_function(js.KERNEL_IDLE, arg=self.path, timeout=timeout * 1000)
 
     def command(self, command: str) -> None:
         """Run a Lab command (e.g. ``notebook:clear-all-cell-outputs``) on this notebook."""
-        self.page.evaluate(_COMMAND, [self.path, command])
+        self.page.evaluate(js.COMMAND, [self.path, command])
 
     def clear_outputs(self) -> None:
         """Clear every output and execution count; fail if anything is left."""
@@ -244,9 +131,9 @@ class Notebook:
         """
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-        self.page.evaluate(_START_RUN_ALL, self.path)
+        self.page.evaluate(js.START_RUN_ALL, self.path)
         try:
-            self.page.wait_for_function(_RUN_FINISHED, arg=self.path, timeout=timeout * 1000,
+            self.page.wait_for_function(js.RUN_FINISHED, arg=self.path, timeout=timeout * 1000,
                                         polling=200)
         except PlaywrightTimeout:
             raise AssertionError(
@@ -257,7 +144,7 @@ class Notebook:
     # -- reading ---------------------------------------------------------------------------
     def cells(self) -> list[Cell]:
         """Every cell as it is rendered now."""
-        raw = self.page.evaluate(_CELLS, self.path)
+        raw = self.page.evaluate(js.CELLS, self.path)
         return [Cell(**{**c, "tags": tuple(c["tags"]),
                         "problems": tuple(tuple(p) for p in c["problems"])}) for c in raw]
 
@@ -292,11 +179,11 @@ class Notebook:
     def tables(self, index: int) -> list[Table]:
         """The HTML tables shown in cell ``index`` (Output widgets included)."""
         return [Table(tuple(t["header"]), tuple(tuple(r) for r in t["rows"]))
-                for t in self.page.evaluate(_TABLES, [self.path, index])]
+                for t in self.page.evaluate(js.TABLES, [self.path, index])]
 
     def image_sources(self, index: int) -> list[str]:
         """The ``data:image/png`` sources of the images in cell ``index``."""
-        return self.page.evaluate(_IMAGES, [self.path, index])
+        return self.page.evaluate(js.IMAGES, [self.path, index])
 
     def cell_text(self, index: int) -> str:
         """The rendered text of cell ``index`` (markdown, or outputs including widgets)."""
@@ -451,51 +338,7 @@ class LabPage:
 
     def open(self, path: str, timeout: float = 60.0) -> Notebook:
         """Open the notebook at ``path`` (relative to the server root); wait for an idle kernel."""
-        panel_id = self.page.evaluate(_OPEN, path)
+        panel_id = self.page.evaluate(js.OPEN, path)
         notebook = Notebook(self.page, path, panel_id)
         notebook.wait_kernel_idle(timeout)
         return notebook
-
-
-class NotebookRuns:
-    """Runs notebooks in Lab and keeps the last one open for the next tests on it.
-
-    Running a notebook costs a Lab page, a kernel and the run itself (~10 s here), so tests on
-    the same notebook share one run; asking for another notebook first closes the page and
-    shuts the kernel down, so one kernel runs at a time.
-    """
-
-    def __init__(self, context: BrowserContext, server: LabServer) -> None:
-        self.context = context
-        self.server = server
-        self.page: Page | None = None
-        self.notebook: Notebook | None = None
-
-    def run(self, path: str) -> Notebook:
-        """The notebook at ``path`` (relative to Lab's root), outputs cleared and run all."""
-        if self.notebook is not None and self.notebook.path == path:
-            return self.notebook
-        self.close()
-        self.page = self.context.new_page()
-        lab = LabPage(self.page, self.server.url, self.server.token)
-        lab.load()
-        notebook = lab.open(path)
-        notebook.clear_outputs()
-        notebook.run_all()
-        self.notebook = notebook
-        return notebook
-
-    def screenshot(self, name: str) -> None:
-        """Save the open page (if any) as ``test-artifacts/e2e/<name>.png``."""
-        if self.page is not None:
-            screenshot(self.page, name)
-
-    def close(self) -> None:
-        """Close the open page and shut its kernel down."""
-        page, self.page, self.notebook = self.page, None, None
-        if page is None:
-            return
-        try:
-            page.close()
-        finally:
-            self.server.shutdown_kernels()

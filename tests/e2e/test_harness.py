@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .lab import NotebookRuns, poll
+from .lab import poll
+from .runs import NotebookRuns
 from .server import LabServer
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,8 @@ import kit
 from kit.analysis.format import hms
 from kit.report import NOTEBOOKS as REPORTED
 
-from .lab import REPO, Notebook, NotebookRuns, Table, poll
+from .lab import REPO, Notebook, Table, poll
+from .runs import NotebookRuns
 from .server import LabServer
 
 pytestmark = pytest.mark.browser
