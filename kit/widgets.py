@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import display
 
-from .errors import KitError
+from .errors import CaseError, KitError
 
 __all__ = ["CasePicker", "ExportButton", "WhatIf", "case_from_uploads"]
 
@@ -118,6 +118,12 @@ class CasePicker:
         else:
             self.case, self.error = case, None
         self.status.value = _escaped(self.summary())
+        return self.case
+
+    def require(self) -> Any:
+        """The loaded case; raises ``kit.CaseError`` saying why when loading failed."""
+        if self.case is None:
+            raise CaseError(self.error or "no case loaded")
         return self.case
 
     def _hosts_changed(self) -> None:

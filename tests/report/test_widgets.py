@@ -53,9 +53,12 @@ def test_case_picker_reports_a_bad_folder_then_recovers(sample, tmp_path):
     picker = CasePicker(tmp_path / "nope")
     assert picker.case is None and "does not exist" in picker.error
     assert picker.summary().startswith("no case loaded: ")
+    with pytest.raises(kit.CaseError, match="does not exist"):
+        picker.require()
     picker.path_box.value = str(sample)
     picker.load_button.click()
     assert picker.case.settings.id == "SAMPLE-NBU-DMZ" and picker.error is None
+    assert picker.require() is picker.case
 
 
 def test_case_picker_reads_dropped_files_directly(sample, tmp_path):
