@@ -133,20 +133,25 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     evidence = [e for e in per.values() if e.value is not None]
     if len(evidence) <= 1:
         return evidence[0] if evidence else _estimate(idle["duration"], None)
-    shortest = min(evidence, key=lambda e: e.value)
-    values = {e.value for e in evidence}
+    confident = [e for e in evidence if e.confidence in ("high", "medium")] or evidence
+    reference = min(confident, key=lambda e: e.value)
+    # Few teardowns only bound a device's timeout from above (the edge): they contradict the
+    # others only when that bound lies below the best-supported estimate.
+    differ = (len({e.value for e in confident}) > 1
+              or any(e.edge < reference.value for e in evidence))
+    chosen = min(evidence, key=lambda e: e.value) if differ else reference
     listing = ", ".join(f"{d} {hms(e.value)} (n={e.n}, {e.confidence})" for d, e in per.items())
-    if len(values) == 1:
-        verdict = f"all {len(per)} devices agree on about {hms(shortest.value)}"
-    else:
-        verdict = (f"the estimates differ ({listing}); each is at most the device's shortest "
-                   f"teardown, and the shortest, {hms(shortest.value)} on {shortest.device}, is "
-                   "the one a keepalive must beat")
     total = sum(e.n for e in per.values())
-    explanation = (f"{total} idle-timeout teardowns on {len(per)} devices: {verdict}."
-                   if len(values) > 1 else
-                   f"{total} idle-timeout teardowns on {len(per)} devices ({listing}): {verdict}.")
-    return TimeoutEstimate(shortest.value, total, shortest.spread, shortest.confidence,
+    if differ:
+        explanation = (
+            f"{total} idle-timeout teardowns on {len(per)} devices: the estimates differ "
+            f"({listing}); each is at most the device's shortest teardown, and the shortest, "
+            f"{hms(chosen.value)} on {chosen.device}, is the one a keepalive must beat.")
+    else:
+        explanation = (
+            f"{total} idle-timeout teardowns on {len(per)} devices ({listing}): consistent with "
+            f"one idle timeout of about {hms(chosen.value)}, best supported on {chosen.device}.")
+    return TimeoutEstimate(chosen.value, total, chosen.spread, chosen.confidence,
                            explanation, device=None,
-                           outliers=sum(e.outliers for e in per.values()), edge=shortest.edge,
+                           outliers=sum(e.outliers for e in per.values()), edge=chosen.edge,
                            by_device=per)

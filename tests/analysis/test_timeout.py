@@ -82,6 +82,21 @@ def test_each_device_is_estimated_on_its_own():
     assert only.value == pd.Timedelta(hours=1) and only.n == 12
 
 
+def test_a_device_with_few_teardowns_bounds_but_does_not_contradict():
+    # fwsm1's two teardowns (1:01:27, 1:02:00) only say its timeout is at most 1:01:27
+    both = pd.concat([idle([3600 + a for a in range(12)], device="asa1"),
+                      idle([3687, 3720], device="fwsm1")])
+    est = infer_idle_timeout(both)
+    assert est.by_device["fwsm1"].value == pd.Timedelta(minutes=61)
+    assert est.value == pd.Timedelta(hours=1) and est.n == 14
+    assert "consistent with one idle timeout of about 1:00:00" in est.explanation
+    # but one that tore a connection down sooner than the others' timeout does differ
+    sooner = pd.concat([idle([3600 + a for a in range(12)], device="asa1"),
+                        idle([1900], device="fwsm1")])
+    assert infer_idle_timeout(sooner).value == pd.Timedelta(minutes=31)
+    assert "the estimates differ" in infer_idle_timeout(sooner).explanation
+
+
 @settings(max_examples=40, deadline=None)
 @given(timeout=st.integers(300, 20_000),
        active=st.lists(st.integers(0, 900), min_size=1, max_size=40),
