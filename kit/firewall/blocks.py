@@ -3,8 +3,8 @@
 No line ever becomes a Python string here: newline positions come from numpy, and the arrays are
 offsets laid over the block's own buffer. Two views are made of each line:
 
-* ``heads``: the text before the first ``%`` (the syslog header; a copy, as headers are short and
-  get dictionary-encoded);
+* ``heads(rows)``: the text before the first ``%`` (the syslog header; a copy, as headers are
+  short and get dictionary-encoded);
 * ``bodies``: from the first ``%`` on, **without copying**: element ``i`` runs from line ``i``'s
   ``%`` to line ``i+1``'s ``%``, so it also holds the next line's header. The message patterns
   never cross a newline, so that tail is never read; a body is only looked at where ``has_tag``.
@@ -29,10 +29,10 @@ class Lines:
     """One block's lines as Arrow arrays (see the module docstring)."""
 
     text: pa.LargeStringArray
-    heads: pa.LargeStringArray
     bodies: pa.LargeStringArray
-    #: the block's bytes, and each line's first ``%`` in it (its end where it has none)
+    #: the block's bytes, each line's start, and its first ``%`` (its end where it has none)
     buffer: pa.Buffer
+    starts: np.ndarray
     cut: np.ndarray
     #: the line has a ``%`` (so ``bodies`` holds its message)
     has_tag: np.ndarray
@@ -43,6 +43,13 @@ class Lines:
 
     def __len__(self) -> int:
         return len(self.text)
+
+    def heads(self, rows: np.ndarray) -> pa.LargeStringArray:
+        """The headers (text before the ``%``) of ``rows``, copied out of the block."""
+        pairs = np.empty(2 * len(rows) + 1, dtype=np.int64)
+        pairs[0:-1:2], pairs[1:-1:2] = self.starts[rows], self.cut[rows]
+        pairs[-1] = self.buffer.size
+        return _strings(pairs, self.buffer).take(pa.array(np.arange(0, 2 * len(rows), 2)))
 
 
 def split_lines(block: bytes) -> Lines:
@@ -69,12 +76,7 @@ def split_lines(block: bytes) -> Lines:
     control = _control_lines(low, low_values, data, starts, n)
     buffer = pa.py_buffer(block)
     text = _strings(np.append(starts, len(data)), buffer)
-    pairs = np.empty(2 * n + 1, dtype=np.int64)
-    pairs[0:-1:2], pairs[1:-1:2], pairs[-1] = starts, cut, len(data)
-    interleaved = _strings(pairs, buffer)
-    heads = interleaved.take(pa.array(np.arange(0, 2 * n, 2)))
-    bodies = views(buffer, cut)
-    return Lines(text, heads, bodies, buffer, cut, has_tag, control, decode_errors)
+    return Lines(text, views(buffer, cut), buffer, starts, cut, has_tag, control, decode_errors)
 
 
 _LOCAL = threading.local()

@@ -88,7 +88,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
     rows = np.flatnonzero(is_connection)
-    heads = pc.dictionary_encode(lines.heads.take(pa.array(rows)))
+    heads = pc.dictionary_encode(lines.heads(rows))
     table = read_heads(heads.dictionary, settings.device_zone, settings.relay_zone,
                        settings.year_guess)
     head_of_row = heads.indices.to_numpy(zero_copy_only=False)
