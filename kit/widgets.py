@@ -73,6 +73,8 @@ class CasePicker:
     source : str
         ``"folder"`` or ``"upload"``: where ``case`` came from.
     error : str or None
+    fingerprint : str or None
+        The redaction key's public fingerprint when loaded redacted (shown in the report).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, redact: bool = False):
@@ -80,6 +82,7 @@ class CasePicker:
         self.case: Any = None
         self.source = "folder"
         self.error: str | None = None
+        self.fingerprint: str | None = None
         self.path_box = widgets.Text(value=str(path), description="Case folder",
                                      layout=widgets.Layout(width="60%"))
         self.firewall_upload = widgets.FileUpload(description="Firewall logs", multiple=True)
@@ -102,7 +105,7 @@ class CasePicker:
 
     def load(self) -> Any:
         """(Re)load from the uploads if any firewall log was dropped, else from the folder."""
-        from .redaction import open_case, redact_case, resolve_key
+        from .redaction import fingerprint, open_case, redact_case, resolve_key
 
         try:
             if self.firewall_upload.value:
@@ -113,8 +116,9 @@ class CasePicker:
             else:
                 case = open_case(self.path, redact=self.redact)
                 self.source = "folder"
+            self.fingerprint = fingerprint(resolve_key(self.path)) if self.redact else None
         except KitError as exc:
-            self.case, self.error = None, str(exc)
+            self.case, self.error, self.fingerprint = None, str(exc), None
         else:
             self.case, self.error = case, None
         self.status.value = _escaped(self.summary())

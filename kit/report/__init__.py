@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ..redaction import (
     KEY_ENV,
     Leak,
@@ -37,8 +39,18 @@ from .execute import ReportError, run_notebook
 from .execute import kernel_environment as _kernel_environment
 from .html import export_html
 
-__all__ = ["NOTEBOOKS", "Findings", "Report", "ReportError", "build_report", "case_metadata",
-           "default_notebooks_dir", "export_html", "run_notebook"]
+__all__ = [
+    "NOTEBOOKS",
+    "Findings",
+    "Report",
+    "ReportError",
+    "build_report",
+    "case_metadata",
+    "default_notebooks_dir",
+    "export_html",
+    "metadata_table",
+    "run_notebook",
+]
 
 NOTEBOOKS = (
     "01_find_idle_teardowns.ipynb",
@@ -195,6 +207,13 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
                       f"{_version()}"),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def metadata_table(case, key_fingerprint: str | None = None) -> pd.DataFrame:
+    """``case_metadata`` as the one-column table notebook 04 shows."""
+    rows = case_metadata(case, key_fingerprint)
+    return pd.DataFrame({"value": [v for _, v in rows]},
+                        index=pd.Index([label for label, _ in rows], name="case"))
 
 
 def _title(case) -> str:

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.report import Report
+from kit.redaction import fingerprint
+from kit.report import Report, metadata_table
 from kit.widgets import CasePicker, ExportButton, WhatIf
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-incident"
@@ -84,6 +85,12 @@ def test_redacting_picker_shows_no_original_names(sample, sample_case):
     picker = CasePicker(sample, redact=True)
     assert not set(picker.case.inventory["host"]) & set(sample_case.inventory["host"])
     assert not set(picker.case.connections["src_ip"]) & set(sample_case.connections["src_ip"])
+    key = bytes.fromhex((sample / ".redaction-key").read_text())
+    assert picker.fingerprint == fingerprint(key)
+    table = metadata_table(picker.case, picker.fingerprint)
+    assert table.loc["Redaction", "value"].endswith(fingerprint(key))
+    assert metadata_table(sample_case).loc["Redaction", "value"] == "OFF"
+    assert CasePicker(sample).fingerprint is None
 
 
 def test_what_if_starts_at_the_resolved_defaults_and_recomputes_on_every_move(sample_case,
