@@ -164,6 +164,10 @@ def teardown_timeline(sessions: pd.DataFrame, *, top: int = 15) -> Figure:
     return fig
 
 
+#: draw the capacity line only when it is at most this many times the peak
+CAPACITY_IN_VIEW = 5
+
+
 def concurrency_chart(today: Concurrency, remedy: Concurrency | None = None, *,
                       label: str = "under the remedy", capacity: int | None = None) -> Figure:
     """Open connections over time today and, if given, under a remedy (``kit.concurrency``)."""
@@ -183,7 +187,12 @@ def concurrency_chart(today: Concurrency, remedy: Concurrency | None = None, *,
         _no_data(ax, "connections")
         return fig
     if capacity:
-        ax.axhline(capacity, color="black", linestyle="--", label=f"capacity ({capacity})")
+        peak = max(c.peak for c in (today, remedy) if c is not None)
+        if capacity <= CAPACITY_IN_VIEW * max(peak, 1):
+            ax.axhline(capacity, color="black", linestyle="--", label=f"capacity ({capacity:,})")
+        else:  # a line far above the data would flatten it: state the share instead
+            ax.plot([], [], " ", label=f"capacity {capacity:,}: peak is "
+                                       f"{peak / capacity:.2%} of it")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize="small", loc="upper left")
     return fig

@@ -101,6 +101,10 @@ def test_concurrency_and_remedy_charts(case, sessions):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == f"today: peak {today.peak}, mean {today.mean:.1f}"
     assert legend[1] == f"{best}: peak {after.peak}, mean {after.mean:.1f}"
+    capacity = case.settings.capacity  # 500,000: far above the data, so stated, not drawn
+    peak = max(today.peak, after.peak)
+    assert legend[2] == f"capacity {capacity:,}: peak is {peak / capacity:.2%} of it"
+    assert len(ax.lines) == 3 and not any(capacity in line.get_ydata() for line in ax.lines)
 
     fig = plots.remedy_chart(table)
     _png(fig)
