@@ -180,16 +180,28 @@ def _from_filelike(obj: Any) -> Source:
 
 
 def _decompressed(raw: IO[bytes], name: str) -> IO[bytes]:
-    head = _peek(raw, 6)
+    head = _peek(raw, 10)
     if head.startswith(_GZIP):
         return igzip.IGzipFile(fileobj=raw, mode="rb")
-    if head.startswith(_BZ2):
+    if _is_bz2(head):
         return bz2.BZ2File(raw, mode="rb")
     if head.startswith(_XZ):
         return lzma.LZMAFile(raw, mode="rb")
     if head.startswith(_ZIP):
         return _zip_members(raw, name)
     return raw
+
+
+def looks_compressed(head: bytes) -> bool:
+    """Whether content starting with ``head`` (10 bytes suffice) is gzip, bzip2, zip or xz."""
+    return head.startswith((_GZIP, _ZIP, _XZ)) or _is_bz2(head)
+
+
+def _is_bz2(head: bytes) -> bool:
+    """``BZh``, a block-size digit, then a block or end-of-stream marker: text that merely
+    starts with "BZh" is not mistaken for bzip2."""
+    return (head.startswith(_BZ2) and head[3:4].isdigit() and head[3:4] != b"0"
+            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
 
 
 def _peek(raw: IO[bytes], n: int) -> bytes:

@@ -31,6 +31,15 @@ def test_compression_is_detected_from_content(tmp_path: Path, pack) -> None:
     assert source.mtime is not None
 
 
+def test_text_starting_like_a_magic_number_is_plain_text() -> None:
+    from kit.sources import looks_compressed
+
+    text = b"BZh, said the log line\nPK\n"
+    assert next(iter_sources(text)).read_bytes() == text
+    assert not looks_compressed(text[:10])
+    assert looks_compressed(bz2.compress(b"x")[:10]) and looks_compressed(gzip.compress(b"")[:10])
+
+
 def test_zip_members_are_read_in_name_order(tmp_path: Path) -> None:
     path = tmp_path / "logs.zip"
     with zipfile.ZipFile(path, "w") as archive:

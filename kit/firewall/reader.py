@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
-from ..sources import _BZ2, _GZIP, _XZ, _ZIP, Source, iter_sources
+from ..sources import Source, iter_sources, looks_compressed
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
@@ -242,11 +242,11 @@ def _plain_size(source: Source) -> int | None:
     """On-disk size of an uncompressed file (its decompressed size is unknown otherwise)."""
     try:
         with open(source.name, "rb") as raw:
-            head = raw.read(6)
+            head = raw.read(10)
         size = os.path.getsize(source.name)
     except OSError:
         return None
-    return None if head.startswith((_GZIP, _BZ2, _ZIP, _XZ)) else size
+    return None if looks_compressed(head) else size
 
 
 class _NoBar:
