@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "TimeoutEstimate": "kit.analysis",
     "affected": "kit.analysis",
     "concurrency": "kit.analysis",
+    "readable": "kit.analysis.format",
     "Concurrency": "kit.analysis",
     "compare_remedies": "kit.remedies",
     "recommend": "kit.remedies",

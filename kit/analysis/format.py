@@ -14,3 +14,13 @@ def hms(value: pd.Timedelta | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: durations as ``H:MM:SS`` (signed, hours past 24) instead of pandas'
+    ``-1 days +23:00:00``; everything else unchanged."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_timedelta64_dtype(out[name].dtype):
+            out[name] = out[name].map(hms).astype(pd.StringDtype("pyarrow"))
+    return out
