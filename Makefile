@@ -42,8 +42,9 @@ notebooks: install
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
 	  --ExecutePreprocessor.kernel_name=python3 notebooks/*.ipynb
 
+# JupyterLab refuses to run as root without --allow-root (containers, lab machines).
 lab: install
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
