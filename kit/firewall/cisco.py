@@ -58,7 +58,7 @@ class Connections:
     conn_numeric: np.ndarray   # bool
     if1: pa.Array
     ip1: pa.Array
-    port1: np.ndarray          # int32
+    port1: np.ndarray          # uint16
     if2: pa.Array
     ip2: pa.Array
     port2: np.ndarray
@@ -159,9 +159,9 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
         conn_number=conn_number.to_numpy(zero_copy_only=False)[keep],
         conn_numeric=numeric.to_numpy(zero_copy_only=False)[keep],
         if1=kept(text("if1")), ip1=kept(text("ip1")),
-        port1=num["port1"][keep].astype(np.int32),
+        port1=num["port1"][keep].astype(np.uint16),
         if2=kept(text("if2")), ip2=kept(text("ip2")),
-        port2=num["port2"][keep].astype(np.int32),
+        port2=num["port2"][keep].astype(np.uint16),
         first_initiated=first[keep], duration_ns=duration[keep],
         nbytes=num["bytes"][keep], has_bytes=torn[keep], reason=kept(reason),
         close=close[keep], user1=_sparse(kept(_user(text("tail1")))),

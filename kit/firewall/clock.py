@@ -28,19 +28,26 @@ NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
 
 
-def settle_times(local_ns: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *,
+def known_times(local_ns: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *,
+                device_zone: Zone, relay_zone: Zone) -> np.ndarray:
+    """UTC int64 ns of the rows whose stamp has its year; year-less rows keep their local
+    time (in YEARLESS_BASE) until :func:`settle_times` has the whole file."""
+    times = np.array(local_ns, dtype=np.int64)
+    rows = np.flatnonzero((times != NAT) & ~yearless)
+    times[rows] = localize(times[rows], zone[rows], device_zone, relay_zone)
+    return times
+
+
+def settle_times(times: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *,
                  year: int | None, modified: datetime | None, device_zone: Zone,
                  relay_zone: Zone) -> np.ndarray:
-    """UTC int64 ns for one file's rows, in file order (NaT where a row has no usable stamp)."""
-    local = np.array(local_ns, dtype=np.int64)
-    stamped = local != NAT
-    rows = np.flatnonzero(yearless & stamped)
+    """UTC int64 ns for one file's rows, in file order (NaT where a row has no usable stamp):
+    ``times`` from :func:`known_times`, whose year-less rows are settled here."""
+    rows = np.flatnonzero(yearless & (times != NAT))
     if len(rows):
-        local[rows] = _place_years(local[rows], year, modified)
-    utc = np.full(len(local), NAT, dtype=np.int64)
-    at = np.flatnonzero(stamped)
-    utc[at] = localize(local[at], zone[at], device_zone, relay_zone)
-    return utc
+        local = _place_years(times[rows], year, modified)
+        times[rows] = localize(local, zone[rows], device_zone, relay_zone)
+    return times
 
 
 def _place_years(based: np.ndarray, year: int | None, modified: datetime | None) -> np.ndarray:

@@ -20,6 +20,8 @@ from .orientation import orient
 from .schema import CONNECTION_DTYPES, EVENTS, PROTOCOLS, VENDORS, conform
 
 _TEXT = ("conn_id", "if1", "ip1", "if2", "ip2", "reason", "user1", "user2", "aaa_user")
+#: text columns with few distinct values: dictionary-encoded while collecting (less memory)
+_FEW_VALUES = ("if1", "if2", "reason")
 _NUMBERS = ("msg", "product", "conn_number", "conn_numeric", "port1", "port2",
             "first_initiated", "duration_ns", "nbytes", "has_bytes", "close")
 
@@ -46,7 +48,10 @@ class Collected:
         """
         for name in _TEXT:
             values = getattr(connections, name)
-            self.text[name].append(None if values is None else pa.concat_arrays([values]))
+            if values is not None:  # a copy either way; few distinct values are kept encoded
+                values = (pc.dictionary_encode(values) if name in _FEW_VALUES
+                          else pa.concat_arrays([values]))
+            self.text[name].append(values)
         for name in _NUMBERS:
             self.numbers[name].append(getattr(connections, name))
         self.device.append(device)
@@ -68,14 +73,13 @@ def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame
     frame is built, so the peak stays near the size of the result.
     """
     num = {k: _drain(v) for k, v in collected.numbers.items()}
-    msg = num["msg"].astype(np.int64)
+    msg = num["msg"]
     is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
-    device = _drain(collected.device).astype(np.int64)
-    port1, port2 = num.pop("port1").astype(np.int32), num.pop("port2").astype(np.int32)
+    device = _drain(collected.device)
+    port1, port2 = num.pop("port1"), num.pop("port2")
     first_is_src, orientation = orient(
-        is_built, device, num.pop("conn_number").astype(np.uint64),
-        num.pop("conn_numeric").astype(bool), num.pop("first_initiated").astype(np.int8),
-        port1, port2)
+        is_built, device, num.pop("conn_number"), num.pop("conn_numeric"),
+        num.pop("first_initiated"), port1, port2)
     release_memory()
     text = collected.text
     lengths = [len(c) for c in text["conn_id"]]
@@ -86,7 +90,7 @@ def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame
     columns = {
         "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
         "device": _strings(pa.array(devices, pa.large_string()).take(pa.array(device))),
-        "vendor": _category(vendor_of[num.pop("product").astype(np.int64)], "vendor"),
+        "vendor": _category(vendor_of[num.pop("product")], "vendor"),
         "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
         "event": _category(event_of[msg], "event"),
         "protocol": _category(protocol_of[msg], "protocol"),
@@ -96,21 +100,18 @@ def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame
                                                               first_is_src, lengths))
     columns["src_ip"], columns["dst_ip"] = map(_strings, _swap(text.pop("ip1"), text.pop("ip2"),
                                                               first_is_src, lengths))
-    columns["src_port"] = pd.arrays.IntegerArray(
-        np.where(first_is_src, port1, port2).astype(np.uint16), present)
-    columns["dst_port"] = pd.arrays.IntegerArray(
-        np.where(first_is_src, port2, port1).astype(np.uint16), present)
+    columns["src_port"] = pd.arrays.IntegerArray(np.where(first_is_src, port1, port2), present)
+    columns["dst_port"] = pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present)
     del port1, port2
     columns["orientation"] = _category(orientation, "orientation")
-    columns["duration"] = num.pop("duration_ns").astype(np.int64).view("m8[ns]")
-    columns["bytes"] = pd.arrays.IntegerArray(num.pop("nbytes").astype(np.uint64),
-                                              ~num.pop("has_bytes").astype(bool))
+    columns["duration"] = num.pop("duration_ns").view("m8[ns]")
+    columns["bytes"] = pd.arrays.IntegerArray(num.pop("nbytes"), ~num.pop("has_bytes"))
     columns["reason"] = _strings(_chunked(text.pop("reason")))
-    columns["close"] = _category(num.pop("close").astype(np.int64), "close")
+    columns["close"] = _category(num.pop("close"), "close")
     columns["user"] = _strings(_users(text.pop("user1"), text.pop("user2"),
                                       text.pop("aaa_user"), first_is_src, lengths))
     columns["source"] = _strings(_repeated(collected.sources))
-    columns["line"] = pd.arrays.IntegerArray(_drain(collected.line).astype(np.uint64), present)
+    columns["line"] = pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present)
     return conform(pd.DataFrame(columns, copy=False))
 
 
@@ -122,9 +123,16 @@ def _drain(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _chunked(chunks: list[pa.Array]) -> pa.ChunkedArray:
-    whole = pa.chunked_array([c.cast(pa.large_string()) for c in chunks], pa.large_string())
+    whole = pa.chunked_array([_plain(c) for c in chunks], pa.large_string())
     chunks.clear()
     return whole
+
+
+def _plain(values: pa.Array) -> pa.Array:
+    """Large strings, decoding a dictionary-encoded column."""
+    if isinstance(values, pa.DictionaryArray):
+        values = values.dictionary.take(values.indices)
+    return values.cast(pa.large_string())
 
 
 def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengths: list[int],
@@ -134,7 +142,7 @@ def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengt
     src, dst = [], []
     start = 0
     for n in lengths:
-        a, b = first.pop(0), second.pop(0)
+        a, b = _plain(first.pop(0)), _plain(second.pop(0))
         mask = pa.array(keep[start:start + n])
         start += n
         src.append(pc.if_else(mask, a, b).cast(pa.large_string()))

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, TAG, Connections, parse_connections, read_tags
+from .clock import known_times
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -56,10 +57,11 @@ class BlockResult:
     reject_rows: np.ndarray
     reject_reasons: list[str]
     connections: Connections
-    #: per connection row: index into ``devices``, naive local ns, zone code, year-less flag
+    #: per connection row: index into ``devices``, UTC ns (local ns while year-less, see
+    #: ``clock.known_times``), zone code, year-less flag
     devices: list[str | None]
     device_index: np.ndarray
-    local_ns: np.ndarray
+    time_ns: np.ndarray
     zone: np.ndarray
     yearless: np.ndarray
     #: (device, relay-minus-device seconds, lines) for headers with both clocks
@@ -108,6 +110,9 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     head_at[rows] = head_of_row
     used = head_at[connections.row]
     result = _with_heads(table, used)
+    result["time_ns"] = known_times(result.pop("local_ns"), result["zone"], result["yearless"],
+                                    device_zone=settings.device_zone,
+                                    relay_zone=settings.relay_zone)
     all_rejects = np.concatenate(reject_rows).astype(np.int64)
     order = np.argsort(all_rejects, kind="stable")
     reasons = [reject_reasons[i] for i in order]

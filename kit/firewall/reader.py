@@ -32,10 +32,10 @@ VENDORS = ("auto", "cisco")
 WORKERS = 2
 #: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
 #: flight (and their scratch) stay a small part of the peak memory
-BLOCK_BYTES = 8 * 1024 * 1024
+BLOCK_BYTES = 16 * 1024 * 1024
 #: blocks between returning freed memory to the OS: often enough to bound the peak, rarely
 #: enough not to stall the workers (trimming locks the allocator's arenas)
-RELEASE_EVERY = 16
+RELEASE_EVERY = 8
 #: seconds a load must take before the automatic progress bar appears
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
@@ -172,7 +172,7 @@ class _Loader:
             nonlocal firewall_lines
             firewall_lines += result.firewall_lines
             self._account(file, result)
-            stamps.append((result.local_ns, result.zone, result.yearless))
+            stamps.append((result.time_ns, result.zone, result.yearless))
 
         try:
             for block in source.blocks(BLOCK_BYTES):
@@ -185,11 +185,11 @@ class _Loader:
         finally:
             while pending:
                 take(pending.popleft().result())
-        local, zone, yearless = (np.concatenate([s[k] for s in stamps]) if stamps
+        times, zone, yearless = (np.concatenate([s[k] for s in stamps]) if stamps
                                  else np.zeros(0, t) for k, t in enumerate(
                                      (np.int64, np.int16, bool)))
         self.collected.add_times(
-            settle_times(local, zone, yearless, year=self.year, modified=source.mtime,
+            settle_times(times, zone, yearless, year=self.year, modified=source.mtime,
                          device_zone=self.device_zone, relay_zone=self.relay_zone),
             source.name)
         if file.read == 0 and not file.problems:
