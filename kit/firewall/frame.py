@@ -7,7 +7,10 @@ responder order is done chunk by chunk, so only one block's worth of extra text 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,11 +69,13 @@ class Collected:
         return sum(n for _, n in self.sources)
 
 
-def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame:
+def build_frame(collected: Collected, devices: list[str | None],
+                pool: Executor | None = None) -> pd.DataFrame:
     """The connection-event frame (schema.CONNECTION_DTYPES) of everything collected.
 
     ``collected`` is consumed: each block's arrays are released as soon as their part of the
-    frame is built, so the peak stays near the size of the result.
+    frame is built, so the peak stays near the size of the result. The text columns are built
+    on ``pool``'s threads when one is given (Arrow releases the GIL).
     """
     num = {k: _drain(v) for k, v in collected.numbers.items()}
     msg = num["msg"]
@@ -83,36 +88,50 @@ def build_frame(collected: Collected, devices: list[str | None]) -> pd.DataFrame
     release_memory()
     text = collected.text
     lengths = [len(c) for c in text["conn_id"]]
+    run = pool.submit if pool is not None else _now
+    jobs = {
+        "if": run(_swap, text.pop("if1"), text.pop("if2"), first_is_src, lengths),
+        "ip": run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths),
+        "user": run(_users, text.pop("user1"), text.pop("user2"), text.pop("aaa_user"),
+                    first_is_src, lengths),
+        "reason": run(_chunked, text.pop("reason")),
+        "device": run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device))),
+    }
     vendor_of = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES])
     event_of = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS])
     protocol_of = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS])
     present = np.zeros(len(msg), bool)
+    src_if, dst_if = jobs["if"].result()
+    src_ip, dst_ip = jobs["ip"].result()
     columns = {
         "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
-        "device": _strings(pa.array(devices, pa.large_string()).take(pa.array(device))),
+        "device": _strings(jobs["device"].result()),
         "vendor": _category(vendor_of[num.pop("product")], "vendor"),
         "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
         "event": _category(event_of[msg], "event"),
         "protocol": _category(protocol_of[msg], "protocol"),
         "conn_id": _strings(_chunked(text.pop("conn_id"))),
+        "src_if": _strings(src_if), "src_ip": _strings(src_ip),
+        "src_port": pd.arrays.IntegerArray(np.where(first_is_src, port1, port2), present),
+        "dst_if": _strings(dst_if), "dst_ip": _strings(dst_ip),
+        "dst_port": pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present),
+        "orientation": _category(orientation, "orientation"),
+        "duration": num.pop("duration_ns").view("m8[ns]"),
+        "bytes": pd.arrays.IntegerArray(num.pop("nbytes"), ~num.pop("has_bytes")),
+        "reason": _strings(jobs["reason"].result()),
+        "close": _category(num.pop("close"), "close"),
+        "user": _strings(jobs["user"].result()),
+        "source": _strings(_repeated(collected.sources)),
+        "line": pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present),
     }
-    columns["src_if"], columns["dst_if"] = map(_strings, _swap(text.pop("if1"), text.pop("if2"),
-                                                              first_is_src, lengths))
-    columns["src_ip"], columns["dst_ip"] = map(_strings, _swap(text.pop("ip1"), text.pop("ip2"),
-                                                              first_is_src, lengths))
-    columns["src_port"] = pd.arrays.IntegerArray(np.where(first_is_src, port1, port2), present)
-    columns["dst_port"] = pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present)
-    del port1, port2
-    columns["orientation"] = _category(orientation, "orientation")
-    columns["duration"] = num.pop("duration_ns").view("m8[ns]")
-    columns["bytes"] = pd.arrays.IntegerArray(num.pop("nbytes"), ~num.pop("has_bytes"))
-    columns["reason"] = _strings(_chunked(text.pop("reason")))
-    columns["close"] = _category(num.pop("close"), "close")
-    columns["user"] = _strings(_users(text.pop("user1"), text.pop("user2"),
-                                      text.pop("aaa_user"), first_is_src, lengths))
-    columns["source"] = _strings(_repeated(collected.sources))
-    columns["line"] = pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present)
     return conform(pd.DataFrame(columns, copy=False))
+
+
+def _now(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run at once, as a finished future (when no pool is given)."""
+    done: Future[Any] = Future()
+    done.set_result(function(*args))
+    return done
 
 
 def _drain(parts: list[np.ndarray]) -> np.ndarray:

@@ -111,20 +111,20 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     loader = _Loader(parse_zone(tz, parameter="tz"), parse_zone(relay_tz, parameter="relay_tz"),
                      year)
     sources = loader.expand(source)
+    report = loader.report
     with _progress_bar(progress, sources) as bar, ThreadPoolExecutor(WORKERS) as pool:
         for item in sources:
             loader.read(item, pool, bar)
-    report = loader.report
-    report.clock_offsets = loader.offsets.medians()
-    if on_bad_lines == "error":
-        report.enforce("error")
-    if not len(loader.collected):
-        raise ParseError(
-            "no firewall connection events (Cisco %ASA/%PIX/%FWSM/%FTD 302013-302016, "
-            f"302303, 302304) found in {len(report.files)} source(s): "
-            f"{report.read:,} lines read, {report.ignored:,} ignored, {report.rejected:,} "
-            f"rejected" + (f"; {report.problems[0]}" if report.problems else ""))
-    frame = build_frame(loader.collected, loader.device_names)
+        report.clock_offsets = loader.offsets.medians()
+        if on_bad_lines == "error":
+            report.enforce("error")
+        if not len(loader.collected):
+            raise ParseError(
+                "no firewall connection events (Cisco %ASA/%PIX/%FWSM/%FTD 302013-302016, "
+                f"302303, 302304) found in {len(report.files)} source(s): "
+                f"{report.read:,} lines read, {report.ignored:,} ignored, {report.rejected:,} "
+                f"rejected" + (f"; {report.problems[0]}" if report.problems else ""))
+        frame = build_frame(loader.collected, loader.device_names, pool)
     release_memory()
     report.enforce(on_bad_lines)
     frame.attrs["load_report"] = report
