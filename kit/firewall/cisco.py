@@ -147,8 +147,7 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     seconds = (num["hours"] * 3600 + num["minutes"] * 60 + num["seconds"]).astype(np.int64)
     duration = np.where(torn, seconds * 10**9, np.iinfo(np.int64).min)
     conn_id = text("conn_id")
-    numeric = pc.fill_null(pc.match_substring_regex(conn_id, r"^\d{1,19}$"), False)
-    conn_number = pc.fill_null(pc.cast(pc.if_else(numeric, conn_id, None), pa.uint64()), 0)
+    conn_number, numeric = _connection_numbers(conn_id)
     first = num["direction"].astype(np.int8)
     first[(msg[done] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
     reason, close, aaa = _reasons(text("rest"))
@@ -156,8 +155,7 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     connections = Connections(
         row=rows[done][keep], msg=msg[done][keep], product=product[done][keep],
         conn_id=kept(conn_id),
-        conn_number=conn_number.to_numpy(zero_copy_only=False)[keep],
-        conn_numeric=numeric.to_numpy(zero_copy_only=False)[keep],
+        conn_number=conn_number[keep], conn_numeric=numeric[keep],
         if1=kept(text("if1")), ip1=kept(text("ip1")),
         port1=num["port1"][keep].astype(np.uint16),
         if2=kept(text("if2")), ip2=kept(text("ip2")),
@@ -168,6 +166,20 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
         user2=_sparse(kept(user2)), aaa_user=_sparse(kept(aaa)))
     labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[done][bad], why[bad], strict=True)]
     return connections, rows[done][bad], labels
+
+
+def _connection_numbers(conn_id: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Connection ids as uint64 where they are numbers of up to 19 digits (for Built
+    matching); the common all-numeric block is cast in one go."""
+    try:
+        numbers = pc.cast(conn_id, pa.uint64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numeric = pc.fill_null(pc.match_substring_regex(conn_id, r"^\d{1,19}$"), False)
+        numbers = pc.cast(pc.if_else(numeric, conn_id, None), pa.uint64())
+    else:
+        numeric = pc.and_(numbers.is_valid(), pc.less_equal(pc.binary_length(conn_id), 19))
+    return (pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False),
+            pc.fill_null(numeric, False).to_numpy(zero_copy_only=False))
 
 
 def _align(rows: np.ndarray, values: pa.Array, wanted: np.ndarray) -> pa.Array:

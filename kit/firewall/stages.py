@@ -52,15 +52,18 @@ LAYOUTS = tuple(EVENT)
 def digits(data: np.ndarray, start: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """The decimal numbers starting at byte positions ``start``: (value, number of digits),
     reading at most ``width`` (<= 20) digits; values of up to 19 digits are exact."""
-    if not len(data) or not len(start):
-        return np.zeros(len(start), np.uint64), np.zeros(len(start), np.int64)
-    index = np.clip(start[:, None] + np.arange(width), 0, len(data) - 1)
-    window = data[index] - np.uint8(_ZERO)  # non-digits wrap around to values > 9
-    is_digit = window <= 9
-    length = np.where(is_digit.all(axis=1), width, is_digit.argmin(axis=1))
     value = np.zeros(len(start), np.uint64)
-    for k in range(int(length.max())):  # Horner's rule, one column at a time
-        value = np.where(k < length, value * np.uint64(10) + window[:, k], value)
+    length = np.zeros(len(start), np.int64)
+    if not len(data) or not len(start):
+        return value, length
+    reading = np.ones(len(start), bool)
+    for k in range(width):  # Horner's rule, one digit column at a time, while any is left
+        digit = data[np.clip(start + k, 0, len(data) - 1)] - np.uint8(_ZERO)  # wraps if not
+        reading &= digit <= 9
+        if not reading.any():
+            break
+        value = np.where(reading, value * np.uint64(10) + digit, value)
+        length += reading
     return value, length
 
 
