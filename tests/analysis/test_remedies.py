@@ -124,7 +124,7 @@ def test_a_new_timeout_below_the_hosts_keepalive_prevents_nothing():
 
 
 def test_sockets_without_a_keepalive_timer_defeat_the_keepalive_remedy():
-    off = [{"host": h, "state": "ESTAB", "local_ip": ip, "local_port": lp, "peer_ip": pip,
+    off = [{"host": h, "state": "established", "local_ip": ip, "local_port": lp, "peer_ip": pip,
             "peer_port": pp, "timer": "off", "timer_remaining": None, "probes": 0,
             "source": "ss", "line": 1}
            for h, ip, lp, pip, pp in (("c1", C1, 40001, MASTER, 13724),
