@@ -90,9 +90,11 @@ def read_tags(data: np.ndarray, cut: np.ndarray, length: np.ndarray,
 
 
 def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
-                      product: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
+                      product: np.ndarray, users: np.ndarray,
+                      ) -> tuple[Connections, np.ndarray, list[str]]:
     """Parse connection messages whose text (after the tag) starts at byte ``starts`` of
-    ``buffer``; ``rows`` are their block rows, ``msg``/``product`` their codes.
+    ``buffer``; ``rows`` are their block rows, ``msg``/``product`` their codes, ``users`` marks
+    lines that may name an identity user (see :func:`user_lines`).
 
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
@@ -104,8 +106,9 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
     for layout in LAYOUTS:
         if parts and not len(todo):
             break
-        chain = run_layout(layout, buffer, starts[todo], teardown[todo])
-        part, bad, why = _convert(chain, rows[todo], msg[todo], product[todo], teardown[todo])
+        chain = run_layout(layout, buffer, starts[todo], teardown[todo], users[todo])
+        part, bad, why = _convert(chain, rows[todo], msg[todo], product[todo], teardown[todo],
+                                  users[todo])
         parts.append(part)
         rejected.append(bad)
         reasons += why
@@ -118,7 +121,8 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
 
 
 def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarray,
-             teardown: np.ndarray) -> tuple[Connections, np.ndarray, list[str]]:
+             teardown: np.ndarray, users: np.ndarray,
+             ) -> tuple[Connections, np.ndarray, list[str]]:
     """The rows ``chain`` matched, as values; rows with numbers out of range are rejected."""
     done = np.flatnonzero(chain.alive)
     num = {k: v[done] for k, v in chain.numbers.items()}
@@ -151,7 +155,8 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     first = num["direction"].astype(np.int8)
     first[(msg[done] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
     reason, close, aaa = _reasons(text("rest"))
-    user2 = pc.coalesce(_user(text("tail2")), _user(text("built_tail")))
+    maybe = users[done]
+    user2 = pc.coalesce(_user(text("tail2"), maybe), _user(text("built_tail"), maybe))
     connections = Connections(
         row=rows[done][keep], msg=msg[done][keep], product=product[done][keep],
         conn_id=kept(conn_id),
@@ -162,7 +167,7 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
         port2=num["port2"][keep].astype(np.uint16),
         first_initiated=first[keep], duration_ns=duration[keep],
         nbytes=num["bytes"][keep], has_bytes=torn[keep], reason=kept(reason),
-        close=close[keep], user1=_sparse(kept(_user(text("tail1")))),
+        close=close[keep], user1=_sparse(kept(_user(text("tail1"), maybe))),
         user2=_sparse(kept(user2)), aaa_user=_sparse(kept(aaa)))
     labels = [f"{MESSAGE_IDS[m]}: {w}" for m, w in zip(msg[done][bad], why[bad], strict=True)]
     return connections, rows[done][bad], labels
@@ -233,11 +238,24 @@ def _sparse(values: pa.Array) -> pa.Array | None:
     return None if values.null_count == len(values) else values
 
 
-def _user(tail: pa.Array) -> pa.Array:
-    """The identity-firewall user in an endpoint's tail (parentheses without an address); only
-    tails with a domain separator, ``@`` or a mask are searched, as users are rare."""
-    maybe = pc.fill_null(pc.match_substring_regex(tail, r"[\\@*]"), False)
-    if not pc.any(maybe).as_py():
+def _user(tail: pa.Array, maybe: np.ndarray) -> pa.Array:
+    """The identity-firewall user in an endpoint's tail (parentheses without an address),
+    searched only on the rows ``maybe`` that can have one (users are rare)."""
+    if not maybe.any():
         return pa.nulls(len(tail), pa.large_string())
-    found = pc.struct_field(pc.extract_regex(pc.if_else(maybe, tail, None), _USER), [0])
+    found = pc.struct_field(pc.extract_regex(pc.if_else(pa.array(maybe), tail, None), _USER),
+                            [0])
     return found.cast(pa.large_string())
+
+
+#: bytes without which a line names no identity user: ``DOMAIN\user``, ``user@domain``, ``*****``
+_USER_BYTES = np.zeros(256, dtype=bool)
+_USER_BYTES[[ord("\\"), ord("@"), ord("*")]] = True
+
+
+def user_lines(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Which lines (starting at byte ``starts``) contain a byte an identity user needs."""
+    hits = np.flatnonzero(_USER_BYTES[data])
+    marked = np.zeros(len(starts), dtype=bool)
+    marked[np.searchsorted(starts, hits, side="right") - 1] = True
+    return marked

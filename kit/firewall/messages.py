@@ -16,7 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .blocks import split_lines
-from .cisco import ANY_TAG, MESSAGE_NUMBERS, TAG, Connections, parse_connections, read_tags
+from .cisco import (
+    ANY_TAG,
+    MESSAGE_NUMBERS,
+    TAG,
+    Connections,
+    parse_connections,
+    read_tags,
+    user_lines,
+)
 from .clock import known_times
 from .headers import Heads, read_heads
 from .zones import Zone
@@ -102,7 +110,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
 
     connections, failed, why = parse_connections(
         lines.buffer, lines.cut[rows] + tag_length[rows], rows, msg[rows].astype(np.int8),
-        product[rows])
+        product[rows], user_lines(data, lines.starts)[rows])
     reject_rows.append(failed)
     reject_reasons += why
 

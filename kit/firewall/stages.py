@@ -125,10 +125,11 @@ def _event_length(data: np.ndarray, start: np.ndarray, built: np.ndarray) -> np.
 
 
 def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.ndarray,
-               ) -> Chain:
+               users: np.ndarray) -> Chain:
     """Match one layout at byte positions ``starts`` (increasing) of ``buffer``.
 
-    ``teardown`` flags the rows whose message id is a teardown. The chain's ``alive`` marks the
+    ``teardown`` flags the rows whose message id is a teardown, ``users`` those whose line has
+    a character of an identity user (``\\``, ``@``, ``*``). The chain's ``alive`` marks the
     rows that matched throughout; its ``text`` holds each captured field with the rows it was
     captured for, its ``numbers`` the numbers read (see ``cisco`` for their use).
     """
@@ -158,7 +159,7 @@ def run_layout(layout: str, buffer: pa.Buffer, starts: np.ndarray, teardown: np.
         if f"tail{n}" in fields:
             chain.advance(rows, fields[f"tail{n}"])
     rows = chain.living(rows)
-    chain.match(BUILT_END, rows[~teardown[rows]])
+    chain.match(BUILT_END, rows[~teardown[rows] & users[rows]])  # only read for its users
     rows = rows[teardown[rows]]
     tail = chain.match(TEARDOWN_END, rows)
     chain.advance(rows, tail["tail2"], len("duration "))
