@@ -77,26 +77,26 @@ def build_frame(collected: Collected, devices: list[str | None],
     frame is built, so the peak stays near the size of the result. The text columns are built
     on ``pool``'s threads when one is given (Arrow releases the GIL).
     """
+    run = pool.submit if pool is not None else _now
+    text = collected.text
+    lengths = [len(c) for c in text["conn_id"]]
+    device = _drain(collected.device)
+    jobs = {  # what does not depend on the orientation starts at once
+        "reason": run(_chunked, text.pop("reason")),
+        "device": run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device))),
+    }
     num = {k: _drain(v) for k, v in collected.numbers.items()}
     msg = num["msg"]
     is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
-    device = _drain(collected.device)
     port1, port2 = num.pop("port1"), num.pop("port2")
     first_is_src, orientation = orient(
         is_built, device, num.pop("conn_number"), num.pop("conn_numeric"),
         num.pop("first_initiated"), port1, port2)
     release_memory()
-    text = collected.text
-    lengths = [len(c) for c in text["conn_id"]]
-    run = pool.submit if pool is not None else _now
-    jobs = {
-        "if": run(_swap, text.pop("if1"), text.pop("if2"), first_is_src, lengths),
-        "ip": run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths),
-        "user": run(_users, text.pop("user1"), text.pop("user2"), text.pop("aaa_user"),
-                    first_is_src, lengths),
-        "reason": run(_chunked, text.pop("reason")),
-        "device": run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device))),
-    }
+    jobs["if"] = run(_swap, text.pop("if1"), text.pop("if2"), first_is_src, lengths)
+    jobs["ip"] = run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
+    jobs["user"] = run(_users, text.pop("user1"), text.pop("user2"), text.pop("aaa_user"),
+                       first_is_src, lengths)
     vendor_of = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES])
     event_of = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS])
     protocol_of = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS])

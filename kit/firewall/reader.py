@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
@@ -232,6 +231,8 @@ def _message(exc: SourceError) -> str:
 def _progress_bar(progress: bool | None, sources: list[Source]) -> Any:
     if progress is False:
         return nullcontext(_NoBar())
+    from tqdm.auto import tqdm  # imported only when a bar may show (it pulls in ipywidgets)
+
     sizes = [_plain_size(s) for s in sources]
     total = sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
     return tqdm(total=total, unit="B", unit_scale=True, desc="reading firewall log",
