@@ -153,7 +153,8 @@ def _stamp_shape(match: re.Match[str]) -> StampShape:
 class Heads:
     """Per distinct header: what :func:`read_heads` found (arrays aligned with the input)."""
 
-    device: list[str | None]
+    device: np.ndarray        # int32 index into ``devices`` (-1: no device named)
+    devices: list[str]
     local_ns: np.ndarray      # naive local time of the dating stamp (NaT if none)
     zone: np.ndarray          # int16 zone code (ZONE_DEVICE, ZONE_RELAY or minutes east)
     yearless: np.ndarray      # bool
@@ -167,8 +168,9 @@ def read_heads(heads: pa.Array, device_zone: Zone, relay_zone: Zone, year_guess:
     ``year_guess`` stands in for missing years when measuring the relay-minus-device offset.
     """
     n = len(heads)
-    out = Heads([None] * n, np.full(n, NAT, np.int64), np.full(n, ZONE_DEVICE, np.int16),
-                np.zeros(n, bool), np.full(n, np.nan), [None] * n)
+    out = Heads(np.full(n, -1, np.int32), [], np.full(n, NAT, np.int64),
+                np.full(n, ZONE_DEVICE, np.int16), np.zeros(n, bool), np.full(n, np.nan),
+                [None] * n)
     shapes = pc.dictionary_encode(pc.replace_substring_regex(heads, r"\d", "0"))
     which = shapes.indices.to_numpy(zero_copy_only=False)
     for k, masked in enumerate(shapes.dictionary.to_pylist()):
@@ -185,10 +187,11 @@ def read_heads(heads: pa.Array, device_zone: Zone, relay_zone: Zone, year_guess:
 
 def _read_shape(shape: Shape, text: pa.Array, rows: np.ndarray, out: Heads, device_zone: Zone,
                 relay_zone: Zone, year_guess: int) -> None:
-    if shape.device is not None:
-        names = pc.utf8_slice_codeunits(text, *shape.device).to_pylist()
-        for i, name in zip(rows, names, strict=True):
-            out.device[i] = name
+    if shape.device is not None:  # few distinct names: encode, then map them to the table's
+        names = pc.dictionary_encode(pc.utf8_slice_codeunits(text, *shape.device))
+        codes = np.array([_code(out.devices, name) for name in names.dictionary.to_pylist()],
+                         dtype=np.int32)
+        out.device[rows] = codes[names.indices.to_numpy(zero_copy_only=False)]
     if shape.stamp is None:
         return
     fields = _fields(text, shape.stamp)
@@ -201,6 +204,12 @@ def _read_shape(shape: Shape, text: pa.Array, rows: np.ndarray, out: Heads, devi
     if shape.relay is not None:
         out.offset_s[rows] = _offsets(fields, _fields(text, shape.relay), device_zone,
                                       relay_zone, year_guess)
+
+
+def _code(names: list[str], name: str) -> int:
+    if name not in names:
+        names.append(name)
+    return names.index(name)
 
 
 def _fields(text: pa.Array, stamp: StampShape) -> dict[str, np.ndarray | None]:

@@ -162,10 +162,9 @@ def _untagged(text: pa.Array, tagged: np.ndarray, control: np.ndarray, ignored: 
 
 def _with_heads(table: Heads, used: np.ndarray) -> dict:
     """Per-row device, local time and zone from the distinct headers, plus clock offsets."""
-    devices = sorted(set(table.device), key=lambda d: (d is None, d or ""))
-    position = {d: i for i, d in enumerate(devices)}
-    device_of = np.array([position[d] for d in table.device], dtype=np.int32)
-    lines = np.bincount(used, minlength=len(table.device))
+    devices: list[str | None] = [*table.devices, None]
+    device_of = table.device  # -1 (no name) picks the trailing None
+    lines = np.bincount(used, minlength=len(device_of))
     measured = ~np.isnan(table.offset_s) & (lines > 0)
     offsets = []
     if measured.any():
