@@ -30,7 +30,9 @@ class Lines:
 
     text: pa.LargeStringArray
     bodies: pa.LargeStringArray
-    #: the block's bytes, each line's start, and its first ``%`` (its end where it has none)
+    #: the block's bytes (as bytes and as the Arrow buffer over them), each line's start, and
+    #: its first ``%`` (its end where it has none)
+    raw: bytes
     buffer: pa.Buffer
     starts: np.ndarray
     cut: np.ndarray
@@ -76,7 +78,7 @@ def split_lines(block: bytes) -> Lines:
     control = _control_lines(low, low_values, data, starts, n)
     buffer = pa.py_buffer(block)
     text = _strings(np.append(starts, len(data)), buffer)
-    return Lines(text, views(buffer, cut), buffer, starts, cut, has_tag, control, decode_errors)
+    return Lines(text, views(buffer, cut), block, buffer, starts, cut, has_tag, control, decode_errors)
 
 
 _LOCAL = threading.local()

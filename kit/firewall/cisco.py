@@ -256,13 +256,20 @@ def _user(tail: pa.Array, maybe: np.ndarray) -> pa.Array:
 
 
 #: bytes without which a line names no identity user: ``DOMAIN\user``, ``user@domain``, ``*****``
-_USER_BYTES = np.zeros(256, dtype=bool)
-_USER_BYTES[[ord("\\"), ord("@"), ord("*")]] = True
+_USER_BYTES = (b"\\", b"@", b"*")
 
 
-def user_lines(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Which lines (starting at byte ``starts``) contain a byte an identity user needs."""
-    hits = np.flatnonzero(_USER_BYTES[data])
+def user_lines(block: bytes, starts: np.ndarray) -> np.ndarray:
+    """Which lines (starting at byte ``starts``) contain a byte an identity user needs.
+
+    These bytes are rare, so ``bytes.find`` (memchr) hopping from hit to hit is an order of
+    magnitude faster than any whole-block numpy pass."""
+    hits = []
+    for byte in _USER_BYTES:
+        at = block.find(byte)
+        while at >= 0:
+            hits.append(at)
+            at = block.find(byte, at + 1)
     marked = np.zeros(len(starts), dtype=bool)
-    marked[np.searchsorted(starts, hits, side="right") - 1] = True
+    marked[np.searchsorted(starts, np.array(hits, dtype=np.int64), side="right") - 1] = True
     return marked

@@ -110,7 +110,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
 
     connections, failed, why = parse_connections(
         lines.buffer, lines.cut[rows] + tag_length[rows], rows, msg[rows].astype(np.int8),
-        product[rows], user_lines(data, lines.starts)[rows])
+        product[rows], user_lines(lines.raw, lines.starts)[rows])
     reject_rows.append(failed)
     reject_reasons += why
 
