@@ -78,7 +78,8 @@ def split_lines(block: bytes) -> Lines:
     control = _control_lines(low, low_values, data, starts, n)
     buffer = pa.py_buffer(block)
     text = _strings(np.append(starts, len(data)), buffer)
-    return Lines(text, views(buffer, cut), block, buffer, starts, cut, has_tag, control, decode_errors)
+    return Lines(text, views(buffer, cut), block, buffer, starts, cut, has_tag, control,
+                 decode_errors)
 
 
 _LOCAL = threading.local()

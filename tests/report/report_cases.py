@@ -57,7 +57,8 @@ def make_case(root: Path, *, user: str = "LOCAL\\alice", interface: str = "outsi
         "line": [1, 1],
     }).astype(KEEPALIVE_DTYPES)
     sockets = pd.DataFrame({
-        "host": ["db01"], "state": ["established"], "local_ip": ["192.168.10.21"], "local_port": [40001],
+        "host": ["db01"], "state": ["established"], "local_ip": ["192.168.10.21"],
+        "local_port": [40001],
         "peer_ip": ["10.20.0.5"], "peer_port": [13724], "timer": ["on"],
         "timer_remaining": pd.to_timedelta(["10s"]), "probes": [0],
         "source": [str(root / "sockets" / "db01-ss.txt")], "line": [3],
