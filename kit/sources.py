@@ -33,7 +33,7 @@ BLOCK_SIZE = 16 * 1024 * 1024
 #: a run of bytes without a newline longer than this is handed on as one (rejected) line.
 MAX_LINE = 64 * 1024 * 1024
 _READ_SIZE = 1024 * 1024
-_GZIP, _BZ2, _ZIP, _XZ = b"\x1f\x8b", b"BZh", b"PK\x03\x04", b"\xfd7zXZ\x00"
+_GZIP, _BZ2, _ZIP, _XZ = b"\x1f\x8b\x08", b"BZh", b"PK\x03\x04", b"\xfd7zXZ\x00"
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -180,21 +180,32 @@ def _from_filelike(obj: Any) -> Source:
 
 
 def _decompressed(raw: IO[bytes], name: str) -> IO[bytes]:
-    head = _peek(raw, 10)
-    if head.startswith(_GZIP):
+    kind = compression(_peek(raw, 10))
+    if kind == "gzip":
         return igzip.IGzipFile(fileobj=raw, mode="rb")
-    if _is_bz2(head):
+    if kind == "bz2":
         return bz2.BZ2File(raw, mode="rb")
-    if head.startswith(_XZ):
+    if kind == "xz":
         return lzma.LZMAFile(raw, mode="rb")
-    if head.startswith(_ZIP):
+    if kind == "zip":
         return _zip_members(raw, name)
     return raw
 
 
-def looks_compressed(head: bytes) -> bool:
-    """Whether content starting with ``head`` (10 bytes suffice) is gzip, bzip2, zip or xz."""
-    return head.startswith((_GZIP, _ZIP, _XZ)) or _is_bz2(head)
+def compression(head: bytes) -> str | None:
+    """The compression of content starting with ``head`` (10 bytes suffice): "gzip", "bz2",
+    "xz", "zip", or None for plain content. Magic numbers are checked beyond their first bytes
+    (gzip's method byte, bzip2's block marker), so text or junk that merely starts like one is
+    read as the text it is."""
+    if head.startswith(_GZIP):
+        return "gzip"
+    if _is_bz2(head):
+        return "bz2"
+    if head.startswith(_XZ):
+        return "xz"
+    if head.startswith(_ZIP):
+        return "zip"
+    return None
 
 
 def _is_bz2(head: bytes) -> bool:

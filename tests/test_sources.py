@@ -32,12 +32,13 @@ def test_compression_is_detected_from_content(tmp_path: Path, pack) -> None:
 
 
 def test_text_starting_like_a_magic_number_is_plain_text() -> None:
-    from kit.sources import looks_compressed
+    from kit.sources import compression
 
-    text = b"BZh, said the log line\nPK\n"
-    assert next(iter_sources(text)).read_bytes() == text
-    assert not looks_compressed(text[:10])
-    assert looks_compressed(bz2.compress(b"x")[:10]) and looks_compressed(gzip.compress(b"")[:10])
+    for text in (b"BZh, said the log line\nPK\n", b"\x1f\x8b\nJun  2 16:54:07 fw : x\n"):
+        assert next(iter_sources(text)).read_bytes() == text
+        assert compression(text[:10]) is None
+    assert compression(bz2.compress(b"x")[:10]) == "bz2"
+    assert compression(gzip.compress(b"")[:10]) == "gzip"
 
 
 def test_zip_members_are_read_in_name_order(tmp_path: Path) -> None:

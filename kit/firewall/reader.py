@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
-from ..sources import Source, iter_sources, looks_compressed
+from ..sources import Source, compression, iter_sources
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
@@ -247,7 +247,7 @@ def _plain_size(source: Source) -> int | None:
         size = os.path.getsize(source.name)
     except OSError:
         return None
-    return None if looks_compressed(head) else size
+    return None if compression(head) else size
 
 
 class _NoBar:

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kit import ParseError, read_firewall_log
+from kit.sources import compression
 
 from .helpers import check_counts
 
@@ -42,6 +43,8 @@ def test_valid_lines_among_junk_are_all_found(lines: list[bytes]) -> None:
     frame = _read(data)
     pieces = data.split(b"\n")
     expected = sum(p in (VALID.encode(), VALID.encode() + b"\r") for p in pieces)
+    if compression(data[:10]):  # junk that starts with a real magic number is read as that
+        expected = 0
     assert (0 if frame is None else len(frame)) == expected
     if frame is not None:
         report = frame.attrs["load_report"]
