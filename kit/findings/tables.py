@@ -29,13 +29,17 @@ def teardown_reasons(case: Any) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        protocol, close, reason, teardowns.
+        protocol, close, reason, teardowns; "none" / "(no reason logged)" where the firewall
+        gave no reason (UDP).
     """
     events = case.connections if hasattr(case, "connections") else case
     tear = events.loc[(events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)]
     table = (tear.groupby(["protocol", "close", "reason"], dropna=False, observed=True)
              .size().rename("teardowns").reset_index())
     table = table.loc[table["teardowns"] > 0]
+    # UDP teardowns carry no reason: say so rather than show NaN / <NA>
+    table["close"] = table["close"].astype("string").fillna("none")
+    table["reason"] = table["reason"].astype("string").fillna("(no reason logged)")
     return table.sort_values(["teardowns", "protocol", "close"], ascending=[False, True, True],
                              kind="stable", ignore_index=True)
 

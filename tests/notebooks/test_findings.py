@@ -77,10 +77,12 @@ def test_teardown_reasons_counts_every_teardown(generated_cases):
     folder, truth = generated_cases["timeout-30min"]
     table = findings.teardown_reasons(kit.load_case(folder))
     assert table["teardowns"].sum() == truth["counts"]["teardown"]
-    by_close = table.groupby(table["close"].astype("string").fillna("none"))["teardowns"]
+    by_close = table.groupby("close")["teardowns"]
     expected = {k: v for k, v in truth["counts"]["teardowns_by_close"].items() if v}
     assert by_close.sum().to_dict() == expected
     assert list(table["teardowns"]) == sorted(table["teardowns"], reverse=True)
+    udp = table.loc[table["protocol"] == "udp"]
+    assert set(udp["close"]) == {"none"} and set(udp["reason"]) == {"(no reason logged)"}
 
 
 def test_assumptions_table_lists_every_assumption(generated_cases):
