@@ -41,6 +41,7 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 h1, h2, h3 { line-height: 1.2; } h1 { border-bottom: 2px solid #345; padding-bottom: .2em; }
 section.notebook { border-top: 1px solid #ccc; margin-top: 2.5em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
+table.dataframe { display: block; max-width: 100%; overflow-x: auto; }  /* wide tables scroll */
 th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; vertical-align: top; }
 th { background: #f2f4f7; } table.meta th, table.meta td { text-align: left; }
 pre { white-space: pre-wrap; word-break: break-word; background: #f7f7f7; padding: .5em .8em;
