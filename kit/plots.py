@@ -67,12 +67,14 @@ def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta
     """Connection durations on a log time axis, stacked by close class.
 
     The firewall timeout and the 2-hour OS keepalive default are marked: idle-timeout teardowns
-    pile up just right of the timeout. Durations under 1 s are drawn at 1 s.
+    pile up just right of the timeout. Durations under 1 s are drawn at 1 s. The count axis is
+    logarithmic so that a handful of idle-timeout teardowns stays visible beside thousands of
+    normal connections.
     """
     fig, ax = _figure()
     ax.set_title("Connection durations by how they closed")
     ax.set_xlabel("duration (seconds, log scale; H:MM:SS below)")
-    ax.set_ylabel("connections (count)")
+    ax.set_ylabel("connections (count, log scale)")
     seconds = np.clip(_seconds(sessions["duration"].fillna(pd.Timedelta(0))), 1, None)
     if len(seconds) == 0:
         _no_data(ax, "connections")
@@ -84,6 +86,7 @@ def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta
             color=[CLOSE_COLOURS[c] for c in present],
             label=[f"{c} ({int((classes == c).sum())})" for c in present])
     ax.set_xscale("log")
+    ax.set_yscale("log")
     _mark(ax, firewall_timeout, "firewall idle timeout", "black")
     _mark(ax, OS_DEFAULT_KEEPALIVE, "OS keepalive default", "gray", ":")
     _hms_axis(ax)

@@ -43,7 +43,7 @@ def test_duration_histogram(frame):
     ax = fig.axes[0]
     assert ax.get_title() == "Connection durations by how they closed"
     assert ax.get_xlabel().startswith("duration (seconds") and "count" in ax.get_ylabel()
-    assert ax.get_xscale() == "log"
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     # two idle-timeout, five fin: the stacked containers' bar heights add up to each class
     heights = [sum(p.get_height() for p in c) for c in ax.containers]
     assert heights == [2, 5]
