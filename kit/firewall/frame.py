@@ -80,12 +80,19 @@ def build_frame(collected: Collected, devices: list[str | None],
     run = pool.submit if pool is not None else _now
     text = collected.text
     lengths = [len(c) for c in text["conn_id"]]
-    device = _drain(collected.device)
-    jobs = {  # what does not depend on the orientation starts at once
+    numbers = collected.numbers
+    # what does not depend on the orientation starts at once on the pool, while this thread
+    # gathers the orientation's inputs and matches Teardowns to Builts
+    later = {k: run(_drain, numbers.pop(k))
+             for k in ("product", "duration_ns", "nbytes", "has_bytes", "close")}
+    later["time"] = run(_drain, collected.time)
+    later["line"] = run(_drain, collected.line)
+    jobs = {
         "reason": run(_chunked, text.pop("reason")),
-        "device": run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device))),
     }
-    num = {k: _drain(v) for k, v in collected.numbers.items()}
+    device = _drain(collected.device)
+    jobs["device"] = run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device)))
+    num = {k: _drain(v) for k, v in numbers.items()}
     msg = num["msg"]
     is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
     port1, port2 = num.pop("port1"), num.pop("port2")
@@ -104,9 +111,10 @@ def build_frame(collected: Collected, devices: list[str | None],
     src_if, dst_if = jobs["if"].result()
     src_ip, dst_ip = jobs["ip"].result()
     columns = {
-        "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
+        "time": pd.DatetimeIndex(later.pop("time").result().view("M8[ns]")).tz_localize(
+            "UTC").array,
         "device": _strings(jobs["device"].result()),
-        "vendor": _category(vendor_of[num.pop("product")], "vendor"),
+        "vendor": _category(vendor_of[later.pop("product").result()], "vendor"),
         "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
         "event": _category(event_of[msg], "event"),
         "protocol": _category(protocol_of[msg], "protocol"),
@@ -116,13 +124,14 @@ def build_frame(collected: Collected, devices: list[str | None],
         "dst_if": _strings(dst_if), "dst_ip": _strings(dst_ip),
         "dst_port": pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present),
         "orientation": _category(orientation, "orientation"),
-        "duration": num.pop("duration_ns").view("m8[ns]"),
-        "bytes": pd.arrays.IntegerArray(num.pop("nbytes"), ~num.pop("has_bytes")),
+        "duration": later.pop("duration_ns").result().view("m8[ns]"),
+        "bytes": pd.arrays.IntegerArray(later.pop("nbytes").result(),
+                                        ~later.pop("has_bytes").result()),
         "reason": _strings(jobs["reason"].result()),
-        "close": _category(num.pop("close"), "close"),
+        "close": _category(later.pop("close").result(), "close"),
         "user": _strings(jobs["user"].result()),
         "source": _strings(_repeated(collected.sources)),
-        "line": pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present),
+        "line": pd.arrays.IntegerArray(later.pop("line").result().view(np.uint64), present),
     }
     return conform(pd.DataFrame(columns, copy=False))
 

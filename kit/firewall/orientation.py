@@ -26,17 +26,20 @@ def orient(is_built: np.ndarray, device: np.ndarray, conn: np.ndarray, conn_ok: 
     ``first_initiated`` is 1/0 where a Built logged its direction, -1 elsewhere; ``conn`` holds
     numeric connection ids (uint64) where ``conn_ok``.
     """
-    first_is_src = port1 >= port2  # the lower port answers
-    orientation = np.full(len(is_built), PORT, dtype=np.int8)
     logged = is_built & (first_initiated >= 0)
-    first_is_src[logged] = first_initiated[logged] == 1
-    orientation[logged] = LOGGED
+    # the lower port answers where no Built logged its direction
+    first_is_src = np.where(logged, first_initiated == 1, port1 >= port2)
+    orientation = np.where(logged, np.int8(LOGGED), np.int8(PORT))
 
     builts = np.flatnonzero(logged & conn_ok)
     teardowns = np.flatnonzero(~is_built & conn_ok)
+    one_device = not len(device) or device.min() == device.max()
     for code in np.unique(device[teardowns]):
-        b = builts[device[builts] == code]
-        t = teardowns[device[teardowns] == code]
+        if one_device:  # no need to pick the device's rows
+            b, t = builts, teardowns
+        else:
+            b = builts[device[builts] == code]
+            t = teardowns[device[teardowns] == code]
         if not len(b) or not len(t):
             continue
         b = b[np.argsort(conn[b], kind="stable")]
