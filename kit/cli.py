@@ -14,6 +14,30 @@ from pathlib import Path
 from .errors import KitError
 
 
+def _duration(option: str) -> Callable[[str], object]:
+    """An argparse type reading a duration in the kit's grammar (``kit.units``)."""
+    from .units import UnitError, parse_duration
+
+    def read(text: str) -> object:
+        try:
+            return parse_duration(text, name=option)
+        except UnitError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return read
+
+
+def _zone(option: str) -> Callable[[str], str]:
+    """An argparse type reading a time zone in the kit's grammar (``kit.units``)."""
+    from .units import UnitError, parse_zone
+
+    def read(text: str) -> str:
+        try:
+            return parse_zone(text, name=option).name
+        except UnitError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return read
+
+
 def _add_synth_log(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "synth-log", help="write a benchmark-size synthetic ASA/FWSM syslog file",
@@ -59,8 +83,8 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, default=2, help="days of logs (first night: fulls)")
     parser.add_argument("--clients", type=int, default=8, help="DMZ clients (OS mix repeats)")
-    parser.add_argument("--timeout", default="1:00:00",
-                        help='firewall idle timeout, "h:mm:ss" or seconds (default 1:00:00)')
+    parser.add_argument("--timeout", default="1:00:00", type=_duration("--timeout"),
+                        help='firewall idle timeout: seconds, "h:mm:ss" or "1h" (default 1:00:00)')
     parser.add_argument("--keepalive", default="sample",
                         help='"sample", "all-tuned", "all-default", or host=seconds pairs '
                              'separated by commas (on top of the sample)')
@@ -74,10 +98,9 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .case.settings import parse_timeout
     from .synth import generate_case
 
-    timeout = parse_timeout(args.timeout, source="--timeout")
+    timeout = args.timeout
     keepalive: str | dict[str, object] = args.keepalive
     if "=" in args.keepalive:
         pairs = (item.split("=", 1) for item in args.keepalive.split(","))
@@ -97,8 +120,10 @@ def _add_parse(subparsers: argparse._SubParsersAction) -> None:
         "parse", help="read firewall logs and print a summary and the load report",
         description="Read firewall syslog files (plain or compressed) and print what was found.")
     parser.add_argument("files", nargs="+", help="files, folders or globs")
-    parser.add_argument("--tz", default="UTC", help="zone of the device stamps")
-    parser.add_argument("--relay-tz", default="UTC", help="zone of the relay header")
+    parser.add_argument("--tz", default="UTC", type=_zone("--tz"),
+                        help='zone of the device stamps: IANA name, "UTC", "+02:00", "UTC+2"')
+    parser.add_argument("--relay-tz", default="UTC", type=_zone("--relay-tz"),
+                        help="zone of the relay header (same forms as --tz)")
     parser.add_argument("--year", type=int, default=None, help="year of year-less stamps")
     parser.set_defaults(func=_parse)
 

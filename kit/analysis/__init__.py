@@ -3,9 +3,9 @@
 from .affected import affected, host_at_risk
 from .concurrency import Concurrency, concurrency
 from .sessions import SESSION_COLUMNS, idle_teardowns, sessions
-from .timeout import TimeoutEstimate, infer_idle_timeout
+from .timeout import CaseTimeout, TimeoutEstimate, infer_idle_timeout, timeout_in_force
 
 __all__ = [
-    "SESSION_COLUMNS", "Concurrency", "TimeoutEstimate", "affected", "concurrency",
-    "host_at_risk", "idle_teardowns", "infer_idle_timeout", "sessions",
+    "SESSION_COLUMNS", "CaseTimeout", "Concurrency", "TimeoutEstimate", "affected", "concurrency",
+    "host_at_risk", "idle_teardowns", "infer_idle_timeout", "sessions", "timeout_in_force",
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .frames import require_frame
+
 
 @dataclass(frozen=True)
 class Concurrency:
@@ -50,6 +52,7 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     -------
     Concurrency
     """
+    require_frame(sessions, "sessions", ("start", "end"), caller="kit.concurrency")
     both = sessions[["start", "end"]].dropna()
     begins, ends = both["start"], both["end"]
     if start is None and len(both):

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import KitError
 from ..services import service_names, service_port, service_table
+from .frames import require_frame
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -30,20 +30,20 @@ SESSION_COLUMNS = (
 )
 
 
+def is_case(value: Any) -> bool:
+    """Whether ``value`` is a ``kit.Case`` (duck-typed: the analysis does not import the case)."""
+    return hasattr(value, "connections") and hasattr(value, "settings")
+
+
 def _unpack(connections: Any, inventory: pd.DataFrame | None,
             services: Mapping[int, str] | None):
-    """Accept a Case (its connections, inventory and ``[services]``) or a bare frame."""
-    if hasattr(connections, "connections") and hasattr(connections, "settings"):
+    """Accept a Case (its connections, inventory and ``[services]``) or a bare event frame."""
+    if is_case(connections):
         case = connections
         inventory = case.inventory if inventory is None else inventory
         services = case.settings.services if services is None else services
         connections = case.connections
-    if not isinstance(connections, pd.DataFrame):
-        raise TypeError(f"expected a connection-event frame or a Case, got {type(connections)}")
-    missing = [c for c in _NEEDED if c not in connections.columns]
-    if missing:
-        raise KitError(f"the connection frame lacks columns {missing}; pass the frame that "
-                       "kit.read_firewall_log or kit.load_case returns")
+    require_frame(connections, "events", _NEEDED, caller="kit.sessions")
     return connections, inventory, services
 
 
@@ -109,8 +109,9 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
     Parameters
     ----------
     connections : DataFrame or Case
-        The connection-event frame (``kit.read_firewall_log``), or a ``kit.Case``, whose
-        inventory and ``[services]`` are then used.
+        The connection-event frame (``kit.read_firewall_log``), or a ``kit.Case``: then its
+        ``case.sessions`` (built once per case, with its inventory and ``[services]``) is
+        returned, the same object every time; copy it before changing it.
     inventory : DataFrame, optional
         ``host, ip, role`` rows (several IPs per host allowed) naming the endpoints.
     services : mapping of port -> name, optional
@@ -124,7 +125,16 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
         end of the data (``open`` True, no close). ``service_port`` is the responder's port when
         it is a known service, else the other known or lower port.
     """
+    if is_case(connections) and inventory is None and services is None \
+            and hasattr(connections, "sessions"):
+        return connections.sessions  # built once per case, cached there
     events, inventory, services = _unpack(connections, inventory, services)
+    return build_sessions(events, inventory, services)
+
+
+def build_sessions(events: pd.DataFrame, inventory: pd.DataFrame | None,
+                   services: Mapping[int, str] | None) -> pd.DataFrame:
+    """The work of ``sessions`` on a checked event frame (``Case.sessions`` calls it once)."""
     table = service_table(services)
     is_built = (events["event"] == "built").fillna(False).to_numpy(dtype=bool)
     is_tear = (events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)
@@ -175,10 +185,9 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
 
 def idle_teardowns(frame: Any) -> pd.DataFrame:
     """The idle-timeout teardowns of a connection-event frame, a sessions frame or a Case."""
-    if hasattr(frame, "connections") and hasattr(frame, "settings"):
+    if is_case(frame):
         frame = frame.connections
-    if "close" not in frame.columns:
-        raise KitError("expected a connection-event or sessions frame with a 'close' column")
+    require_frame(frame, "sessions", ("close",), caller="kit.idle_teardowns")
     keep = (frame["close"] == "idle-timeout").fillna(False)
     if "event" in frame.columns:
         keep &= (frame["event"] == "teardown").fillna(False)

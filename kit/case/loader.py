@@ -15,14 +15,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..analysis.timeout import CaseTimeout
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
+from ..services import service_table
 from ..sources import iter_sources
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
@@ -48,6 +52,11 @@ class Case:
         host, ip, role, os from ``inventory.csv``; empty when the file is absent.
     load_report : LoadReport
         The firewall, hosts and sockets files' counts together.
+
+    The facts derived from these frames are computed on first use and kept for the life of the
+    object, so every notebook cell, Finding, widget and the report read the same values:
+    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts`` and ``services``. Treat the frames as
+    read-only (copy before changing one): the derived facts are not recomputed.
     """
 
     path: Path
@@ -57,6 +66,55 @@ class Case:
     sockets: pd.DataFrame
     inventory: pd.DataFrame
     load_report: LoadReport
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per connection (``kit.sessions`` on this case's events, inventory and
+        ``[services]``), built once."""
+        builder = import_module("kit.analysis.sessions")  # the module: tests count its calls
+        return builder.build_sessions(self.connections, self.inventory, self.settings.services)
+
+    @cached_property
+    def timeout(self) -> CaseTimeout:
+        """The one firewall idle timeout in force: stated in case.toml > inferred > none, with
+        where it came from and whether the data disagrees (``kit.analysis.CaseTimeout``)."""
+        from ..analysis import infer_idle_timeout, timeout_in_force
+
+        return timeout_in_force(self.settings.idle_timeout, infer_idle_timeout(self.connections))
+
+    @cached_property
+    def risk(self) -> pd.DataFrame:
+        """``kit.keepalive_risk`` of the hosts against ``timeout``; no rows when the case has no
+        keepalive exports or no timeout is known (``missing`` says which)."""
+        from ..hosts.risk import keepalive_risk
+
+        if self.timeout.value is None:  # same columns and dtypes, no rows
+            return keepalive_risk(self.hosts.iloc[:0], pd.Timedelta(hours=1))
+        return keepalive_risk(self.hosts, self.timeout.value)
+
+    @cached_property
+    def at_risk_hosts(self) -> tuple[str, ...]:
+        """The hosts whose keepalive comes too late for ``timeout``, sorted."""
+        flags = self.risk["at_risk"].fillna(False).to_numpy(dtype=bool)
+        return tuple(sorted(self.risk.loc[flags, "host"].astype(str)))
+
+    @cached_property
+    def services(self) -> dict[int, str]:
+        """Port -> service name: the built-in table with case.toml's ``[services]`` on top."""
+        return service_table(self.settings.services)
+
+    @property
+    def missing(self) -> list[str]:
+        """What the case lacks for a full analysis, as sentences (empty when nothing)."""
+        out = []
+        if not len(self.hosts):
+            out.append("no keepalive exports in hosts/: which hosts are at risk cannot be judged, "
+                       "and the keepalive remedy changes no host (collect them as the case "
+                       "README shows)")
+        if self.timeout.value is None:
+            out.append("no firewall idle timeout: neither stated in case.toml nor visible in "
+                       "the data")
+        return out
 
     def __repr__(self) -> str:
         timeout = self.settings.idle_timeout
