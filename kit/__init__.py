@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import CaseError, KitError, ParseError, SourceError
+from .errors import CaseError, FrameError, KitError, ParseError, SourceError
 from .loadreport import LoadReport
 
 __version__ = "0.1.0"
@@ -32,11 +32,14 @@ _EXPORTS: dict[str, str] = {
     "idle_teardowns": "kit.analysis",
     "infer_idle_timeout": "kit.analysis",
     "TimeoutEstimate": "kit.analysis",
+    "CaseTimeout": "kit.analysis",
     "affected": "kit.analysis",
     "concurrency": "kit.analysis",
     "readable": "kit.analysis.format",
     "Concurrency": "kit.analysis",
     "compare_remedies": "kit.remedies",
+    "Assumptions": "kit.remedies",
+    "resolve_assumptions": "kit.remedies",
     "recommend": "kit.remedies",
     "Recommendation": "kit.remedies",
     "replay_remedy": "kit.remedies",
@@ -53,7 +56,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "CaseError", "KitError", "LoadReport", "ParseError", "SourceError", *_EXPORTS,
+    "CaseError", "FrameError", "KitError", "LoadReport", "ParseError", "SourceError", *_EXPORTS,
 ]
 
 

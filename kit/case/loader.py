@@ -103,6 +103,12 @@ class Case:
         """Port -> service name: the built-in table with case.toml's ``[services]`` on top."""
         return service_table(self.settings.services)
 
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Values other modules derive from this case and keep, under their own keys (the
+        remedy comparison's slider-independent part and rows)."""
+        return {}
+
     @property
     def missing(self) -> list[str]:
         """What the case lacks for a full analysis, as sentences (empty when nothing)."""

@@ -15,13 +15,14 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ParseError
 from ..loadreport import FileReport, LoadReport, OnBadLines
-from ..services import BUILTIN_SERVICES, service_names, service_port
+from ..services import BUILTIN_SERVICES, service_names, service_port, service_table
 from ..sources import decode_text, iter_sources
 from .naming import host_from_content, host_from_filename
 from .schema import SOCKET_DTYPES, STRING, TIMERS, frame
@@ -287,7 +288,8 @@ def _state_filter(lines: list[str]) -> str | None:
     return None
 
 
-def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
+def keepalive_coverage(sockets: pd.DataFrame, *,
+                       services: Mapping[int, str] | None = None) -> pd.DataFrame:
     """Per host, peer and service port: do the application's established sockets keep alive?
 
     The service port is the local port when the host listens on it (an inbound connection),
@@ -299,6 +301,9 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     ----------
     sockets
         A ``read_sockets`` frame.
+    services
+        A case's own ``[services]`` (``case.settings.services``), on top of the built-in table,
+        so a port has the same name here as in the sessions.
 
     Returns
     -------
@@ -313,8 +318,8 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     listening = sockets.loc[sockets["state"] == "listen", ["host", "local_port"]].dropna()
     listens = pd.MultiIndex.from_frame(established[["host", "local_port"]]).isin(
         pd.MultiIndex.from_frame(listening))
-    guessed = service_port(established["local_port"], established["peer_port"],
-                           BUILTIN_SERVICES)
+    table = service_table(services)
+    guessed = service_port(established["local_port"], established["peer_port"], table)
     port = established["local_port"].where(listens, guessed).astype(pd.UInt16Dtype())
     timer = established["timer"].astype(object)
     table = pd.DataFrame({
@@ -336,7 +341,7 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     summary["coverage"] = [_coverage(k, n, u) for k, n, u in
                            zip(summary["keepalive"], summary["no_keepalive"], summary["unknown"],
                                strict=True)]
-    summary["service"] = service_names(summary["service_port"], BUILTIN_SERVICES)
+    summary["service"] = service_names(summary["service_port"], table)
     columns = ["host", "peer_ip", "service_port", "service", "direction", "sockets", "keepalive",
                "no_keepalive", "unknown", "coverage", "longest_timer"]
     counts = {c: "int64" for c in ("sockets", "keepalive", "no_keepalive", "unknown")}

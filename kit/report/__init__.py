@@ -182,7 +182,6 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
     from ..analysis.format import hms
 
     settings, report = case.settings, case.load_report
-    timeout = settings.idle_timeout
     kinds = Counter(f.kind for f in report.files)
     times = case.connections["time"].dropna()
     rows: list[tuple[str, str | None]] = [
@@ -190,8 +189,7 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
         ("Title", settings.title),
         ("Opened", settings.opened and settings.opened.isoformat()),
         ("Notes", settings.notes),
-        ("Firewall idle timeout", f"{hms(timeout)} (configured in case.toml)"
-         if timeout is not None else "not configured: inferred from the data (notebook 01)"),
+        ("Firewall idle timeout", _timeout_text(case.timeout)),
         ("Firewall model", settings.model),
         ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
         ("Data", f"{len(case.connections):,} connection events from {kinds['firewall']} "
@@ -207,6 +205,20 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
                       f"{_version()}"),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def _timeout_text(timeout) -> str:
+    """The timeout in force, where it came from, and whether the data disagrees."""
+    from ..analysis.format import hms
+
+    if timeout.value is None:
+        return "unknown: not stated in case.toml and no idle-timeout teardowns in the data"
+    text = {"case.toml": f"{hms(timeout.value)} (stated in case.toml)",
+            "inferred": f"{hms(timeout.value)} (inferred from the data: not stated in "
+                        "case.toml)"}[timeout.source]
+    if timeout.disagrees:
+        text += f"; the data disagrees: it suggests {hms(timeout.estimate.value)}"
+    return text
 
 
 def metadata_table(case, key_fingerprint: str | None = None) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def test_parse_timeout_none_is_infer():
 
 
 @pytest.mark.parametrize(("zone", "expected"), [
-    ("UTC", "UTC"), ("Z", "UTC"), ("+02:00", "+02:00"), ("-0500", "-0500"),
+    ("UTC", "UTC"), ("Z", "UTC"), ("+02:00", "+02:00"), ("-0500", "-05:00"),
     ("Europe/Berlin", "Europe/Berlin"),
 ])
 def test_zones(tmp_path, zone, expected):
