@@ -179,8 +179,6 @@ def build_report(
 def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
     """The report header's rows (label, plain text) from a (redacted) case; ``key_fingerprint``
     None means the report is not redacted."""
-    from ..analysis.format import hms
-
     settings, report = case.settings, case.load_report
     kinds = Counter(f.kind for f in report.files)
     times = case.connections["time"].dropna()
