@@ -28,6 +28,7 @@ from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
 from ..services import service_table
 from ..sources import iter_sources
+from .cache import read_cached
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -130,7 +131,7 @@ class Case:
                 f"idle_timeout={'infer' if timeout is None else str(timeout)})")
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path, *, cache: bool = True) -> Case:
     """Load a case folder: settings, firewall connections, keepalive exports, sockets, inventory.
 
     Parameters
@@ -143,6 +144,10 @@ def load_case(path: str | Path) -> Case:
                         tz (device stamps' zone), relay_tz (relay header's zone), year,
                         capacity (max concurrent connections), model
             [services]  ports = { 1556 = "pbx", ... }  (adds to the built-in list)
+
+    cache : bool
+        Keep each firewall log's parsed rows in ``CASE/.kit/cache`` and read them back on the
+        next load while the file is unchanged (``kit.case.cache``); False parses every file.
 
     Returns
     -------
@@ -177,23 +182,32 @@ def load_case(path: str | Path) -> Case:
         root, settings, firewall=firewall_dir,
         hosts=hosts_dir if _has_files(hosts_dir) else None,
         sockets=sockets_dir if _has_files(sockets_dir) else None,
-        inventory=inventory,
+        inventory=inventory, cache=cache,
     )
 
 
 def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: Any = None,
-                  sockets: Any = None, inventory: pd.DataFrame | None = None) -> Case:
+                  sockets: Any = None, inventory: pd.DataFrame | None = None,
+                  cache: bool = False) -> Case:
     """Read each input with its reader and bind them into a Case with one load report.
 
     ``firewall``, ``hosts`` and ``sockets`` are anything ``kit.sources`` reads (a folder, files,
     FileUpload values); ``None`` or empty gives an empty frame. Malformed lines are skipped and
-    counted; a reader's KitError becomes a CaseError naming the input.
+    counted; a reader's KitError becomes a CaseError naming the input. ``cache``: read a
+    ``firewall`` folder through the case's parse cache (``kit.case.cache``).
     """
     import kit  # the readers are re-exported lazily by the package
 
-    connections = _read(firewall, lambda: kit.read_firewall_log(
-        firewall, tz=settings.tz, relay_tz=settings.relay_tz, year=settings.year,
-        on_bad_lines="skip"))
+    def parse(source: Any) -> pd.DataFrame:
+        return kit.read_firewall_log(source, tz=settings.tz, relay_tz=settings.relay_tz,
+                                     year=settings.year, on_bad_lines="skip")
+
+    files = _plain_files(firewall) if cache else None
+    if files:
+        parse_settings = {"tz": settings.tz, "relay_tz": settings.relay_tz, "year": settings.year}
+        connections = _read(firewall, lambda: read_cached(files, path, parse_settings, parse))
+    else:
+        connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
     frames = {}
     for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
@@ -206,6 +220,17 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
     inventory = empty_inventory() if inventory is None else inventory
     return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report)
+
+
+def _plain_files(source: Any) -> list[Path] | None:
+    """The files a folder source holds (what the reader would read), or None when ``source`` is
+    not a folder of plain files (uploads, buffers): then it is read without the cache."""
+    if not isinstance(source, (str, Path)) or not Path(source).is_dir():
+        return None
+    try:
+        return [Path(item.name) for item in iter_sources(source)]
+    except KitError:
+        return None
 
 
 def _has_files(folder: Path) -> bool:
