@@ -186,8 +186,32 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_cache(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "cache", help="manage a case's parse cache (CASE/.kit/cache)",
+        description="The parsed firewall logs of a case are kept in CASE/.kit/cache so the "
+                    "notebooks and `kit report` do not parse them again; a changed file is "
+                    "parsed again by itself. `kit cache clear CASE` removes the cache.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    clear = actions.add_parser("clear", help="remove the parse cache of a case")
+    clear.add_argument("case_dir", type=Path, help="the case folder")
+    clear.set_defaults(func=_cache_clear)
+
+
+def _cache_clear(args: argparse.Namespace) -> int:
+    from .case.cache import cache_dir, clear_cache
+    from .errors import CaseError
+
+    if not args.case_dir.is_dir():
+        raise CaseError(f"{args.case_dir}: not a case folder")
+    removed = clear_cache(args.case_dir)
+    where = cache_dir(args.case_dir)
+    print(f"removed {where} ({removed} file(s))" if removed else f"no parse cache in {where}")
+    return 0
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report,
+    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report, _add_cache,
 ]
 
 

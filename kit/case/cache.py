@@ -85,8 +85,9 @@ class ParseCache:
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
             frame = pd.read_parquet(rows, engine="pyarrow")
-            return frame, _file_report(info["report"]), {
-                device: pd.Timedelta(seconds=seconds) for device, seconds in info["offsets"].items()}
+            offsets = {device: pd.Timedelta(seconds=seconds)
+                       for device, seconds in info["offsets"].items()}
+            return frame, _file_report(info["report"]), offsets
         except (OSError, ValueError, KeyError, TypeError) as exc:
             warnings.warn(f"{rows}: unreadable cache entry ({exc}); parsing the file again",
                           stacklevel=3)
