@@ -107,6 +107,7 @@ class CasePicker:
     def load(self) -> Any:
         """(Re)load from the uploads if any firewall log was dropped, else from the folder."""
         from .redaction import fingerprint, open_case, redact_case, resolve_key
+        from .report.prepared import read_prepared
 
         try:
             if self.firewall_upload.value:
@@ -115,7 +116,8 @@ class CasePicker:
                     case = redact_case(case, key=resolve_key(self.path))
                 self.source = "upload"
             else:
-                case = open_case(self.path, redact=self.redact)
+                case = read_prepared(self.path, redact=self.redact) or \
+                    open_case(self.path, redact=self.redact)
                 self.source = "folder"
             self.fingerprint = fingerprint(resolve_key(self.path)) if self.redact else None
         except KitError as exc:

@@ -122,7 +122,9 @@ def _files(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
     elif root.is_dir():
-        yield from sorted(p for p in root.rglob("*") if p.is_file() and p.name != KEY_FILE)
+        # the key and the case's private .kit folder (parse cache) are never part of a report
+        yield from sorted(p for p in root.rglob("*") if p.is_file() and p.name != KEY_FILE
+                          and ".kit" not in p.relative_to(root).parts)
     else:
         raise FileNotFoundError(f"{root}: no such file or folder to check")
 

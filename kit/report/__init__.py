@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,6 +40,7 @@ from .display import Findings
 from .execute import ReportError, run_notebook
 from .execute import kernel_environment as _kernel_environment
 from .html import export_html
+from .prepared import PREPARED_ENV, write_prepared
 
 __all__ = [
     "NOTEBOOKS",
@@ -148,15 +151,13 @@ def build_report(
 
     executed, seconds = [], {}
     parameters = {"case_dir": str(case_path), "redact": redact}
-    with _kernel_environment(env):
-        for number, name in enumerate(notebooks, 1):
-            say(f"[{number}/{len(notebooks)}] running {name}")
-            start = time.perf_counter()
-            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
-                         timeout=timeout)
-            seconds[name] = time.perf_counter() - start
-            say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
-            executed.append(out / name)
+    private = Path(tempfile.mkdtemp(prefix="kit-report-"))
+    try:
+        say("preparing the case once for all notebooks")
+        env[PREPARED_ENV] = str(write_prepared(shown, private, case_dir=case_path, redact=redact))
+        _run_all(notebooks, source_dir, out, parameters, env, timeout, say, executed, seconds)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
     say("exporting report.html")
     page = export_html(executed, title=_title(shown), metadata=case_metadata(shown, mark),
@@ -174,6 +175,21 @@ def build_report(
     partial.replace(target)
     say(f"wrote {target}")
     return Report(target, executed, redact, mark, seconds)
+
+
+def _run_all(notebooks: Sequence[str], source_dir: Path, out: Path, parameters: dict,
+             env: dict[str, str], timeout: float | None, say: Callable[[str], None],
+             executed: list[Path], seconds: dict[str, float]) -> None:
+    """Run each notebook in turn, with ``env`` in the kernels' environment."""
+    with _kernel_environment(env):
+        for number, name in enumerate(notebooks, 1):
+            say(f"[{number}/{len(notebooks)}] running {name}")
+            start = time.perf_counter()
+            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
+                         timeout=timeout)
+            seconds[name] = time.perf_counter() - start
+            say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
+            executed.append(out / name)
 
 
 def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
