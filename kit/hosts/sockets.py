@@ -318,8 +318,8 @@ def keepalive_coverage(sockets: pd.DataFrame, *,
     listening = sockets.loc[sockets["state"] == "listen", ["host", "local_port"]].dropna()
     listens = pd.MultiIndex.from_frame(established[["host", "local_port"]]).isin(
         pd.MultiIndex.from_frame(listening))
-    table = service_table(services)
-    guessed = service_port(established["local_port"], established["peer_port"], table)
+    names = service_table(services)
+    guessed = service_port(established["local_port"], established["peer_port"], names)
     port = established["local_port"].where(listens, guessed).astype(pd.UInt16Dtype())
     timer = established["timer"].astype(object)
     table = pd.DataFrame({
@@ -341,7 +341,7 @@ def keepalive_coverage(sockets: pd.DataFrame, *,
     summary["coverage"] = [_coverage(k, n, u) for k, n, u in
                            zip(summary["keepalive"], summary["no_keepalive"], summary["unknown"],
                                strict=True)]
-    summary["service"] = service_names(summary["service_port"], table)
+    summary["service"] = service_names(summary["service_port"], names)
     columns = ["host", "peer_ip", "service_port", "service", "direction", "sockets", "keepalive",
                "no_keepalive", "unknown", "coverage", "longest_timer"]
     counts = {c: "int64" for c in ("sockets", "keepalive", "no_keepalive", "unknown")}
