@@ -124,10 +124,10 @@ def test_idle_teardowns_from_events_and_from_sessions():
 
 
 def test_a_frame_without_the_connection_columns_is_a_clear_error():
-    with pytest.raises(KitError, match="kit.sessions needs the connection-event frame .* "
-                                       "with column\\(s\\) device, event"):
+    with pytest.raises(KitError, match=r"kit\.sessions needs the connection-event frame .* "
+                                       r"with column\(s\) device, event"):
         sessions(pd.DataFrame({"time": []}))
-    with pytest.raises(KitError, match="got str; get it with kit.read_firewall_log"):
+    with pytest.raises(KitError, match=r"got str; get it with kit\.read_firewall_log"):
         sessions("not a frame")
 
 

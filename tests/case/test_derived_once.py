@@ -34,7 +34,7 @@ def _run_in_process(notebook: Path, case_dir: Path) -> dict:
         source = "\n".join(line for line in source.splitlines() if not line.startswith("%"))
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source += f"\ncase_dir = {str(case_dir)!r}"
-        exec(compile(source, f"{notebook.name}", "exec"), namespace)  # noqa: S102
+        exec(compile(source, f"{notebook.name}", "exec"), namespace)
     return namespace
 
 
