@@ -105,8 +105,8 @@ def parse_duration(value: Any, *, name: str = "duration", low: pd.Timedelta | No
 
 
 def optional_duration(value: Any, **kwargs: Any) -> pd.Timedelta | None:
-    """``parse_duration``, with None (and NaT) meaning "not given"."""
-    if value is None or (not isinstance(value, str) and _is_missing(value)):
+    """``parse_duration``, with None meaning "not given" (NaN and NaT are refused)."""
+    if value is None:
         return None
     return parse_duration(value, **kwargs)
 

@@ -171,6 +171,8 @@ class WhatIf:
 
     Attributes
     ----------
+    start : kit.Assumptions
+        The starting assumptions, every default resolved (exact; the sliders hold whole minutes).
     assumptions : kit.Assumptions
         The chosen values.
     table : DataFrame
@@ -186,14 +188,14 @@ class WhatIf:
         self.case = case
         given = as_assumptions(assumptions, keepalive=keepalive,
                                new_firewall_timeout=new_firewall_timeout, heartbeat=heartbeat)
-        self._start = resolve_assumptions(case, given)
-        top = max(240, 2 * _minutes(self._start.firewall_timeout))
+        self.start = resolve_assumptions(case, given)
+        top = max(240, 2 * _minutes(self.start.firewall_timeout))
         self.sliders = {
-            "keepalive": _slider("keepalive (min)", self._start.keepalive, 1, top),
+            "keepalive": _slider("keepalive (min)", self.start.keepalive, 1, top),
             "new_firewall_timeout": _slider(
-                "new firewall timeout (min)", self._start.new_firewall_timeout, 5,
-                max(600, 2 * _minutes(self._start.new_firewall_timeout))),
-            "heartbeat": _slider("heartbeat (min)", self._start.heartbeat, 1, top),
+                "new firewall timeout (min)", self.start.new_firewall_timeout, 5,
+                max(600, 2 * _minutes(self.start.new_firewall_timeout))),
+            "heartbeat": _slider("heartbeat (min)", self.start.heartbeat, 1, top),
         }
         self.output = widgets.Output()
         self.table: pd.DataFrame | None = None
@@ -207,7 +209,7 @@ class WhatIf:
     @property
     def assumptions(self) -> Any:
         """The starting assumptions with the sliders' values (whole minutes)."""
-        return self._start.replace(**{name: pd.Timedelta(minutes=slider.value)
+        return self.start.replace(**{name: pd.Timedelta(minutes=slider.value)
                                       for name, slider in self.sliders.items()})
 
     @property
