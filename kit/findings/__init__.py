@@ -322,6 +322,6 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None,
     table = compare_remedies(case, assumptions) if comparison is None else comparison
     return Findings([
         header + ".", *_load_sentences(facts), *_teardown_sentences(facts),
-        case.timeout.explanation, *_missing_sentences(case), *_duration_sentences(facts),
+        case.timeout.explanation, *_duration_sentences(facts),
         *_risk_sentences(facts), *_socket_sentences(case), *_recommendation_sentences(table),
     ], title="Findings of the case")

@@ -127,3 +127,38 @@ def test_kit_sessions_of_a_case_is_the_cached_frame(contradicted):
     case, _ = contradicted
     assert kit.sessions(case) is case.sessions
     assert kit.sessions(case, inventory=case.inventory.iloc[:0]) is not case.sessions
+
+
+@pytest.fixture
+def without_hosts(tmp_path):
+    """The sample case without its keepalive exports (issue 15.5)."""
+    folder = tmp_path / "case"
+    shutil.copytree(SAMPLE, folder)
+    shutil.rmtree(folder / "hosts")
+    return folder
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_runs_without_keepalive_exports(notebook, without_hosts, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    with pytest.warns(UserWarning, match="no keepalive exports"):
+        namespace = _run_in_process(notebook, without_hosts)
+    case = namespace["case"]
+    assert len(case.hosts) == 0 and case.at_risk_hosts == ()
+    assert case.missing == ["no keepalive exports in hosts/: which hosts are at risk cannot be "
+                            "judged, and the keepalive remedy changes no host (collect them as "
+                            "the case README shows)"]
+
+
+def test_remedies_and_findings_without_keepalive_exports_say_what_is_missing(without_hosts):
+    with pytest.warns(UserWarning, match="no keepalive exports"):
+        case = kit.load_case(without_hosts)
+    table = kit.compare_remedies(case)
+    assert table.loc["keepalive", ["prevented", "hosts_to_change"]].tolist() == [0, 0]
+    assert table.loc["dcd", "prevented"] == table.loc["dcd", "victims"] == 10
+    assert "The case has no keepalive exports (hosts/ is empty)" in \
+        table.attrs["assumptions"]["changed_hosts"]["why"]
+    assert str(kit.teardown_findings(case)).count("Missing: no keepalive exports in hosts/") == 1
+    assert "No keepalive exports in hosts/: which hosts are at risk cannot be judged" in \
+        str(kit.remedy_findings(case, table))
+    assert kit.recommend(table).best == "dcd"
