@@ -105,6 +105,7 @@ class Redactor:
         self._digests: dict[str, str] = {}  # lower(label) -> digest
         self._labels: dict[str, str] = {}  # digest -> lower(label)
         self._pattern: re.Pattern[str] | None = None
+        self._address_texts: dict[str, str] = {}  # value -> pseudonym, across every column
 
     # -- learning ------------------------------------------------------------------------------
     def learn(self, values: Iterable[str], kind: str) -> None:
@@ -128,10 +129,16 @@ class Redactor:
 
     # -- single values -------------------------------------------------------------------------
     def address(self, value: str) -> str:
-        """The pseudonym of a value from an IP column: an address, or else a host name."""
-        if parse_address(value) is not None:
-            return self._addresses(value)
-        return self.name(value, "host")
+        """The pseudonym of a value from an IP column: an address, or else a host name.
+
+        Each distinct value is mapped once for the life of the Redactor (Crypto-PAn is the
+        costly part), whichever frame or column it appears in."""
+        mapped = self._address_texts.get(value)
+        if mapped is None:
+            mapped = self._addresses(value) if parse_address(value) is not None else \
+                self.name(value, "host")
+            self._address_texts[value] = mapped
+        return mapped
 
     def name(self, value: str, kind: str) -> str:
         """The pseudonym of a host, device or user name (an address stays an address)."""
@@ -216,8 +223,17 @@ class Redactor:
         if pd.api.types.is_object_dtype(dtype):
             return series.map(lambda v: convert(v) if isinstance(v, str) else self.value(v))
         if pd.api.types.is_string_dtype(dtype):
-            mapping = {v: convert(v) for v in pd.unique(series.dropna())}
-            return series.map(mapping).astype(dtype)
+            values = series.dropna()
+            if kind is None:  # all-digit text (connection ids, counts) holds no identity
+                values = values[~values.str.isdigit().fillna(False).to_numpy(dtype=bool)]
+            mapping = {v: convert(v) for v in pd.unique(values)}
+            changed = {v: m for v, m in mapping.items() if m != v}
+            if not changed:
+                return series.copy()
+            hit = series.isin(list(changed)).fillna(False).to_numpy(dtype=bool)
+            out = series.copy()
+            out[hit] = series[hit].map(changed).astype(dtype)
+            return out
         return series.copy()
 
     def _converter(self, kind: str | None):
