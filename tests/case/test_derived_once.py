@@ -162,3 +162,19 @@ def test_remedies_and_findings_without_keepalive_exports_say_what_is_missing(wit
     assert "No keepalive exports in hosts/: which hosts are at risk cannot be judged" in \
         str(kit.remedy_findings(case, table))
     assert kit.recommend(table).best == "dcd"
+
+
+def test_a_port_has_one_name_in_sessions_and_socket_coverage(tmp_path):
+    folder = tmp_path / "case"
+    shutil.copytree(SAMPLE, folder)
+    with open(folder / "case.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[services]\nports = { 13724 = "nbu-vnetd" }\n')
+    case = kit.load_case(folder)
+    assert case.services[13724] == "nbu-vnetd" and case.services[1556] == "pbx"
+    coverage = kit.keepalive_coverage(case.sockets, services=case.settings.services)
+    in_sessions = dict(zip(case.sessions["service_port"], case.sessions["service"], strict=True))
+    for port, name in zip(coverage["service_port"], coverage["service"], strict=True):
+        assert in_sessions.get(port, name) == name
+    assert "nbu-vnetd" in set(coverage["service"])
+    assert " vnetd/13724" not in str(kit.remedy_findings(case))
+    assert "nbu-vnetd/13724" in str(kit.remedy_findings(case))
