@@ -86,8 +86,9 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", default="1:00:00", type=_duration("--timeout"),
                         help='firewall idle timeout: seconds, "h:mm:ss" or "1h" (default 1:00:00)')
     parser.add_argument("--keepalive", default="sample",
-                        help='"sample", "all-tuned", "all-default", or host=seconds pairs '
-                             'separated by commas (on top of the sample)')
+                        help='"sample", "all-tuned", "all-default", or host=duration pairs '
+                             '(seconds, "h:mm:ss" or "15min") separated by commas (on top of '
+                             'the sample)')
     parser.add_argument("--background-rate", type=float, default=100.0,
                         help="background connections per hour")
     parser.add_argument("--start", default="2024-06-03", help="first day (relay-local date)")
@@ -99,12 +100,14 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 def _sample(args: argparse.Namespace) -> int:
     from .synth import generate_case
+    from .units import parse_duration
 
     timeout = args.timeout
     keepalive: str | dict[str, object] = args.keepalive
     if "=" in args.keepalive:
         pairs = (item.split("=", 1) for item in args.keepalive.split(","))
-        keepalive = {name.strip(): int(value) for name, value in pairs}
+        keepalive = {name.strip(): int(parse_duration(value, name=f"--keepalive {name.strip()}")
+                                       .total_seconds()) for name, value in pairs}
     truth = generate_case(args.out_dir, seed=args.seed, days=args.days, clients=args.clients,
                           timeout_s=int(timeout.total_seconds()), keepalive=keepalive,
                           background_rate=args.background_rate, start=args.start,

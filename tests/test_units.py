@@ -238,3 +238,9 @@ def test_load_case_turns_a_bad_zone_into_a_case_error(tmp_path):
     with pytest.raises(kit.CaseError, match=r"case\.toml: \[firewall\] relay_tz = '\+19:00' "
                                             r"is out of range"):
         kit.load_case(tmp_path / "c")
+
+
+def test_the_recommendation_carries_the_assumptions_it_rests_on(case):
+    advice = kit.recommend(kit.compare_remedies(case, kit.Assumptions(keepalive="10min")))
+    assert advice.assumptions.keepalive == pd.Timedelta(minutes=10)
+    assert advice.assumptions.firewall_timeout == case.timeout.value

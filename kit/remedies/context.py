@@ -189,8 +189,11 @@ def _base(case: Any, a: Assumptions) -> Context:
                                                 f"host and port, sockets of these ports are "
                                                 f"assumed to use SO_KEEPALIVE ({why}).")
 
-    risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype="boolean")
-    changed = tuple(sorted(risk.index[risk.fillna(False).to_numpy(dtype=bool)]))
+    if fw == case.timeout.value:  # the case's own risk, derived once
+        changed = case.at_risk_hosts
+    else:
+        risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype="boolean")
+        changed = tuple(sorted(risk.index[risk.fillna(False).to_numpy(dtype=bool)]))
     noter("changed_hosts")(list(changed), (
         f"The keepalive remedy changes the {len(changed)} hosts whose keepalive export puts "
         "them at risk; hosts without an export are neither counted on nor changed."
