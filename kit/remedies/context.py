@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..analysis import Concurrency, concurrency, host_at_risk
 from ..analysis.affected import endpoint_names
+from ..analysis.concurrency import Sweep, sweep
 from ..analysis.format import hms
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
@@ -59,8 +60,12 @@ class Context:
     dst_so_keepalive: np.ndarray = field(repr=False)
     rescue: pd.Series = field(repr=False)
     assumptions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: today's connection table (the comparison's reference)
+    #: today's connection table (the comparison's reference), and its sweep with each session's
+    #: raw start and end (int64 ns) so a replay moves only the ends that change
     today: Concurrency | None = field(default=None, repr=False)
+    today_sweep: Sweep | None = field(default=None, repr=False)
+    start_ns: np.ndarray | None = field(default=None, repr=False)
+    end_ns: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def hours(self) -> float:
@@ -207,6 +212,8 @@ def _base(case: Any, a: Assumptions) -> Context:
     rescue = _rescue(s, victim, window[1], a.rescued_lifetime, noter("rescued_lifetime"))
 
     src, dst = endpoint_names(s, "src"), endpoint_names(s, "dst")
+    start_ns = s["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    end_ns = s["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     keep_time = (known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]"))
     return Context(
         sessions=s, window=window, firewall_timeout=fw, keepalive=a.keepalive,
@@ -218,6 +225,9 @@ def _base(case: Any, a: Assumptions) -> Context:
         dst_so_keepalive=_so_keepalive(case, dst, s["service_port"], so_ports),
         rescue=rescue, assumptions=notes,
         today=concurrency(s, start=window[0], end=window[1]),
+        today_sweep=sweep(start_ns, end_ns, window[0].as_unit("ns").value,
+                          window[1].as_unit("ns").value),
+        start_ns=start_ns, end_ns=end_ns,
     )
 
 

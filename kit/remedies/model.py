@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis import concurrency
 from ..analysis.format import hms
 from .assumptions import AssumptionError, Assumptions, as_assumptions
 from .context import Context, base_key, resolve
@@ -181,10 +180,6 @@ _MODELS: dict[str, Callable[[Context], Outcome]] = {
 }
 
 
-def _replayed(ctx: Context, shift: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"start": ctx.sessions["start"], "end": ctx.sessions["end"] + shift})
-
-
 #: the assumptions each remedy's row depends on beyond the slider-independent base
 _DEPENDS: dict[str, tuple[str, ...]] = {
     "keepalive": ("keepalive",),
@@ -195,22 +190,32 @@ _DEPENDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _after(ctx: Context, shift: pd.Series) -> tuple[int, float]:
+    """Peak and mean of the connection table with the remedy's ends moved: today's sweep with
+    only the moved sessions' ends replaced (``kit.analysis.concurrency.Sweep.moved``)."""
+    delta = shift.to_numpy(dtype="timedelta64[ns]").astype(np.int64)
+    moved = np.flatnonzero(delta != 0)
+    after = ctx.today_sweep.moved(ctx.start_ns[moved], ctx.end_ns[moved],
+                                  ctx.end_ns[moved] + delta[moved])
+    return after.peak()[0], after.mean()
+
+
 def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     today = ctx.today
-    after = concurrency(_replayed(ctx, outcome.shift), start=ctx.window[0], end=ctx.window[1])
+    after = _after(ctx, outcome.shift)
     victims = int(ctx.victim.sum())
     prevented = int(outcome.prevented.sum())
     per_hour = outcome.packets / ctx.hours if ctx.hours > 0 else 0.0
     caveats = list(outcome.caveats)
     if ctx.capacity:
-        caveats.append(f"Peak {after.peak} is {after.peak / ctx.capacity:.1%} of the firewall's "
+        caveats.append(f"Peak {after[0]} is {after[0] / ctx.capacity:.1%} of the firewall's "
                        f"capacity ({ctx.capacity}).")
     return {
         "victims": victims, "prevented": prevented,
         "prevented_share": prevented / victims if victims else float("nan"),
         "extra_packets_per_hour": per_hour, "extra_bytes_per_hour": per_hour * ctx.frame_bytes,
-        "peak_connections": after.peak, "peak_connections_change": after.peak - today.peak,
-        "mean_connections": after.mean, "hosts_to_change": outcome.hosts_to_change,
+        "peak_connections": after[0], "peak_connections_change": after[0] - today.peak,
+        "mean_connections": after[1], "hosts_to_change": outcome.hosts_to_change,
         "devices_to_change": outcome.devices_to_change, "scope": outcome.scope,
         "sessions_in_scope": int(outcome.in_scope.sum()), "caveats": " ".join(caveats),
     }
