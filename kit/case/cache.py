@@ -122,13 +122,13 @@ class ParseCache:
 
 
 def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str, Any],
-                parse: Callable[[list[str]], pd.DataFrame]) -> pd.DataFrame:
+                parse: Callable[[list[str]], pd.DataFrame]) -> tuple[pd.DataFrame, list[str]]:
     """The connection-event frame of ``files``, each read from the cache or parsed.
 
     ``parse`` reads a list of paths (``kit.read_firewall_log`` with the case's settings); the
-    files not in the cache are parsed in one call and their parts stored. The result equals one
+    files not in the cache are parsed in one call and their parts stored. The frame equals one
     ``parse(files)``: rows in file order, one load report, clock offsets per device (the median
-    of the parts' medians).
+    of the parts' medians). Also returns the files' cache keys (for ``SessionsCache``).
     """
     cache = ParseCache(case_root)
     keys = {path: file_key(path, parse_settings) for path in files}
@@ -156,7 +156,49 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
             frame = orient_across(frame)
     frame.attrs["load_report"] = LoadReport([parts[path][1] for path in files],
                                             _offsets([parts[path][2] for path in files]))
-    return frame
+    return frame, [keys[path] for path in files]
+
+
+class SessionsCache:
+    """``case.sessions`` kept beside the parsed parts, keyed by every firewall part's key (so by
+    the files, the kit's version and the parse settings), the inventory's content and the case's
+    ``[services]``: a re-open reads the sessions instead of pairing a million events again."""
+
+    def __init__(self, case_root: Path, part_keys: Sequence[str], inventory: pd.DataFrame,
+                 services: dict[int, str]):
+        rows = pd.util.hash_pandas_object(inventory.astype(object), index=False).to_numpy()
+        fields = {"parts": list(part_keys), "inventory": hashlib.sha256(rows.tobytes())
+                  .hexdigest(), "columns": list(inventory.columns),
+                  "services": sorted(services.items())}
+        key = hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()
+        self.folder = cache_dir(case_root) / "sessions"
+        self.path = self.folder / f"{key}.parquet"
+
+    def load(self) -> pd.DataFrame | None:
+        """The cached sessions, or None (absent or unreadable)."""
+        if not self.path.is_file():
+            return None
+        try:
+            return pd.read_parquet(self.path, engine="pyarrow")
+        except (OSError, ValueError) as exc:
+            warnings.warn(f"{self.path}: unreadable cache entry ({exc}); building the sessions "
+                          "again", stacklevel=3)
+            return None
+
+    def store(self, sessions: pd.DataFrame) -> None:
+        """Keep the sessions (replacing older entries); an unwritable folder only warns."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for old in self.folder.glob("*.parquet"):
+                old.unlink(missing_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            frame = sessions.copy(deep=False)
+            frame.attrs = {}
+            frame.to_parquet(temporary, engine="pyarrow", index=False)
+            temporary.replace(self.path)
+        except OSError as exc:
+            warnings.warn(f"{self.folder}: cannot write the sessions cache ({exc})",
+                          stacklevel=3)
 
 
 def orient_across(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
 from pathlib import Path
@@ -28,7 +28,7 @@ from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
 from ..services import service_table
 from ..sources import iter_sources
-from .cache import read_cached
+from .cache import SessionsCache, read_cached
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -68,12 +68,23 @@ class Case:
     inventory: pd.DataFrame
     load_report: LoadReport
 
+    #: where ``sessions`` is cached (set by ``load_case`` with its parse cache; not copied by
+    #: ``dataclasses.replace``, so a redacted copy builds its own sessions)
+    sessions_cache: SessionsCache | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
+
     @cached_property
     def sessions(self) -> pd.DataFrame:
         """One row per connection (``kit.sessions`` on this case's events, inventory and
-        ``[services]``), built once."""
+        ``[services]``), built once (and read from the case's cache when it is there)."""
+        cached = self.sessions_cache.load() if self.sessions_cache is not None else None
+        if cached is not None:
+            return cached
         builder = import_module("kit.analysis.sessions")  # the module: tests count its calls
-        return builder.build_sessions(self.connections, self.inventory, self.settings.services)
+        built = builder.build_sessions(self.connections, self.inventory, self.settings.services)
+        if self.sessions_cache is not None:
+            self.sessions_cache.store(built)
+        return built
 
     @cached_property
     def timeout(self) -> CaseTimeout:
@@ -203,9 +214,11 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
                                      year=settings.year, on_bad_lines="skip")
 
     files = _plain_files(firewall) if cache else None
+    part_keys = None
     if files:
         parse_settings = {"tz": settings.tz, "relay_tz": settings.relay_tz, "year": settings.year}
-        connections = _read(firewall, lambda: read_cached(files, path, parse_settings, parse))
+        connections, part_keys = _read(
+            firewall, lambda: read_cached(files, path, parse_settings, parse))
     else:
         connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
@@ -218,8 +231,11 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         else:
             frames[name] = frame([], dtypes)
     inventory = empty_inventory() if inventory is None else inventory
-    return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
+    case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report)
+    if part_keys is not None:
+        case.sessions_cache = SessionsCache(path, part_keys, inventory, settings.services)
+    return case
 
 
 def _plain_files(source: Any) -> list[Path] | None:
@@ -238,7 +254,7 @@ def _has_files(folder: Path) -> bool:
     return folder.is_dir() and next(iter_sources(folder), None) is not None
 
 
-def _read(source: Any, reader: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+def _read(source: Any, reader: Callable[[], Any]) -> Any:
     """Run a reader; its KitError becomes a CaseError that says which input it came from."""
     try:
         return reader()

@@ -57,16 +57,19 @@ def counted(monkeypatch):
 def test_a_notebook_run_builds_sessions_exactly_once(notebook, counted, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     case = tmp_path / "case"
-    shutil.copytree(SAMPLE, case)
+    shutil.copytree(SAMPLE, case, ignore=shutil.ignore_patterns(".kit"))
     namespace = _run_in_process(notebook, case)
     assert len(counted) == 1
     assert namespace["case"].timeout.value == pd.Timedelta(hours=1)
+    again = _run_in_process(notebook, case)  # the next run reads them from the case's cache
+    assert len(counted) == 1
+    pd.testing.assert_frame_equal(again["case"].sessions, namespace["case"].sessions)
 
 
 def test_same_timeout_and_at_risk_hosts_across_the_four_notebooks(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     case = tmp_path / "case"
-    shutil.copytree(SAMPLE, case)
+    shutil.copytree(SAMPLE, case, ignore=shutil.ignore_patterns(".kit"))
     seen = []
     for notebook in NOTEBOOKS:
         loaded = _run_in_process(notebook, case)["case"]

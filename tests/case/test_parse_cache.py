@@ -159,3 +159,26 @@ def test_the_redaction_check_ignores_the_cache(case_dir, tmp_path):
     assert kit.check_redaction(out, case) == []
     (out / "page.txt").write_text("asa-dmz01")
     assert [leak.value for leak in kit.check_redaction(out, case)] == ["asa-dmz01"]
+
+
+def test_the_sessions_are_cached_until_the_inventory_or_services_change(case_dir, monkeypatch):
+    import sys
+
+    module = sys.modules["kit.analysis.sessions"]
+    builds = []
+    real = module.build_sessions
+    monkeypatch.setattr(module, "build_sessions",
+                        lambda *a, **k: builds.append(1) or real(*a, **k))
+    first = kit.load_case(case_dir).sessions
+    again = kit.load_case(case_dir).sessions
+    assert len(builds) == 1
+    pd.testing.assert_frame_equal(again, first)
+    inventory = case_dir / "inventory.csv"
+    inventory.write_text(inventory.read_text().replace("nbu-media01", "nbu-media02"))
+    renamed = kit.load_case(case_dir).sessions
+    assert len(builds) == 2 and "nbu-media02" in set(renamed["dst_host"].dropna())
+    with open(case_dir / "case.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[services]\nports = { 13724 = "nbu-vnetd" }\n')
+    named = kit.load_case(case_dir).sessions
+    assert len(builds) == 3 and "nbu-vnetd" in set(named["service"])
+    pd.testing.assert_frame_equal(named, kit.load_case(case_dir, cache=False).sessions)
