@@ -110,16 +110,23 @@ def _so_keepalive(case: Any, names: pd.Series, ports: pd.Series,
              for column in ("local_port", "peer_port")]
     evidence = (pd.concat(sides).dropna().groupby(["host", "port"])["timer"].any()
                 .rename("evidence").reset_index())
-    keys = pd.DataFrame({"host": names.astype(object).fillna("").astype(str).to_numpy(),
-                         "port": ports.astype("Int64").to_numpy()})
+    # only the sessions of the captured hosts can have evidence: look those few up
+    rows = np.flatnonzero(names.isin(evidence["host"].unique()).fillna(False)
+                          .to_numpy(dtype=bool))
+    if not len(rows):
+        return answer
+    keys = pd.DataFrame({"host": names.iloc[rows].astype(str).to_numpy(),
+                         "port": ports.iloc[rows].astype("Int64").to_numpy()})
     joined = keys.merge(evidence, on=["host", "port"], how="left")
     known = joined["evidence"].notna().to_numpy()
     found = joined["evidence"].fillna(False).to_numpy(dtype=bool)
-    return np.where(known, found, answer)
+    answer = answer.copy()
+    answer[rows] = np.where(known, found, answer[rows])
+    return answer
 
 
-def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
-            given: pd.Timedelta | None, note) -> pd.Series:
+def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
+            window_end: pd.Timestamp, given: pd.Timedelta | None, note) -> pd.Series:
     """How long each prevented teardown's connection lives on past its would-be teardown."""
     if given is not None:
         note(given, f"A rescued connection lives on {hms(given)} past its would-be teardown, "
@@ -128,11 +135,18 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
     if not victim.any():
         note(None, "No idle-timeout teardowns: no connection needs rescuing.")
         return pd.Series(dtype="timedelta64[ns]")
-    a, b = endpoint_names(s, "src").fillna(""), endpoint_names(s, "dst").fillna("")
+    a, b = src.fillna(""), dst.fillna("")
+    # only sessions between the victims' hosts on the victims' ports can follow a victim
+    hosts = pd.concat([a[victim], b[victim]]).unique()
+    candidate = (s["service_port"].isin(s["service_port"][victim].dropna().unique())
+                 & a.isin(hosts) & b.isin(hosts)).fillna(False).to_numpy(dtype=bool) | victim
+    a, b, ports = a[candidate], b[candidate], s["service_port"][candidate]
     pair = a.where(a <= b, b) + "|" + b.where(a <= b, a) + "|" + \
-        s["service_port"].astype("Int64").astype(str)
-    starts = pd.DataFrame({"key": pair, "t": s["start"]}).sort_values("t", kind="stable")
-    victims = pd.DataFrame({"key": pair[victim], "t": s["end"][victim],
+        ports.astype("Int64").astype(str)
+    starts = pd.DataFrame({"key": pair, "t": s["start"][candidate]}).sort_values(
+        "t", kind="stable")
+    is_victim = victim[candidate]
+    victims = pd.DataFrame({"key": pair[is_victim], "t": s["end"][victim],
                             "pos": np.arange(int(victim.sum()))}).sort_values("t", kind="stable")
     nxt = pd.merge_asof(victims, starts.rename(columns={"t": "next"}), left_on="t",
                         right_on="next", by="key", direction="forward", allow_exact_matches=False)
@@ -209,9 +223,9 @@ def _base(case: Any, a: Assumptions) -> Context:
                       else "The firewall's connection capacity is not known.")
     noter("frame_bytes")(a.frame_bytes, f"A keepalive, heartbeat or DCD probe and its ACK are "
                                         f"minimal TCP segments: {a.frame_bytes} B frames each.")
-    rescue = _rescue(s, victim, window[1], a.rescued_lifetime, noter("rescued_lifetime"))
-
     src, dst = endpoint_names(s, "src"), endpoint_names(s, "dst")
+    rescue = _rescue(s, victim, src, dst, window[1], a.rescued_lifetime,
+                     noter("rescued_lifetime"))
     start_ns = s["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     end_ns = s["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     keep_time = (known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]"))
@@ -233,9 +247,12 @@ def _base(case: Any, a: Assumptions) -> Context:
 
 def _keepalive_of(names: pd.Series, keep_time: pd.Series) -> pd.Series:
     """Each side's current keepalive time (NaT where the case has no export for it)."""
+    out = pd.Series(pd.NaT, index=names.index, dtype="timedelta64[ns]")
     if not len(keep_time):
-        return pd.Series(pd.NaT, index=names.index, dtype="timedelta64[ns]")
-    return names.map(keep_time).astype("timedelta64[ns]")
+        return out
+    rows = names.isin(keep_time.index).fillna(False).to_numpy(dtype=bool)
+    out[rows] = names[rows].map(keep_time).astype("timedelta64[ns]")
+    return out
 
 
 def base_key(a: Assumptions) -> tuple[Any, ...]:
