@@ -171,6 +171,8 @@ class WhatIf:
 
     Attributes
     ----------
+    given : kit.Assumptions
+        The assumptions as given (None fields resolved by the comparison).
     start : kit.Assumptions
         The starting assumptions, every default resolved (exact; the sliders hold whole minutes).
     assumptions : kit.Assumptions
@@ -188,6 +190,7 @@ class WhatIf:
         self.case = case
         given = as_assumptions(assumptions, keepalive=keepalive,
                                new_firewall_timeout=new_firewall_timeout, heartbeat=heartbeat)
+        self.given = given
         self.start = resolve_assumptions(case, given)
         top = max(240, 2 * _minutes(self.start.firewall_timeout))
         self.sliders = {
@@ -208,9 +211,10 @@ class WhatIf:
 
     @property
     def assumptions(self) -> Any:
-        """The starting assumptions with the sliders' values (whole minutes)."""
-        return self.start.replace(**{name: pd.Timedelta(minutes=slider.value)
-                                      for name, slider in self.sliders.items()})
+        """The given assumptions with the sliders' values (whole minutes); the others stay as
+        given, so the comparison keeps its slider-independent part (``kit.compare_remedies``)."""
+        return self.given.replace(**{name: pd.Timedelta(minutes=slider.value)
+                                     for name, slider in self.sliders.items()})
 
     @property
     def keepalive(self) -> pd.Timedelta:
@@ -229,7 +233,7 @@ class WhatIf:
         a = self.assumptions
         return (f"what-if: keepalive {_hms(a.keepalive)}, new firewall timeout "
                 f"{_hms(a.new_firewall_timeout)}, heartbeat {_hms(a.heartbeat)} (firewall "
-                f"timeout {_hms(a.firewall_timeout)})")
+                f"timeout {_hms(self.start.firewall_timeout)})")
 
     def update(self) -> pd.DataFrame:
         """Recompute the comparison for the sliders' values and redraw it."""
