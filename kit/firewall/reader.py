@@ -8,7 +8,6 @@ needs the file's last stamp).
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -20,7 +19,7 @@ import pandas as pd
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
-from ..sources import Source, compression, iter_sources
+from ..sources import Source, iter_sources, nothing_in
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
@@ -151,7 +150,10 @@ class _Loader:
         found: list[Source] = []
         for item in items:
             try:
+                before = len(found)
                 found.extend(iter_sources(item))
+                if len(found) == before:
+                    raise nothing_in(item)
             except SourceError as exc:
                 name = exc.source or str(item)
                 self.report.files.append(FileReport(name, problems=[_message(exc)]))
@@ -233,21 +235,10 @@ def _progress_bar(progress: bool | None, sources: list[Source]) -> Any:
         return nullcontext(_NoBar())
     from tqdm.auto import tqdm  # imported only when a bar may show (it pulls in ipywidgets)
 
-    sizes = [_plain_size(s) for s in sources]
+    sizes = [s.plain_size() for s in sources]
     total = sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
     return tqdm(total=total, unit="B", unit_scale=True, desc="reading firewall log",
                 delay=0 if progress else PROGRESS_DELAY, leave=False)
-
-
-def _plain_size(source: Source) -> int | None:
-    """On-disk size of an uncompressed file (its decompressed size is unknown otherwise)."""
-    try:
-        with open(source.name, "rb") as raw:
-            head = raw.read(10)
-        size = os.path.getsize(source.name)
-    except OSError:
-        return None
-    return None if compression(head) else size
 
 
 class _NoBar:
