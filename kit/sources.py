@@ -256,7 +256,7 @@ def _special_kind(path: Path) -> str:
 def display_name(path: str | os.PathLike[str]) -> str:
     """A path as text that is safe to print: undecodable bytes and control characters escaped
     (a file name can hold terminal escape sequences, or bytes that are not UTF-8)."""
-    text = os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")

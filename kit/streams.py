@@ -121,22 +121,16 @@ def _as_utf8(stream: IO[bytes], head: bytes, name: str) -> IO[bytes]:
 
 
 def _bomless_utf16(head: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" when ``head`` is plainly ASCII text in UTF-16 without a BOM (every
-    other byte NUL, the rest printable), else None."""
+    """"utf-16-le"/"utf-16-be" when ``head`` is plainly text in UTF-16 without a BOM: one byte
+    of each pair always set, the other NUL in 95% of pairs (ASCII and Latin-1 text), else None."""
     pairs = len(head) // 2
-    if pairs < 8:
+    if pairs < 16:
         return None
     even, odd = head[0:2 * pairs:2], head[1:2 * pairs:2]
-    for text, zeros, encoding in ((even, odd, "utf-16-le"), (odd, even, "utf-16-be")):
-        if zeros.count(0) == pairs and b"\0" not in text and all(
-                b >= 0x20 or b in (9, 10, 13) for b in text):
+    for text, high, encoding in ((even, odd, "utf-16-le"), (odd, even, "utf-16-be")):
+        if b"\0" not in text and high.count(0) >= 0.95 * pairs:
             return encoding
     return None
-
-
-def looks_like_utf16(line: bytes) -> bool:
-    """Whether a rejected line's NUL bytes suggest UTF-16 text saved without a BOM."""
-    return len(line) >= 4 and line.count(0) * 3 >= len(line)
 
 
 def _head(stream: IO[bytes], size: int, name: str = "") -> tuple[IO[bytes], bytes]:
@@ -147,15 +141,19 @@ def _head(stream: IO[bytes], size: int, name: str = "") -> tuple[IO[bytes], byte
         head = stream.read(size)
         stream.seek(0)
         return stream, head
-    pieces, got = [], 0
+    pieces, got, damage = [], 0, None
     while got < size:
-        piece = read_piece(stream, size - got, name)
+        try:
+            piece = read_piece(stream, size - got, name)
+        except SourceError as exc:  # raised again after the head: no line is lost to it
+            damage = exc
+            break
         if not piece:
             break
         pieces.append(piece)
         got += len(piece)
     head = b"".join(pieces)
-    return Chained(head, stream, name), head
+    return Chained(head, stream, name, damage), head
 
 
 def read_piece(stream: IO[bytes], size: int, name: str) -> bytes:
@@ -186,15 +184,20 @@ class _Reader(io.RawIOBase):
 
 
 class Chained(_Reader):
-    """``head`` (bytes already read to sniff the content), then the rest of ``stream``."""
+    """``head`` (bytes already read to sniff the content), then the rest of ``stream`` (or the
+    damage found while reading the head)."""
 
-    def __init__(self, head: bytes, stream: IO[bytes], name: str) -> None:
-        self._head, self._stream, self._name = head, stream, name
+    def __init__(self, head: bytes, stream: IO[bytes], name: str,
+                 damage: SourceError | None = None) -> None:
+        self._head, self._stream, self._name, self._damage = head, stream, name, damage
 
     def next_piece(self, size: int) -> bytes:
         if self._head:
             data, self._head = self._head[:size], self._head[size:]
             return data
+        if self._damage is not None:
+            damage, self._damage = self._damage, None
+            raise damage
         return read_piece(self._stream, size, self._name)
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
+from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
@@ -109,6 +110,7 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     loader = _Loader(parse_zone(tz, parameter="tz"), parse_zone(relay_tz, parameter="relay_tz"),
                      year)
     sources = loader.expand(source)
+    check_fits(sources)
     report = loader.report
     with _progress_bar(progress, sources) as bar, ThreadPoolExecutor(WORKERS) as pool:
         for item in sources:
@@ -150,10 +152,10 @@ class _Loader:
         found: list[Source] = []
         for item in items:
             try:
-                before = len(found)
-                found.extend(iter_sources(item))
-                if len(found) == before:
+                expanded = list(iter_sources(item))  # all or nothing: a loop adds none
+                if not expanded:
                     raise nothing_in(item)
+                found.extend(expanded)
             except SourceError as exc:
                 name = exc.source or str(item)
                 self.report.files.append(FileReport(name, problems=[_message(exc)]))
@@ -196,7 +198,7 @@ class _Loader:
         if file.read == 0 and not file.problems:
             file.problems.append("empty file (no lines)")
         elif file.read and not firewall_lines:
-            file.problems.append(NO_FIREWALL_LINES)
+            file.problems.append(NO_FIREWALL_LINES + _binary_hint(file))
 
     def _account(self, file: FileReport, result: BlockResult) -> None:
         first_line = file.read + 1
@@ -221,6 +223,14 @@ class _Loader:
         self.blocks += 1
         if self.blocks % RELEASE_EVERY == 0:
             release_memory()
+
+
+def _binary_hint(file: FileReport) -> str:
+    """A hint when every line kept as a reject was binary: UTF-16 text without a BOM reads so."""
+    if file.rejects and all(r.reason.startswith("binary data") for r in file.rejects):
+        return ("; its lines hold NUL or control bytes: UTF-16 without BOM? Save the log as "
+                "UTF-8, or as UTF-16 with a byte-order mark")
+    return ""
 
 
 def _message(exc: SourceError) -> str:
