@@ -10,6 +10,7 @@ import csv
 import io
 import ipaddress
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +40,10 @@ def read_inventory(path: Path) -> pd.DataFrame:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8 CSV") from exc
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1)
-                if line.strip() and not line.lstrip().startswith("#")]
+    numbered = _records(text)
     if not numbered:
         return empty_inventory()
-    header_line, header = numbered[0][0], [c.lower() for c in _cells(numbered[0][1])]
+    header_line, header = numbered[0][0], [c.lower() for c in numbered[0][1]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise CaseError(
@@ -54,8 +54,8 @@ def read_inventory(path: Path) -> pd.DataFrame:
         warnings.warn(f"{path}: columns {', '.join(extra)} ignored; the kit reads "
                       f"{','.join(COLUMNS)}", stacklevel=3)
     rows, owner = [], {}
-    for number, line in numbered[1:]:
-        row = dict(zip(header, _cells(line), strict=False))
+    for number, cells in numbered[1:]:
+        row = dict(zip(header, cells, strict=False))
         rows.append(_row(row, path, number, owner))
     return _frame(rows)
 
@@ -83,8 +83,28 @@ def _row(row: dict[str, str], path: Path, number: int,
     return {"host": host, "ip": ip, "role": role, "os": system}
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in next(csv.reader(io.StringIO(line)))]
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """(first line number, stripped cells) of each CSV record, comments and blank lines left out.
+
+    The whole text goes through one ``csv.reader``, so a quoted field may hold a newline (as
+    spreadsheets write them); a ``#`` line is a comment only outside a quoted field.
+    """
+    starts: list[int] = []
+
+    def lines() -> Iterator[str]:
+        inside = False  # within a quoted field: an odd number of quotes so far in the record
+        for number, line in enumerate(io.StringIO(text), 1):
+            if not inside and (not line.strip() or line.lstrip().startswith("#")):
+                continue
+            if not inside:
+                starts.append(number)
+            inside ^= line.count('"') % 2 == 1
+            yield line
+
+    records = []
+    for cells in csv.reader(lines()):
+        records.append((starts[len(records)], [c.strip() for c in cells]))
+    return records
 
 
 def _frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:

@@ -66,3 +66,18 @@ def test_header_only_and_unknown_role(tmp_path):
     inv = read_inventory(write(tmp_path, "host,ip,role\na,10.0.0.1,proxy\n"))
     assert inv["role"].tolist() == ["proxy"]
     assert list(inv["role"].cat.categories) == ["master", "media", "client", "other", "proxy"]
+
+
+def test_a_quoted_newline_is_part_of_its_field_not_a_new_row(tmp_path):
+    """Issue 15, point 20: spreadsheets quote a cell holding a line break."""
+    path = tmp_path / "inventory.csv"
+    path.write_text('# hosts\nhost,ip,role,os\n"db01\n",10.0.0.1,client,"linux\n(RHEL 9)"\n'
+                    '# a comment\nweb01,"10.0.0.2",media,\n"bad\nrow",nope,,\n')
+    with pytest.raises(CaseError, match=r"inventory.csv:8: 'nope' is not an IP address"):
+        read_inventory(path)
+    path.write_text('host,ip,role,os\n"db01\n",10.0.0.1,client,"linux\n# not a comment"\n'
+                    "web01,10.0.0.2,media,\n")
+    frame = read_inventory(path)
+    assert frame.host.tolist() == ["db01", "web01"]
+    assert frame.ip.tolist() == ["10.0.0.1", "10.0.0.2"]
+    assert frame.os.iloc[0] == "linux\n# not a comment" and frame.os.isna().iloc[1]
