@@ -25,7 +25,8 @@ from .errors import SourceError
 _GZIP, _BZ2, _ZIP, _XZ = b"\x1f\x8b\x08", b"BZh", b"PK\x03\x04", b"\xfd7zXZ\x00"
 #: compressed bytes fed to the inflater per call: a corrupt deflate block loses at most the
 #: text decoded from this much input (a wrong CRC or a cut file loses nothing)
-_GZIP_PIECE = 16 * 1024
+_GZIP_PIECE = 64 * 1024
+_READ_ALL = 1024 * 1024
 #: bytes inspected to tell what a file is (tar's magic sits at offset 257)
 HEAD_SIZE = 512
 _SKIPPED = "not a log; skipped"
@@ -178,6 +179,14 @@ class _Reader(io.RawIOBase):
         data = self.next_piece(len(view))
         view[:len(data)] = data
         return len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes as soon as some are decoded (all of them with -1), no copy."""
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.next_piece(_READ_ALL), b""))
+        return self.next_piece(size)
+
+    read1 = read
 
     def next_piece(self, size: int) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError

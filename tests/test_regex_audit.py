@@ -4,8 +4,9 @@ Python's ``re`` backtracks: a pattern such as ``^(.*?)\\s*\\((.*)\\)$`` rescans 
 from every position, and one line of 100,000 spaces took minutes. This test finds every compiled
 pattern in ``kit`` (a new one is audited automatically), screens it against families of
 hostile inputs at two small sizes, then feeds it ~1 MB of its worst family and bounds the time
-against a linear scan of the same text. (The bulk firewall parse runs its patterns in RE2, through
-pyarrow's compute kernels: linear by construction.)
+to 10 times a linear regex scan of the same text (a quadratic pattern takes hours there). The
+bulk firewall parse runs its patterns in RE2, through pyarrow's compute kernels: linear by
+construction.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def test_pattern_is_linear_on_its_worst_input(name: str, pattern: re.Pattern[str
         if medium > worst_time:
             worst, worst_time = (prefix, family), medium
     text = _text(*worst, LARGE)
-    scan = _seconds(lambda: re.compile(r"[^\x00]*").match(text))
+    # a linear pass that visits every character through a regex group (~0.3 s per MB here)
+    scan = _seconds(lambda: re.compile(r"(?:[^\x00]|\x00)*").match(text), repeat=1)
     large = _seconds(lambda: run(text), repeat=1)
-    assert large < 100 * scan + 0.5, (
+    assert large < 10 * scan + 0.5, (
         f"{name}: {large:.2f} s on 1 MB of {worst!r}, {scan * 1e3:.1f} ms for a linear scan")
