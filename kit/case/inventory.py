@@ -7,7 +7,6 @@ ambiguous address is an error naming the file, the line and the fix, never a sil
 from __future__ import annotations
 
 import csv
-import io
 import ipaddress
 import warnings
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ def read_inventory(path: Path) -> pd.DataFrame:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8 CSV") from exc
-    numbered = _records(text)
+    numbered = _records(text, path)
     if not numbered:
         return empty_inventory()
     header_line, header = numbered[0][0], [c.lower() for c in numbered[0][1]]
@@ -83,27 +82,36 @@ def _row(row: dict[str, str], path: Path, number: int,
     return {"host": host, "ip": ip, "role": role, "os": system}
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
+def _records(text: str, path: Path) -> list[tuple[int, list[str]]]:
     """(first line number, stripped cells) of each CSV record, comments and blank lines left out.
 
     The whole text goes through one ``csv.reader``, so a quoted field may hold a newline (as
-    spreadsheets write them); a ``#`` line is a comment only outside a quoted field.
+    spreadsheets write them). A ``#`` or blank line is skipped only where a record starts, which
+    the reader itself tells (it pulls a line at a time): never inside a quoted field.
     """
-    starts: list[int] = []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    numbers: list[int] = []  # physical line number of each line handed to the reader
+    at_start = True
 
-    def lines() -> Iterator[str]:
-        inside = False  # within a quoted field: an odd number of quotes so far in the record
-        for number, line in enumerate(io.StringIO(text), 1):
-            if not inside and (not line.strip() or line.lstrip().startswith("#")):
+    def feed() -> Iterator[str]:
+        nonlocal at_start
+        for number, line in enumerate(lines, 1):
+            if at_start and (not line.strip() or line.lstrip().startswith("#")):
                 continue
-            if not inside:
-                starts.append(number)
-            inside ^= line.count('"') % 2 == 1
-            yield line
+            at_start = False
+            numbers.append(number)
+            yield line + "\n"
 
     records = []
-    for cells in csv.reader(lines()):
-        records.append((starts[len(records)], [c.strip() for c in cells]))
+    reader = csv.reader(feed(), strict=False)
+    consumed = 0
+    try:
+        for cells in reader:
+            records.append((numbers[consumed], [c.strip() for c in cells]))
+            consumed, at_start = reader.line_num, True
+    except csv.Error as exc:  # e.g. a NUL byte: name the line instead of a raw csv error
+        raise CaseError(f"{path}:{numbers[-1] if numbers else 1}: not CSV ({exc}); save it "
+                        "as plain UTF-8 CSV") from None
     return records
 
 

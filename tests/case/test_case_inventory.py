@@ -81,3 +81,31 @@ def test_a_quoted_newline_is_part_of_its_field_not_a_new_row(tmp_path):
     assert frame.host.tolist() == ["db01", "web01"]
     assert frame.ip.tolist() == ["10.0.0.1", "10.0.0.2"]
     assert frame.os.iloc[0] == "linux\n# not a comment" and frame.os.isna().iloc[1]
+
+
+@pytest.mark.parametrize(("content", "hosts"), [
+    ('host,ip,role,os\nd"b01,10.0.0.1,client,linux\n', ['d"b01']),  # a quote inside a cell
+    ("host,ip,role,os\rdb01,10.0.0.1,client,linux\r", ["db01"]),  # old Mac line ends
+    ('host,ip,role,os\n"db01",10.0.0.1,"client"x,linux\n', ["db01"]),
+])
+def test_stray_quotes_and_carriage_returns_read_cleanly(tmp_path, content, hosts):
+    """Found by the fuzz suite (tests/fuzz): an IndexError and a raw csv.Error before."""
+    path = tmp_path / "inventory.csv"
+    path.write_bytes(content.encode())
+    assert read_inventory(path).host.tolist() == hosts
+
+
+def test_a_nul_byte_stays_in_its_cell(tmp_path):
+    path = tmp_path / "inventory.csv"
+    path.write_bytes(b"host,ip,role,os\ndb01,10.0.0.1,client,linux\nweb\x0001,10.0.0.2,,\n")
+    frame = read_inventory(path)
+    assert frame.host.tolist() == ["db01", "web\x0001"]
+    assert frame.ip.tolist() == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_an_over_long_cell_is_a_case_error_naming_the_line(tmp_path):
+    path = tmp_path / "inventory.csv"
+    path.write_text("host,ip,role,os\ndb01,10.0.0.1,client,linux\n" + "x" * 200_000 + ",1\n")
+    with pytest.raises(CaseError, match=r"inventory.csv:3: not CSV \(field larger than field "
+                                        r"limit"):
+        read_inventory(path)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import kit
@@ -43,3 +44,13 @@ def test_huge_netstat_timer_numbers_are_rejected() -> None:
     assert frame.local_port.tolist() == [40000]
     assert len(reasons) == 1
     assert reasons[0].startswith("timer of 99999999999999999999 s is out of range")
+
+
+def test_a_huge_probe_count_gives_a_century_not_an_overflow() -> None:
+    """Found by the fuzz suite: 125 million probes overflowed time_to_detect in the frame."""
+    content = b"net.ipv4.tcp_keepalive_probes=125142884\nnet.ipv4.tcp_keepalive_time=600\n"
+    frame = kit.read_keepalive({"name": "h1.sysctl.txt", "content": content},
+                               on_bad_lines="skip")
+    assert frame.keepalive_probes[0] == 125142884
+    assert frame.time_to_detect[0] == pd.Timedelta(days=36_500)
+    assert "outside" in frame.warnings[0]  # the out-of-range probe count is still warned about
