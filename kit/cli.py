@@ -7,11 +7,22 @@ listing it in ``_COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import KitError
+from .redaction.keys import KEY_ENV
+
+#: what to do about an output error, by errno: a full disk, a read-only or unwritable folder
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free some space or choose another --out folder",
+    errno.EDQUOT: "free some space or choose another --out folder",
+    errno.EACCES: "choose a writable --out folder",
+    errno.EPERM: "choose a writable --out folder",
+    errno.EROFS: "choose a writable --out folder",
+}
 
 
 def _duration(option: str) -> Callable[[str], object]:
@@ -143,7 +154,7 @@ def _parse(args: argparse.Namespace) -> int:
     closes = teardowns["close"].value_counts(dropna=False)
     print("teardowns by close: " + ", ".join(f"{k if isinstance(k, str) else 'none'} {n:,}"
                                               for k, n in closes.items() if n))
-    print(frame.attrs["load_report"])
+    print(printable(str(frame.attrs["load_report"])))
     return 0
 
 
@@ -159,8 +170,10 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:
                         help="output folder (default: CASE_DIR/report)")
     parser.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
                         help="redact addresses, host, device and user names (default: on)")
-    parser.add_argument("--key", help="redaction key: 64 hex digits or a file holding them "
-                                      "(default: the case's .redaction-key, made on first use)")
+    parser.add_argument("--key", help="redaction key: a file holding its 64 hex digits, or "
+                                      f"the digits themselves (visible to others in ps: prefer "
+                                      f"a file or ${KEY_ENV}); default: ${KEY_ENV} if set, else "
+                                      "the case's .redaction-key, made on first use")
     parser.add_argument("--notebooks", type=Path, default=None,
                         help="folder of the notebooks (default: the project's notebooks/)")
     parser.set_defaults(func=_report)
@@ -172,11 +185,15 @@ def _report(args: argparse.Namespace) -> int:
 
     key = None
     if args.key is not None:
-        text = Path(args.key).read_text() if Path(args.key).is_file() else args.key
+        from_file = Path(args.key).is_file()
+        text = Path(args.key).read_text() if from_file else args.key
         try:
             key = parse_key(text)
         except ValueError as exc:
             raise ReportError(f"--key: {exc}") from None
+        if not from_file:
+            print(f"kit report: warning: a key typed on the command line is visible to other "
+                  f"users (ps); prefer a file or ${KEY_ENV}", file=sys.stderr)
     report = build_report(args.case_dir, args.out, redact=args.redact, key=key,
                           notebooks_dir=args.notebooks,
                           progress=lambda line: print(line, flush=True))
@@ -234,8 +251,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KitError as exc:
-        print(f"kit {args.command}: error: {exc}", file=sys.stderr)
+        print(printable(f"kit {args.command}: error: {exc}"), file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.errno not in _WRITE_ADVICE:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(printable(f"kit {args.command}: error: cannot write {where}{exc.strerror} "
+                        f"({_WRITE_ADVICE[exc.errno]})"), file=sys.stderr)
+        return 2
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (newlines kept): a file name or a log line can
+    hold terminal escape sequences that would otherwise reach the terminal."""
+    if all(c.isprintable() or c == "\n" for c in text):
+        return text
+    return "".join(c if c.isprintable() or c == "\n"
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 if __name__ == "__main__":

@@ -173,6 +173,9 @@ def load_case(path: str | Path, *, cache: bool = True) -> Case:
         log, or a file cannot be read; the message names the file and the fix. Unknown keys in
         ``case.toml`` only warn.
     """
+    if not str(path).strip():
+        raise CaseError("an empty path names no case folder: pass the folder that holds "
+                        "case.toml and firewall/ (\".\" for the current folder)")
     root = Path(path)
     if not root.is_dir():
         what = "is a file, not a folder" if root.exists() else "does not exist"

@@ -28,6 +28,10 @@ PRODUCTS = {"ASA": "cisco-asa", "PIX": "cisco-pix", "FWSM": "cisco-fwsm", "FTD":
 PRODUCT_NAMES = tuple(PRODUCTS)
 _A, _P, _W, _COLON, _SPACE = (ord(c) for c in "APW: ")
 STATE_BYPASS_BUILT = "302303"
+#: longest teardown duration kept: 100,000 hours is 11 years of uptime, far beyond any real
+#: connection, and far below 2,562,047 hours, where nanoseconds overflow int64
+MAX_DURATION_HOURS = 100_000
+DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
 _LEGACY_PRODUCTS = [PRODUCT_NAMES.index("PIX"), PRODUCT_NAMES.index("FWSM")]
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 
@@ -145,11 +149,13 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
                 | (num["port2_digits"] > 5) | (num["port2"] > 65535))
     bad_duration = torn & ((num["hours_digits"] > 9) | (num["minutes"] > 59)
                            | (num["seconds"] > 59))
+    too_long = torn & ~bad_duration & (num["hours"] > MAX_DURATION_HOURS)  # no int64 overflow
     bad_bytes = torn & (num["bytes_digits"] > 19)
-    bad = bad_port | bad_duration | bad_bytes
+    bad = bad_port | bad_duration | too_long | bad_bytes
     why = np.where(bad_port, "port out of range (expected 0-65535)",
                    np.where(bad_duration, "duration minutes or seconds out of range "
-                                          "(expected h:mm:ss)", "byte count too large"))
+                                          "(expected h:mm:ss)",
+                            np.where(too_long, DURATION_TOO_LONG, "byte count too large")))
     keep = ~bad
 
     def kept(values: pa.Array) -> pa.Array:  # filtering copies: only when something is dropped

@@ -209,7 +209,7 @@ def _repeated(sources: list[tuple[str, int]]) -> pa.ChunkedArray:
     """Each source's name repeated once per row, built straight into Arrow buffers."""
     chunks = []
     for name, rows in sources:
-        data = name.encode("utf-8")
+        data = name.encode("utf-8", "backslashreplace")  # a name with undecodable bytes too
         offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
         chunks.append(pa.LargeStringArray.from_buffers(
             rows, pa.py_buffer(offsets), pa.py_buffer(data * rows)))

@@ -65,6 +65,9 @@ _NETSTAT_TIMER = re.compile(
 _NETSTAT_MARKS = re.compile(r"Foreign Address|Active Internet connections|^\s*tcp6?\s+\d+\s+\d+\s",
                             re.MULTILINE)
 _HEADER = re.compile(r"Recv-Q\s+Send-Q")
+#: the longest timer a listing can sensibly show (a year): beyond it a number is garbage, and
+#: beyond ~292 years it would overflow the nanosecond timedelta column
+MAX_TIMER = pd.Timedelta(days=365)
 _SERVICE_PORTS = {name: port for port, name in BUILTIN_SERVICES.items()}
 
 
@@ -180,7 +183,7 @@ def _ss_row(line: str, state_filter: str | None) -> dict[str, object] | None:
     if timer:
         name = timer["name"] if timer["name"] in TIMERS else "unknown"
         row.update(timer=name, timer_remaining=ss_expiry(timer["expire"]),
-                   probes=int(timer["count"]) if name == "keepalive" else None)
+                   probes=_probes(timer["count"]) if name == "keepalive" else None)
     return row
 
 
@@ -201,10 +204,20 @@ def _netstat_row(line: str) -> dict[str, object] | None:
     if timer:
         name = timer["name"]
         name = "persist" if name == "probe" else ("unknown" if name.startswith("unkn") else name)
-        row.update(timer=name, timer_remaining=pd.Timedelta(seconds=float(timer["secs"])),
-                   probes=(int(timer["probes"]) if name == "keepalive" and timer["probes"]
+        seconds = float(timer["secs"])
+        if not abs(seconds) <= MAX_TIMER.total_seconds():
+            raise ValueError(f"timer of {timer['secs'][:20]} s is out of range (not a real timer)")
+        row.update(timer=name, timer_remaining=pd.Timedelta(seconds=seconds),
+                   probes=(_probes(timer["probes"]) if name == "keepalive" and timer["probes"]
                            else None))
     return row
+
+
+def _probes(text: str) -> int:
+    """A timer's probe counter; a number no kernel counts to is a rejected line."""
+    if len(text.lstrip("-")) > 6:
+        raise ValueError(f"probe count {text[:20]} is out of range (not a real counter)")
+    return int(text)
 
 
 def ss_expiry(text: str) -> pd.Timedelta:
@@ -212,6 +225,8 @@ def ss_expiry(text: str) -> pd.Timedelta:
     if text == "":
         return pd.Timedelta(0)  # ss prints nothing for an expiry of 0
     if match := _SS_EXPIRE_SEC.match(text):
+        if int(match["sec"]) > MAX_TIMER.total_seconds():
+            raise ValueError(f"ss timer expiry {text[:20]!r} is out of range (not a real timer)")
         frac = match["frac"].ljust(9, "0")
         return pd.Timedelta(int(match["sec"]) * 10**9 + int(frac), unit="ns")
     match = _SS_EXPIRE.match(text)
@@ -219,6 +234,8 @@ def ss_expiry(text: str) -> pd.Timedelta:
         raise ValueError(f"unreadable ss timer expiry {text!r}: expected e.g. 118min, 28sec, "
                          "1.595ms or 005ms")
     minutes, seconds, millis = (int(match[k] or 0) for k in ("min", "sec", "ms"))
+    if minutes * 60 + seconds + millis / 1000 > MAX_TIMER.total_seconds():
+        raise ValueError(f"ss timer expiry {text[:20]!r} is out of range (not a real timer)")
     return pd.Timedelta(minutes=minutes, seconds=seconds, milliseconds=millis)
 
 
