@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     # loaders
     "read_firewall_log": "kit.firewall",
     "read_keepalive": "kit.hosts",
+    "read_bpdbjobs": "kit.apps",
+    "read_app_errors": "kit.apps",
     "read_sockets": "kit.hosts.sockets",
     "keepalive_coverage": "kit.hosts.sockets",
     "keepalive_risk": "kit.hosts.risk",
