@@ -259,7 +259,8 @@ def _all_columns(fields: list[str]) -> list[dict[str, object]]:
             "try_elapsed": _elapsed(block[4]),
             "try_ended": _epoch(block[5], f"try {number} ended"),
             "status": status, "status_description": block[7] or None,
-            "status_lines": "\n".join(lines) or None, "message": (lines[-1] or None) if lines else None,
+            "status_lines": "\n".join(lines) or None,
+            "message": (lines[-1] or None) if lines else None,
             "kbytes": _integer(fields[at], f"try {number} kbytes written"),
             "files": _integer(fields[at + 1], f"try {number} files written"),
         })

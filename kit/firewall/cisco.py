@@ -13,11 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .denies import DENY_NO_CONNECTION, parse_denies
+from .denies import EXPECTED as DENY_EXPECTED
 from .reasons import NO_CLOSE, read_reason
 from .stages import LAYOUTS, Chain, digits, run_layout
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
+    DENY_NO_CONNECTION: ("deny-no-connection", "tcp"),
     "302013": ("built", "tcp"), "302014": ("teardown", "tcp"),
     "302015": ("built", "udp"), "302016": ("teardown", "udp"),
     "302303": ("built", "tcp"), "302304": ("teardown", "tcp"),
@@ -30,6 +33,7 @@ _A, _P, _W, _COLON, _SPACE = (ord(c) for c in "APW: ")
 STATE_BYPASS_BUILT = "302303"
 _LEGACY_PRODUCTS = [PRODUCT_NAMES.index("PIX"), PRODUCT_NAMES.index("FWSM")]
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
+_DENY = MESSAGE_IDS.index(DENY_NO_CONNECTION)
 
 #: the message tag at the start of a body: ``%ASA-6-302014``, ``%ASA-ip-4-313005``
 TAG = r"^(?P<tag>%(?:ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-\d{6}:? ?)"
@@ -105,6 +109,18 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
     reasons: list[str] = []
     legacy_capable = np.isin(product, _LEGACY_PRODUCTS)
     failed = []
+    deny = msg == _DENY
+    if deny.any():  # 106015: its own layout (kit.firewall.denies)
+        columns, matched = parse_denies(buffer, starts[deny])
+        rows_d = rows[deny]
+        parts.append(Connections(row=rows_d[matched], msg=msg[deny][matched],
+                                 product=product[deny][matched], **columns))
+        rejected.append(rows_d[~matched])
+        reasons += [f"{DENY_NO_CONNECTION}: message not understood (expected {DENY_EXPECTED})"
+                    ] * int((~matched).sum())
+        rows, starts, msg, product, users, teardown = (
+            a[~deny] for a in (rows, starts, msg, product, users, teardown))
+        legacy_capable = legacy_capable[~deny]
     # ASA and FTD never write the legacy layout: matching them apart keeps their chain free of
     # misses (each miss costs a realignment of every captured column)
     for todo in (np.flatnonzero(~legacy_capable), np.flatnonzero(legacy_capable)):

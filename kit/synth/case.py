@@ -189,7 +189,8 @@ def _side_messages(rng: np.random.Generator, sessions: list[Session], clients: l
             client, server = (s.src, s.dst) if s.src.host and s.src.host.startswith("dmz") \
                 else (s.dst, s.src)
             rows.append({"t": s.resume_at, "device": s.device, "msg_id": "106015",
-                         "severity": "6", "body": _deny_nc(client, server)})
+                         "severity": "6", "body": _deny_nc(client, server),
+                         "event": "deny-no-connection"})
     for host in clients:
         direction = "outbound" if host.device == ASA else "inbound"
         for t in range(window[0] + 600, window[1] - 600, 1800):
