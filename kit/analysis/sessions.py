@@ -135,7 +135,7 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
         24 h after the teardown, the moment the application tried the dead connection again.
     """
     if timeout is None and hasattr(connections, "settings"):  # a Case states it
-        timeout = connections.settings.idle_timeout
+        timeout = getattr(connections.settings, "idle_timeout", None)
     events, inventory, services = _unpack(connections, inventory, services)
     table = service_table(services)
     is_built = (events["event"] == "built").fillna(False).to_numpy(dtype=bool)
