@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "infer_idle_timeout": "kit.analysis",
     "TimeoutEstimate": "kit.analysis",
     "affected": "kit.analysis",
+    "explain_failures": "kit.analysis",
     "concurrency": "kit.analysis",
     "readable": "kit.analysis.format",
     "Concurrency": "kit.analysis",

@@ -57,6 +57,7 @@ JOB_DTYPES: dict[str, object] = {
     "files": pd.UInt64Dtype(),
     "status_description": STRING,
     "status_lines": STRING,
+    "message_time": UTC,
     "layout": pd.CategoricalDtype(("all_columns", "most_columns")),
     **{k: v for k, v in FAILURE_DTYPES.items() if k != "job_id"},
 }

@@ -7,6 +7,8 @@
       firewall/        firewall syslog files, any names, plain or gzip/bz2
       hosts/           keepalive exports, one or more files per host, any OS format
       sockets/         optional ss / netstat captures
+      jobs/            optional bpdbjobs -report -all_columns exports
+      apps/            optional application-error CSVs
       inventory.csv    host,ip,role,os (one row per IP)
 """
 
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..apps.schema import FAILURE_DTYPES, JOB_DTYPES
+from ..apps.schema import frame as failure_frame
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
@@ -47,7 +51,11 @@ class Case:
     inventory : DataFrame
         host, ip, role, os from ``inventory.csv``; empty when the file is absent.
     load_report : LoadReport
-        The firewall, hosts and sockets files' counts together.
+        The firewall, hosts, sockets, jobs and apps files' counts together.
+    jobs : DataFrame
+        One row per job try from ``jobs/`` (``kit.read_bpdbjobs``); empty when none.
+    app_errors : DataFrame
+        Application errors from ``apps/`` (``kit.read_app_errors``); empty when none.
     """
 
     path: Path
@@ -57,6 +65,8 @@ class Case:
     sockets: pd.DataFrame
     inventory: pd.DataFrame
     load_report: LoadReport
+    jobs: pd.DataFrame = field(default_factory=lambda: failure_frame([], JOB_DTYPES))
+    app_errors: pd.DataFrame = field(default_factory=lambda: failure_frame([], FAILURE_DTYPES))
 
     def __repr__(self) -> str:
         timeout = self.settings.idle_timeout
@@ -104,6 +114,7 @@ def load_case(path: str | Path) -> Case:
         raise CaseError(f"{firewall_dir}: no firewall log files; copy the firewall's syslog "
                         "files (plain or gzip) into this folder")
     hosts_dir, sockets_dir = root / "hosts", root / "sockets"
+    jobs_dir, apps_dir = root / "jobs", root / "apps"
     if not _has_files(hosts_dir):
         warnings.warn(f"{hosts_dir}: no keepalive exports; the hosts' keepalive risk cannot be "
                       "judged until you add them (see the case README)", stacklevel=2)
@@ -114,16 +125,20 @@ def load_case(path: str | Path) -> Case:
         hosts=hosts_dir if _has_files(hosts_dir) else None,
         sockets=sockets_dir if _has_files(sockets_dir) else None,
         inventory=inventory,
+        jobs=jobs_dir if _has_files(jobs_dir) else None,
+        apps=apps_dir if _has_files(apps_dir) else None,
     )
 
 
 def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: Any = None,
-                  sockets: Any = None, inventory: pd.DataFrame | None = None) -> Case:
+                  sockets: Any = None, inventory: pd.DataFrame | None = None,
+                  jobs: Any = None, apps: Any = None) -> Case:
     """Read each input with its reader and bind them into a Case with one load report.
 
-    ``firewall``, ``hosts`` and ``sockets`` are anything ``kit.sources`` reads (a folder, files,
-    FileUpload values); ``None`` or empty gives an empty frame. Malformed lines are skipped and
-    counted; a reader's KitError becomes a CaseError naming the input.
+    ``firewall``, ``hosts``, ``sockets``, ``jobs`` and ``apps`` are anything ``kit.sources``
+    reads (a folder, files, FileUpload values); ``None`` or empty gives an empty frame.
+    Malformed lines are skipped and counted; a reader's KitError becomes a CaseError naming
+    the input.
     """
     import kit  # the readers are re-exported lazily by the package
 
@@ -132,16 +147,19 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         on_bad_lines="skip"))
     report: LoadReport = connections.attrs["load_report"]
     frames = {}
-    for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
-                                         ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
+    for name, source, reader, dtypes, empty in (
+            ("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES, frame),
+            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
+            ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
+            ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
         if source:
             frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
         else:
-            frames[name] = frame([], dtypes)
+            frames[name] = empty([], dtypes)
     inventory = empty_inventory() if inventory is None else inventory
     return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
-                report)
+                report, frames["jobs"], frames["apps"])
 
 
 def _has_files(folder: Path) -> bool:
