@@ -123,3 +123,12 @@ def test_app_errors_by_time_window_port_and_detection_lag(sample):
 def test_needs_connections():
     with pytest.raises(kit.KitError, match="needs a Case or connections="):
         kit.explain_failures()
+
+
+def test_sample_case_loads_jobs_with_the_same_load_report(sample):
+    case, _, _ = sample
+    assert len(case.jobs) == 19 and case.jobs["job_id"].nunique() == 18
+    assert case.app_errors.empty
+    (jobs,) = [f for f in case.load_report.files if f.kind == "jobs"]
+    assert (jobs.read, jobs.parsed, jobs.ignored, jobs.rejected) == (18, 18, 0, 0)
+    assert (case.jobs["status"] != 0).sum() == 8
