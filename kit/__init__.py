@@ -53,6 +53,8 @@ _EXPORTS: dict[str, str] = {
     "duration_findings": "kit.findings",
     "remedy_findings": "kit.findings",
     "case_findings": "kit.findings",
+    "failure_findings": "kit.findings.failures",
+    "failure_summary": "kit.findings.failures",
 }
 
 __all__ = [

@@ -38,7 +38,8 @@ SLACK = pd.Timedelta(seconds=60)
 MAX_SKEW = pd.Timedelta(minutes=30)
 
 EXPLAIN_COLUMNS = (
-    "time", "host", "peer", "app", "error_code", "class", "job_id", "try_number", "explained",
+    "time", "host", "peer", "app", "error_code", "class", "job_id", "try_number", "try_started",
+    "try_ended", "explained",
     "teardown_conn_id", "teardown_device", "teardown_time", "lag", "resumed", "teardowns",
     "evidence", "confidence", "why_not", "source", "line",
 )
@@ -84,7 +85,8 @@ def explain_failures(case: Any = None, *, connections: pd.DataFrame | None = Non
     -------
     DataFrame
         ``EXPLAIN_COLUMNS``, one row per failure sorted by time (UTC, job times corrected by the
-        clock offset): explained (bool), the teardown's conn_id, device and time, ``lag``
+        clock offset; ``try_started``/``try_ended`` the job try's window): explained (bool),
+        the teardown's conn_id, device and time, ``lag``
         (failure - teardown), ``resumed`` (the refused packet), ``teardowns`` (how many of the
         pair's idle teardowns fit), ``evidence`` (the chain as text), ``confidence``
         (high / medium / low), ``why_not``. ``attrs["clock_offset"]`` is the
@@ -324,14 +326,15 @@ def _evidence(failure: dict[str, Any], conn: pd.Series, refused: bool,
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     utc = pd.DatetimeTZDtype("ns", "UTC")
-    dtypes = {"time": utc, "host": STRING, "peer": STRING, "app": STRING, "error_code": STRING,
+    dtypes = {"time": utc, "try_started": utc, "try_ended": utc, "host": STRING, "peer": STRING,
+              "app": STRING, "error_code": STRING,
               "class": FAILURE_DTYPES["class"], "job_id": pd.Int64Dtype(),
               "try_number": pd.Int64Dtype(), "explained": bool, "teardown_conn_id": STRING,
               "teardown_device": STRING, "teardown_time": utc, "lag": "timedelta64[ns]",
               "resumed": utc, "teardowns": pd.Int64Dtype(), "evidence": STRING,
               "confidence": pd.CategoricalDtype(("high", "medium", "low")), "why_not": STRING,
               "source": STRING, "line": pd.UInt64Dtype()}
-    for column in ("time", "teardown_time", "resumed"):
+    for column in ("time", "try_started", "try_ended", "teardown_time", "resumed"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame["lag"] = pd.to_timedelta(frame["lag"])
     return frame.astype(dtypes)
