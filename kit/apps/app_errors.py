@@ -81,8 +81,17 @@ def read_app_errors(source: Any, *, tz: str | tzinfo | None = None,
 
 def _parse(name: str, text: str, default_zone: Zone,
            file: FileReport) -> list[dict[str, object]]:
-    file.read = len(text.splitlines())
-    reader = csv.reader(io.StringIO(text))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # lines end at \n only, as csv sees
+    file.read = text.count("\n") + (not text.endswith("\n") and bool(text))
+    try:
+        return _rows(name, text, default_zone, file)
+    except csv.Error as exc:
+        raise ParseError(f"not a CSV: {exc}", source=name) from exc
+
+
+def _rows(name: str, text: str, default_zone: Zone,
+          file: FileReport) -> list[dict[str, object]]:
+    reader = csv.reader(io.StringIO(text, newline="\n"))
     header: list[str] | None = None
     rows = []
     zones: dict[str, Zone] = {}

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kit import ParseError, read_app_errors
 
@@ -59,3 +64,30 @@ def test_without_header_is_a_clear_error():
 def test_unknown_code_keeps_its_text_and_is_unknown():
     df = read_app_errors(b"time,message,error_code,app\n2026-03-02 01:00:00,odd,E42,custom\n")
     assert (df["error_code"].iloc[0], df["class"].iloc[0]) == ("E42", "unknown")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1_000_000_000, 1_900_000_000),
+                          st.text(st.characters(codec="utf-8", exclude_characters="\r\x00"),
+                                  max_size=30)), max_size=6))
+def test_round_trip_times_and_messages(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["time", "message"])
+    writer.writerows(rows)
+    df = read_app_errors(buffer.getvalue().encode(), on_bad_lines="error")
+    assert df["time"].tolist() == [pd.Timestamp(t, unit="s", tz="UTC") for t, _ in rows]
+    assert [m if not pd.isna(m) else "" for m in df["message"]] == [m.strip() for _, m in rows]
+    report = df.attrs["load_report"]
+    assert report.read == report.parsed + report.ignored + report.rejected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_error_cleanly_or_count_every_line(data):
+    try:
+        df = read_app_errors(data, on_bad_lines="skip")
+    except ParseError:
+        return
+    report = df.attrs["load_report"]
+    assert report.read == report.parsed + report.ignored + report.rejected

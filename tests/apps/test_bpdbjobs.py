@@ -179,3 +179,33 @@ def test_any_bytes_error_cleanly_or_count_every_line(data):
         return
     report = df.attrs["load_report"]
     assert report.read == report.parsed + report.ignored + report.rejected
+
+
+def test_corrupt_gzip_is_a_source_error_naming_the_file(tmp_path):
+    from kit import SourceError
+
+    broken = gzip.compress(((REFERENCE + "\n") * 50).encode())
+    (tmp_path / "jobs.txt").write_bytes(broken[:40])
+    with pytest.raises(SourceError, match=r"jobs\.txt"):
+        read_bpdbjobs(tmp_path / "jobs.txt")
+
+
+def test_most_columns_file_with_a_short_record_rejects_only_it():
+    good = most_columns(Job(905, "c", "m", "P", "S", (Try("m", 1_717_545_600, 1_717_545_700, 41),)))
+    df = _read(good, good, "906,0,3,41,P,S,c,m", good, on_bad_lines="skip")
+    report = df.attrs["load_report"]
+    assert df["layout"].unique().tolist() == ["most_columns"]
+    assert (report.parsed, report.rejected) == (3, 1)
+    assert report.rejects[0].line == 3 and "only 8 fields" in report.rejects[0].reason
+
+
+def test_windows_paths_keep_their_backslashes():
+    job = Job(907, "win01", "m", "P", "S", (Try("m", 1_717_545_600, 1_717_545_700, 0),),
+              file_list=(r"C:\Program Files\App", r"\\server\share\dir"))
+    df = _read(all_columns(job), on_bad_lines="error")
+    assert df["status"].tolist() == [0]
+
+
+def test_layout_argument_is_checked():
+    with pytest.raises(ValueError, match="layout must be"):
+        read_bpdbjobs(REFERENCE.encode(), layout="some")
