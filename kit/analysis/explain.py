@@ -168,18 +168,26 @@ def _clock_offset(jobs: pd.DataFrame | None, conns: pd.DataFrame,
     """Median (try start - earliest connection start between its hosts within ``max_skew``)."""
     if jobs is None or jobs.empty or conns.empty:
         return ClockOffset(pd.Timedelta(0), 0)
-    keys = _pair_keys(conns["src_ip"], conns["dst_ip"]).to_numpy()
-    starts = conns["start"]
+    tries = jobs.dropna(subset=["try_started"])
+    wanted = {
+        row: {f"{min(a, b)}|{max(a, b)}" for a in _ips(client, addresses)
+              for b in _ips(server, addresses)}
+        for row, client, server in zip(tries.index, tries["client"], tries["server"],
+                                       strict=True)}
+    keys = _pair_keys(conns["src_ip"], conns["dst_ip"])
+    relevant = keys.isin(set().union(*wanted.values())).to_numpy(bool)
+    starts_by_pair = {key: np.sort(group.to_numpy("M8[ns]")) for key, group in
+                      conns.loc[relevant, "start"].groupby(keys[relevant].to_numpy())}
+    skew = np.timedelta64(int(max_skew.value), "ns")
     samples = []
-    for job in jobs.dropna(subset=["try_started"]).itertuples():
-        pairs = {f"{min(a, b)}|{max(a, b)}" for a in _ips(job.client, addresses)
-                 for b in _ips(job.server, addresses)}
-        if not pairs:
-            continue
-        near = np.isin(keys, list(pairs)) & (
-            (starts - job.try_started).abs() <= max_skew).to_numpy(bool)
-        if near.any():
-            samples.append((job.try_started - starts[near].min()).total_seconds())
+    for row, pairs in wanted.items():
+        started = tries.at[row, "try_started"].tz_convert("UTC").tz_localize(None).to_datetime64()
+        first = [starts[np.searchsorted(starts, started - skew)] for pair in pairs
+                 if (starts := starts_by_pair.get(pair)) is not None
+                 and np.searchsorted(starts, started - skew) < len(starts)]
+        first = [t for t in first if t <= started + skew]
+        if first:
+            samples.append((started - min(first)) / np.timedelta64(1, "s"))
     if not samples:
         return ClockOffset(pd.Timedelta(0), 0)
     return ClockOffset(pd.Timedelta(seconds=round(float(np.median(samples)))), len(samples))
@@ -219,7 +227,9 @@ def _explain_one(failure: dict[str, Any], idle: pd.DataFrame, idle_keys: pd.Seri
     if isinstance(cls, str) and cls not in IDLE_CLASSES:
         name = status_name(code) if failure["app"] == "netbackup" and str(code).isdigit() \
             else cls
-        row["why_not"] = f"status {code} ({name}) is not a dropped connection"
+        what = ("a connection setup failure (ports, ACLs)" if cls == "setup"
+                else "not a dropped connection")
+        row["why_not"] = f"status {code} ({name}) is {what}"
         return row, set()
     missing = [str(n) for n, ips in ((host, host_ips), (peer, peer_ips))
                if not ips and n is not None and not pd.isna(n)]
@@ -278,10 +288,10 @@ def _too_far(on_pair: pd.DataFrame, failure: dict[str, Any], between: str, windo
     start = failure["try_started"] if windowed else failure["time"]
     before = on_pair[on_pair["end"] <= failure["time"]]
     if windowed and not before.empty:
-        last = before["end"].max()
-        return (f"the last idle teardown between {between} ({last:%Y-%m-%d %H:%M:%S} UTC) "
-                f"was of a connection built {hms(start - before['start'].max())} before the "
-                "try started")
+        last = before.sort_values(["end", "conn_id"]).iloc[-1]
+        return (f"the last idle teardown between {between} ({last['end']:%Y-%m-%d %H:%M:%S} "
+                f"UTC) was of a connection built {hms(start - last['start'])} before the try "
+                "started")
     if not windowed and not before.empty:
         gap = failure["time"] - before["end"].max()
         return (f"the last idle teardown between {between} was {hms(gap)} before the error, "

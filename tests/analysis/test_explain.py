@@ -132,3 +132,31 @@ def test_sample_case_loads_jobs_with_the_same_load_report(sample):
     (jobs,) = [f for f in case.load_report.files if f.kind == "jobs"]
     assert (jobs.read, jobs.parsed, jobs.ignored, jobs.rejected) == (18, 18, 0, 0)
     assert (case.jobs["status"] != 0).sum() == 8
+
+
+def test_job_shapes_setup_status_active_job_and_a_try_after_the_teardown(sample):
+    from kit.synth.bpdbjobs import Job, Try, all_columns
+
+    case, _, _ = sample
+    night = pd.Timestamp("2024-06-05 00:00:00", tz="UTC").value // 10**9
+    jobs = [
+        # 25 cannot connect on socket: a setup problem, whatever the firewall log says
+        Job(1, "dmz-app01", "nbu-media01", "P", "S",
+            (Try("nbu-media01", night, night + 9000, 25),)),
+        # still running: no end, no status, not a failure
+        Job(2, "dmz-app01", "nbu-media01", "P", "S", (Try("nbu-media01", night, 0, None),),
+            state=1),
+        # a retry that started after app01's connections were torn down (01:08)
+        Job(3, "dmz-app01", "nbu-media01", "P", "S", (Try("nbu-media01", night + 5400,
+                                                          night + 9000, 40),)),
+    ]
+    frame = kit.read_bpdbjobs("".join(all_columns(j) + "\n" for j in jobs).encode())
+    # these hand-made tries do not start with their connections: no clock offset to measure
+    result = kit.explain_failures(case, jobs=frame, max_skew=pd.Timedelta(0)).set_index("job_id")
+    assert sorted(result.index) == [1, 3]
+    assert result.at[1, "why_not"] == ("status 25 (cannot connect on socket) is a connection "
+                                       "setup failure (ports, ACLs)")
+    assert not result.at[3, "explained"]
+    assert result.at[3, "why_not"].startswith(
+        "the last idle teardown between nbu-media01 and dmz-app01 (2024-06-05 01:08:14 UTC) was "
+        "of a connection built 1:22:43 before the try started")
