@@ -7,16 +7,7 @@ from .sessions import SESSION_COLUMNS, idle_teardowns, sessions
 from .timeout import TimeoutEstimate, infer_idle_timeout
 
 __all__ = [
-    "EXPLAIN_COLUMNS",
-    "SESSION_COLUMNS",
-    "ClockOffset",
-    "Concurrency",
-    "TimeoutEstimate",
-    "affected",
-    "concurrency",
-    "explain_failures",
-    "host_at_risk",
-    "idle_teardowns",
-    "infer_idle_timeout",
-    "sessions",
+    "EXPLAIN_COLUMNS", "SESSION_COLUMNS", "ClockOffset", "Concurrency", "TimeoutEstimate",
+    "affected", "concurrency", "explain_failures", "host_at_risk", "idle_teardowns",
+    "infer_idle_timeout", "sessions",
 ]

@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .denies import DENY_NO_CONNECTION, parse_denies
-from .denies import EXPECTED as DENY_EXPECTED
 from .reasons import NO_CLOSE, read_reason
 from .stages import LAYOUTS, Chain, digits, run_layout
 
@@ -111,16 +110,12 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
     failed = []
     deny = msg == _DENY
     if deny.any():  # 106015: its own layout (kit.firewall.denies)
-        columns, matched = parse_denies(buffer, starts[deny])
-        rows_d = rows[deny]
-        parts.append(Connections(row=rows_d[matched], msg=msg[deny][matched],
-                                 product=product[deny][matched], **columns))
-        rejected.append(rows_d[~matched])
-        reasons += [f"{DENY_NO_CONNECTION}: message not understood (expected {DENY_EXPECTED})"
-                    ] * int((~matched).sum())
-        rows, starts, msg, product, users, teardown = (
-            a[~deny] for a in (rows, starts, msg, product, users, teardown))
-        legacy_capable = legacy_capable[~deny]
+        columns, bad, why = parse_denies(buffer, *(a[deny] for a in (starts, rows, msg, product)))
+        parts.append(Connections(**columns))
+        rejected.append(bad)
+        reasons += why
+        rows, starts, msg, product, users, teardown, legacy_capable = (
+            a[~deny] for a in (rows, starts, msg, product, users, teardown, legacy_capable))
     # ASA and FTD never write the legacy layout: matching them apart keeps their chain free of
     # misses (each miss costs a realignment of every captured column)
     for todo in (np.flatnonzero(~legacy_capable), np.flatnonzero(legacy_capable)):

@@ -24,11 +24,13 @@ _PATTERN = (r"^Deny (?:TCP|tcp) \(no connection\) from (?P<ip1>[^/\s]+)/(?P<port
             r"\s+on interface (?P<if1>[^\s]+)[ \t\r]*(?:\n|$)")
 
 
-def parse_denies(buffer: pa.Buffer, starts: np.ndarray) -> tuple[dict[str, object], np.ndarray]:
-    """Read 106015 messages whose text (after the tag) starts at ``starts`` of ``buffer``.
+def parse_denies(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
+                 product: np.ndarray) -> tuple[dict[str, object], np.ndarray, list[str]]:
+    """Read 106015 messages whose text (after the tag) starts at ``starts`` of ``buffer``
+    (``rows``, ``msg``, ``product`` as in ``cisco.parse_connections``).
 
-    Returns the columns of the rows that matched (the keys of ``cisco.Connections`` except
-    ``row``, ``msg`` and ``product``) and a mask of the rows that matched.
+    Returns the fields of a ``cisco.Connections`` of the rows that matched, and the block rows
+    that did not with one reason each.
     """
     found = pc.extract_regex(views(buffer, np.asarray(starts, dtype=np.int64)), _PATTERN)
     ok = found.is_valid().to_numpy(zero_copy_only=False)
@@ -58,5 +60,7 @@ def parse_denies(buffer: pa.Buffer, starts: np.ndarray) -> tuple[dict[str, objec
         "nbytes": np.zeros(n, np.uint64), "has_bytes": np.zeros(n, bool),
         "reason": flags.cast(pa.large_string()), "close": np.full(n, NO_CLOSE, np.int8),
         "user1": None, "user2": None, "aaa_user": None,
+        "row": rows[ok], "msg": msg[ok], "product": product[ok],
     }
-    return columns, ok
+    why = f"{DENY_NO_CONNECTION}: message not understood (expected {EXPECTED})"
+    return columns, rows[~ok], [why] * int((~ok).sum())
