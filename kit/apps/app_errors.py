@@ -26,7 +26,7 @@ from ..firewall.zones import Zone, parse_zone
 from ..loadreport import FileReport, LoadReport, OnBadLines
 from ..sources import decode_text, iter_sources
 from .catalogue import classify_error
-from .schema import FAILURE_DTYPES, frame
+from .schema import FAILURE_DTYPES, frame, raise_if_nothing_read, whole_file_problems
 
 COLUMNS = ("time", "tz", "host", "app", "peer_ip", "peer_port", "local_port", "error_code",
            "message", "job_id")
@@ -59,20 +59,23 @@ def read_app_errors(source: Any, *, tz: str | tzinfo | None = None,
     Raises
     ------
     ParseError
-        A file without a header naming ``time`` and ``message`` (the message lists the columns
-        it expects), or a ``tz`` that is not a zone.
+        When no file has a header naming ``time`` and ``message`` (the message lists the
+        columns it expects); among several files, such a file is a problem in the load report.
     """
     default_zone = parse_zone(tz)
     report = LoadReport()
     rows: list[dict[str, object]] = []
+    errors: list[ParseError] = []
     for src in iter_sources(source):
         file = FileReport(src.name, kind="apps")
         report.files.append(file)
-        data = src.read_bytes(limit=MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not an errors CSV",
-                             source=src.name)
-        rows.extend(_parse(src.name, decode_text(data), default_zone, file))
+        with whole_file_problems(file, errors):
+            data = src.read_bytes(limit=MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not an errors CSV",
+                                 source=src.name)
+            rows.extend(_parse(src.name, decode_text(data), default_zone, file))
+    raise_if_nothing_read(report, errors, rows)
     result = frame(rows, FAILURE_DTYPES)
     result.attrs["load_report"] = report
     report.enforce(on_bad_lines)

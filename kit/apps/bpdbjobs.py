@@ -24,7 +24,14 @@ from ..firewall.zones import parse_zone
 from ..loadreport import FileReport, LoadReport, OnBadLines
 from ..sources import decode_text, iter_sources
 from .catalogue import status_class
-from .schema import JOB_DTYPES, JOB_STATES, JOB_TYPES, frame
+from .schema import (
+    JOB_DTYPES,
+    JOB_STATES,
+    JOB_TYPES,
+    frame,
+    raise_if_nothing_read,
+    whole_file_problems,
+)
 
 Layout = Literal["auto", "all_columns", "most_columns"]
 
@@ -76,24 +83,28 @@ def read_bpdbjobs(source: Any, *, tz: str | tzinfo | None = None,
     Raises
     ------
     ParseError
-        A file that is not such an export (a ``bpdbjobs`` table, a firewall log, a CSV): the
-        message names the file and the command that writes the right output.
+        When no file is such an export (a ``bpdbjobs`` table, a firewall log, a CSV): the
+        message names the file and the command that writes the right output. Among several
+        files, one of another kind is a problem in the load report (``on_bad_lines``).
     """
     if layout not in ("auto", "all_columns", "most_columns"):
         raise ValueError(f"layout must be 'auto', 'all_columns' or 'most_columns', not {layout!r}")
     zone = parse_zone(tz)
     report = LoadReport()
     rows: list[dict[str, object]] = []
+    errors: list[ParseError] = []
     for src in iter_sources(source):
         file = FileReport(src.name, kind="jobs")
         report.files.append(file)
-        data = src.read_bytes(limit=MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not a bpdbjobs export",
-                             source=src.name)
-        lines = decode_text(data).splitlines()
-        file.read = len(lines)
-        rows.extend(_parse_file(src.name, lines, layout, file))
+        with whole_file_problems(file, errors):
+            data = src.read_bytes(limit=MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not a bpdbjobs export",
+                                 source=src.name)
+            lines = decode_text(data).splitlines()
+            file.read = len(lines)
+            rows.extend(_parse_file(src.name, lines, layout, file))
+    raise_if_nothing_read(report, errors, rows)
     result = frame(rows, JOB_DTYPES)
     result["message_time"] = _stamps(result["message"], zone)
     result.attrs["load_report"] = report

@@ -6,8 +6,13 @@ Every failure source (bpdbjobs, the application-errors CSV) shares :data:`FAILUR
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 
+from ..errors import ParseError
+from ..loadreport import FileReport, LoadReport
 from .catalogue import CLASSES
 
 STRING = pd.StringDtype("pyarrow")
@@ -75,3 +80,24 @@ def frame(rows: list[dict[str, object]], dtypes: dict[str, object]) -> pd.DataFr
         else:
             columns[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns).astype(dtypes)
+
+
+@contextmanager
+def whole_file_problems(file: FileReport, errors: list[ParseError]) -> Iterator[None]:
+    """A file that is not what the reader reads becomes a problem of its report (its lines
+    counted as ignored) and joins ``errors``, so one stray file in a folder does not hide the
+    others."""
+    try:
+        yield
+    except ParseError as exc:
+        errors.append(exc)
+        file.problems.append(str(exc))
+        uncounted = file.read - file.parsed - file.ignored - file.rejected
+        if uncounted:
+            file.ignore("unreadable file", uncounted)
+
+
+def raise_if_nothing_read(report: LoadReport, errors: list[ParseError], rows: list) -> None:
+    """Every file failed and nothing was read: raise the first file's error as it was."""
+    if errors and not rows and len(errors) == len(report.files):
+        raise errors[0]

@@ -209,3 +209,17 @@ def test_windows_paths_keep_their_backslashes():
 def test_layout_argument_is_checked():
     with pytest.raises(ValueError, match="layout must be"):
         read_bpdbjobs(REFERENCE.encode(), layout="some")
+
+
+def test_a_stray_file_among_exports_is_a_reported_problem(tmp_path):
+    (tmp_path / "a.txt").write_text(REFERENCE + "\n")
+    (tmp_path / "notes.txt").write_text("JobID Type State Status\n1 Backup Done 0\n")
+    with pytest.warns(UserWarning, match="file problem"):
+        df = read_bpdbjobs(tmp_path)
+    report = df.attrs["load_report"]
+    assert len(df) == 1 and len(report.problems) == 1
+    assert "notes.txt" in report.problems[0] and "bpdbjobs -report -all_columns" in \
+        report.problems[0]
+    assert report.read == report.parsed + report.ignored + report.rejected == 3
+    with pytest.raises(ParseError, match=r"notes\.txt"):
+        read_bpdbjobs(tmp_path, on_bad_lines="error")
