@@ -74,7 +74,8 @@ def read_bpdbjobs(source: Any, *, tz: str | tzinfo | None = None,
         One row per job try (``schema.JOB_DTYPES``): job_id, parent_job, job_type, state,
         status (the try's), job_status, policy, schedule, client, server (media server),
         master, try_number, tries, try_started / try_ended (UTC; NaT while running), try_elapsed,
-        kbytes, files, status_description, status_lines (newline-joined), layout, then the
+        kbytes, files, status_description, status_lines (newline-joined), message_time (the
+        last status line's own stamp, read in ``tz``), layout, then the
         failure columns every failure source shares: time (= try_ended), host (= the try's
         server), peer (= client), app ``netbackup``, error_code, class (the catalogue's class of
         the status), message (the last status line), source, line. A job without any try yet
