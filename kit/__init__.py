@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     # loaders
     "read_firewall_log": "kit.firewall",
     "read_keepalive": "kit.hosts",
+    "read_bpdbjobs": "kit.apps",
+    "read_app_errors": "kit.apps",
     "read_sockets": "kit.hosts.sockets",
     "keepalive_coverage": "kit.hosts.sockets",
     "keepalive_risk": "kit.hosts.risk",
@@ -34,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "TimeoutEstimate": "kit.analysis",
     "CaseTimeout": "kit.analysis",
     "affected": "kit.analysis",
+    "explain_failures": "kit.analysis",
     "concurrency": "kit.analysis",
     "readable": "kit.analysis.format",
     "Concurrency": "kit.analysis",
@@ -53,6 +56,8 @@ _EXPORTS: dict[str, str] = {
     "duration_findings": "kit.findings",
     "remedy_findings": "kit.findings",
     "case_findings": "kit.findings",
+    "failure_findings": "kit.findings.failures",
+    "failure_summary": "kit.findings.failures",
 }
 
 __all__ = [

@@ -164,17 +164,18 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
 class SessionsCache:
     """``case.sessions`` kept beside the parsed parts, keyed by every firewall part's key (so by
     the files, the kit's version and the parse settings), the inventory's content, the case's
-    ``[services]`` and the sessions' columns: a re-open reads the sessions instead of pairing a
-    million events again."""
+    ``[services]``, its stated timeout and the sessions' columns: a re-open reads the sessions
+    instead of pairing a million events again."""
 
     def __init__(self, case_root: Path, part_keys: Sequence[str], inventory: pd.DataFrame,
-                 services: dict[int, str]):
+                 services: dict[int, str], timeout: Any = None):
         rows = pd.util.hash_pandas_object(inventory.astype(object), index=False).to_numpy()
         from ..analysis.sessions import SESSION_COLUMNS
 
         fields = {"parts": list(part_keys), "inventory": hashlib.sha256(rows.tobytes())
                   .hexdigest(), "columns": list(inventory.columns),
-                  "services": sorted(services.items()), "schema": list(SESSION_COLUMNS)}
+                  "services": sorted(services.items()), "schema": list(SESSION_COLUMNS),
+                  "timeout": str(timeout)}
         key = hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()
         self.folder = cache_dir(case_root) / "sessions"
         self.path = self.folder / f"{key}.parquet"

@@ -7,6 +7,8 @@
       firewall/        firewall syslog files, any names, plain or gzip/bz2
       hosts/           keepalive exports, one or more files per host, any OS format
       sockets/         optional ss / netstat captures
+      jobs/            optional bpdbjobs -report -all_columns exports
+      apps/            optional application-error CSVs
       inventory.csv    host,ip,role,os (one row per IP)
 """
 
@@ -23,6 +25,8 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.timeout import CaseTimeout
+from ..apps.schema import FAILURE_DTYPES, JOB_DTYPES
+from ..apps.schema import frame as failure_frame
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
@@ -52,7 +56,11 @@ class Case:
     inventory : DataFrame
         host, ip, role, os from ``inventory.csv``; empty when the file is absent.
     load_report : LoadReport
-        The firewall, hosts and sockets files' counts together.
+        The firewall, hosts, sockets, jobs and apps files' counts together.
+    jobs : DataFrame
+        One row per job try from ``jobs/`` (``kit.read_bpdbjobs``); empty when none.
+    app_errors : DataFrame
+        Application errors from ``apps/`` (``kit.read_app_errors``); empty when none.
 
     The facts derived from these frames are computed on first use and kept for the life of the
     object, so every notebook cell, Finding, widget and the report read the same values:
@@ -67,6 +75,8 @@ class Case:
     sockets: pd.DataFrame
     inventory: pd.DataFrame
     load_report: LoadReport
+    jobs: pd.DataFrame = field(default_factory=lambda: failure_frame([], JOB_DTYPES))
+    app_errors: pd.DataFrame = field(default_factory=lambda: failure_frame([], FAILURE_DTYPES))
 
     #: where ``sessions`` is cached (set by ``load_case`` with its parse cache; not copied by
     #: ``dataclasses.replace``, so a redacted copy builds its own sessions)
@@ -81,7 +91,8 @@ class Case:
         if cached is not None:
             return cached
         builder = import_module("kit.analysis.sessions")  # the module: tests count its calls
-        built = builder.build_sessions(self.connections, self.inventory, self.settings.services)
+        built = builder.build_sessions(self.connections, self.inventory, self.settings.services,
+                                       self.timeout.value)
         if self.sessions_cache is not None:
             self.sessions_cache.store(built)
         return built
@@ -187,6 +198,7 @@ def load_case(path: str | Path, *, cache: bool = True) -> Case:
         raise CaseError(f"{firewall_dir}: no firewall log files; copy the firewall's syslog "
                         "files (plain or gzip) into this folder")
     hosts_dir, sockets_dir = root / "hosts", root / "sockets"
+    jobs_dir, apps_dir = root / "jobs", root / "apps"
     if not _has_files(hosts_dir):
         warnings.warn(f"{hosts_dir}: no keepalive exports; the hosts' keepalive risk cannot be "
                       "judged until you add them (see the case README)", stacklevel=2)
@@ -197,18 +209,21 @@ def load_case(path: str | Path, *, cache: bool = True) -> Case:
         hosts=hosts_dir if _has_files(hosts_dir) else None,
         sockets=sockets_dir if _has_files(sockets_dir) else None,
         inventory=inventory, cache=cache,
+        jobs=jobs_dir if _has_files(jobs_dir) else None,
+        apps=apps_dir if _has_files(apps_dir) else None,
     )
 
 
 def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: Any = None,
                   sockets: Any = None, inventory: pd.DataFrame | None = None,
-                  cache: bool = False) -> Case:
+                  jobs: Any = None, apps: Any = None, cache: bool = False) -> Case:
     """Read each input with its reader and bind them into a Case with one load report.
 
-    ``firewall``, ``hosts`` and ``sockets`` are anything ``kit.sources`` reads (a folder, files,
-    FileUpload values); ``None`` or empty gives an empty frame. Malformed lines are skipped and
-    counted; a reader's KitError becomes a CaseError naming the input. ``cache``: read a
-    ``firewall`` folder through the case's parse cache (``kit.case.cache``).
+    ``firewall``, ``hosts``, ``sockets``, ``jobs`` and ``apps`` are anything ``kit.sources``
+    reads (a folder, files, FileUpload values); ``None`` or empty gives an empty frame.
+    Malformed lines are skipped and counted; a reader's KitError becomes a CaseError naming
+    the input. ``cache``: read a ``firewall`` folder through the case's parse cache
+    (``kit.case.cache``).
     """
     import kit  # the readers are re-exported lazily by the package
 
@@ -226,18 +241,22 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
     frames = {}
-    for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
-                                         ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
+    for name, source, reader, dtypes, empty in (
+            ("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES, frame),
+            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
+            ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
+            ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
         if source:
             frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
         else:
-            frames[name] = frame([], dtypes)
+            frames[name] = empty([], dtypes)
     inventory = empty_inventory() if inventory is None else inventory
     case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
-                report)
+                report, frames["jobs"], frames["apps"])
     if part_keys is not None:
-        case.sessions_cache = SessionsCache(path, part_keys, inventory, settings.services)
+        case.sessions_cache = SessionsCache(path, part_keys, inventory, settings.services,
+                                            settings.idle_timeout)
     return case
 
 

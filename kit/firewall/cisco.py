@@ -13,11 +13,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .denies import DENY_NO_CONNECTION, parse_denies
 from .reasons import NO_CLOSE, read_reason
 from .stages import LAYOUTS, Chain, digits, run_layout
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
+    DENY_NO_CONNECTION: ("deny-no-connection", "tcp"),
     "302013": ("built", "tcp"), "302014": ("teardown", "tcp"),
     "302015": ("built", "udp"), "302016": ("teardown", "udp"),
     "302303": ("built", "tcp"), "302304": ("teardown", "tcp"),
@@ -34,6 +36,7 @@ MAX_DURATION_HOURS = 100_000
 DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
 _LEGACY_PRODUCTS = [PRODUCT_NAMES.index("PIX"), PRODUCT_NAMES.index("FWSM")]
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
+_DENY = MESSAGE_IDS.index(DENY_NO_CONNECTION)
 
 #: the message tag at the start of a body: ``%ASA-6-302014``, ``%ASA-ip-4-313005``
 TAG = r"^(?P<tag>%(?:ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\d-\d{6}:? ?)"
@@ -109,6 +112,14 @@ def parse_connections(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, m
     reasons: list[str] = []
     legacy_capable = np.isin(product, _LEGACY_PRODUCTS)
     failed = []
+    deny = msg == _DENY
+    if deny.any():  # 106015: its own layout (kit.firewall.denies)
+        columns, bad, why = parse_denies(buffer, *(a[deny] for a in (starts, rows, msg, product)))
+        parts.append(Connections(**columns))
+        rejected.append(bad)
+        reasons += why
+        rows, starts, msg, product, users, teardown, legacy_capable = (
+            a[~deny] for a in (rows, starts, msg, product, users, teardown, legacy_capable))
     # ASA and FTD never write the legacy layout: matching them apart keeps their chain free of
     # misses (each miss costs a realignment of every captured column)
     for todo in (np.flatnonzero(~legacy_capable), np.flatnonzero(legacy_capable)):

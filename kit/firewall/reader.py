@@ -75,7 +75,8 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     Returns
     -------
     pandas.DataFrame
-        One row per TCP/UDP connection event (302013-302016, 302303/302304) in file order, with
+        One row per TCP/UDP connection event (302013-302016, 302303/302304; 106015 as
+        ``deny-no-connection``) in file order, with
         the columns of ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is
         the :class:`kit.LoadReport` (per-file counts, ignored messages by id, first rejects,
         relay-minus-device clock offsets).

@@ -10,7 +10,7 @@ import pandas as pd
 
 STRING = pd.StringDtype("pyarrow")
 
-EVENTS = ("built", "teardown")
+EVENTS = ("built", "teardown", "deny-no-connection")
 PROTOCOLS = ("tcp", "udp")
 ORIENTATIONS = ("logged", "built", "port")
 CLOSES = ("idle-timeout", "fin", "reset", "syn-timeout", "half-closed-timeout", "policy", "other")

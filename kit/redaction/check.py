@@ -63,8 +63,12 @@ def case_identities(case: Any) -> dict[str, str]:
     return found
 
 
+#: the Case's frames whose identities are redacted (and checked for leaks)
+CASE_FRAMES = ("connections", "hosts", "sockets", "inventory", "jobs", "app_errors")
+
+
 def _frames(case: Any) -> Iterator[pd.DataFrame]:
-    for name in ("connections", "hosts", "sockets", "inventory"):
+    for name in CASE_FRAMES:
         frame = getattr(case, name, None)
         if isinstance(frame, pd.DataFrame):
             yield frame

@@ -25,8 +25,10 @@ from ..loadreport import Reject
 from .addresses import AddressMapper, parse_address
 from .keys import KeyLike, fingerprint, parse_key
 
-NAME_KINDS = ("host", "device", "user")
-PREFIX = {"host": "host", "device": "fw", "user": "user"}
+NAME_KINDS = ("host", "device", "user", "policy")
+PREFIX = {"host": "host", "device": "fw", "user": "user", "policy": "policy"}
+#: columns of the failure frames (bpdbjobs, explain_failures) that name hosts
+HOST_COLUMNS = ("hostname", "client", "server", "master", "peer")
 DIGEST_CHARS = 6
 
 #: an IPv4 literal in free text (validated by ``ipaddress`` before it is replaced)
@@ -44,7 +46,8 @@ NAME_BEFORE, NAME_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 def column_kind(label: Any) -> str | None:
     """What a column holds, from its name: ``ip``, ``host``, ``device``, ``user`` or None (text).
 
-    ``ip``/``*_ip``, ``host``/``*_host``/``hostname``, ``device``/``*_device``, ``user``/``*_user``.
+    ``ip``/``*_ip``, ``host``/``*_host``/``hostname``, ``device``/``*_device``, ``user``/``*_user``;
+    the jobs' ``client``, ``server``, ``master``, ``peer`` are hosts, ``policy`` a policy name.
     """
     if not isinstance(label, str):
         return None
@@ -52,7 +55,9 @@ def column_kind(label: Any) -> str | None:
     for kind in ("ip", *NAME_KINDS):
         if name == kind or name.endswith("_" + kind):
             return kind
-    return "host" if name == "hostname" else None
+    if name == "policy":
+        return "policy"
+    return "host" if name in HOST_COLUMNS else None
 
 
 def frame_identities(frame: pd.DataFrame) -> Iterator[tuple[str, str]]:

@@ -60,6 +60,7 @@ NOTEBOOKS = (
     "02_connection_durations.ipynb",
     "03_compare_remedies.ipynb",
     "04_case_report.ipynb",
+    "05_failed_jobs.ipynb",
 )
 REPORT_FILE = "report.html"
 NOT_REDACTED = ("NOT REDACTED: this report shows the site's real addresses, host, device and "

@@ -136,3 +136,27 @@ def test_no_events_give_an_empty_sessions_frame_with_the_schema():
     s = sessions(empty_connections())
     assert s.empty and list(s.columns) == list(SESSION_COLUMNS)
     assert str(s["start"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_sample_resumed_and_idle_before_teardown_match_the_generator():
+    """Every idle-torn connection of the sample: silent T before its teardown, and resumed
+    (refused 106015) exactly when the generator's client spoke again."""
+    from pathlib import Path
+
+    import kit
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample-incident"
+    frame = kit.sessions(kit.load_case(sample))
+    truth = pd.read_csv(sample / "truth-sessions.csv.gz")
+    torn = truth[truth["idle_torn"]]
+    expected = {(r.device, str(r.conn_id)): pd.Timestamp(r.busy_until) + pd.Timedelta(
+        seconds=int(r.gap_s)) for r in torn.itertuples()}
+    idle = frame[frame["close"] == "idle-timeout"]
+    got = {(r.device, r.conn_id): r.resumed for r in idle.itertuples()}
+    assert got == expected and len(got) == 10
+    assert (idle["idle_before_teardown"] == pd.Timedelta(hours=1)).all()
+    assert (idle["end"] - idle["idle_before_teardown"]).tolist() == [
+        pd.Timestamp(torn.set_index("conn_id").loc[int(c), "busy_until"])
+        for c in idle["conn_id"]]
+    others = frame[frame["close"] != "idle-timeout"]
+    assert others["resumed"].isna().all() and others["idle_before_teardown"].isna().all()
