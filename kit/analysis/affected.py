@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..units import host_key, host_keys
 from .sessions import STRING, idle_teardowns
 from .timeout import infer_idle_timeout
 
@@ -70,8 +71,9 @@ def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
             firewall_timeout = infer_idle_timeout(sessions).value
         if firewall_timeout is not None:
             risk = host_at_risk(hosts, firewall_timeout)
-    table["src_at_risk"] = table["src"].map(risk).astype("boolean")
-    table["dst_at_risk"] = table["dst"].map(risk).astype("boolean")
+            risk.index = [host_key(h) for h in risk.index]  # one host identity rule
+    table["src_at_risk"] = host_keys(table["src"]).map(risk).astype("boolean")
+    table["dst_at_risk"] = host_keys(table["dst"]).map(risk).astype("boolean")
     table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]
     table = table.sort_values(["teardowns", "first"], ascending=[False, True], kind="stable")
     columns = ["src", "src_role", "dst", "dst_role", "service_port", "service", "teardowns",

@@ -24,6 +24,7 @@ from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
 from ..sources import iter_sources
+from ..units import canonical_names
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -140,6 +141,8 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         else:
             frames[name] = frame([], dtypes)
     inventory = empty_inventory() if inventory is None else inventory
+    for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
+        frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report)
 

@@ -11,9 +11,10 @@ import pandas as pd
 from ..errors import ParseError
 from ..loadreport import FileReport, LoadReport, OnBadLines
 from ..sources import decode_text, iter_sources
+from ..units import host_key, same_host
 from . import aix, bsd, csvsheet, linux, ndd, windows
 from .defaults import OS_NAMES, ROLE_COLUMNS, OsKeepalive, keepalive_of
-from .model import FileParse, Found, Setting, settle
+from .model import FileParse, Found, Setting, settle, worst
 from .naming import host_from_content, host_from_filename
 from .schema import KEEPALIVE_DTYPES, frame
 from .text import first_lines, split_lines
@@ -172,7 +173,7 @@ def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Hos
         name = item.host or content_host
         if name is None:
             name = host or host_from_filename(file.source)
-        elif host and not item.host and name.casefold() != host.casefold():
+        elif host and not item.host and not same_host(name, host):
             item.warn(None, f"host={host!r} ignored: the export names {name!r}")
         if not name:
             raise ParseError("cannot tell which host this export belongs to; pass host=",
@@ -187,8 +188,8 @@ def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Hos
 
 
 def _merge(hosts: dict[str, _Host], entry: _Host) -> None:
-    """Fold ``entry`` into the host of the same name; the first file wins a conflict."""
-    key = entry.host.casefold()
+    """Fold ``entry`` into the host of the same name; a conflicting value keeps the worst."""
+    key = host_key(entry.host) or entry.host
     known = hosts.get(key)
     if known is None:
         hosts[key] = entry
@@ -204,9 +205,15 @@ def _merge(hosts: dict[str, _Host], entry: _Host) -> None:
             known.settled[name] = setting
         elif _differs(known.settled[name], setting):
             first, second = known.settled[name], setting
+            used = "the first is used"
+            if first is not None and second is not None:
+                known.settled[name] = chosen = worst(first, second)
+                used = (f"which one is in force is uncertain, so the worst, "
+                        f"{_describe(chosen, chosen.source, known.table).split(' in ')[0]}, "
+                        "is used")
             known.warnings.append(
                 f"{name} conflicts: {_describe(first, known.sources[0], known.table)} vs "
-                f"{_describe(second, entry.sources[0], known.table)}; the first is used")
+                f"{_describe(second, entry.sources[0], known.table)}; {used}")
     known.sources.extend(s for s in entry.sources if s not in known.sources)
     known.warnings.extend(entry.warnings)
 
