@@ -134,7 +134,7 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--key", help="redaction key: 64 hex digits or a file holding them "
                                       "(default: the case's .redaction-key, made on first use)")
     parser.add_argument("--notebooks", type=Path, default=None,
-                        help="folder of the notebooks (default: the project's notebooks/)")
+                        help="folder of the notebooks (default: those shipped with the kit)")
     parser.set_defaults(func=_report)
 
 
@@ -161,8 +161,47 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_open(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "open", help="copy the guided notebooks into a case folder and open JupyterLab on them",
+        description="Copy the four guided notebooks into CASE_DIR/notebooks/, set to that case "
+                    "(the repo's or package's notebooks are never edited), then start JupyterLab "
+                    "there on 127.0.0.1 with a login token. Notebooks already copied are kept: "
+                    "they hold your work.")
+    parser.add_argument("case_dir", type=Path, help="the case folder (`kit new-case` makes one)")
+    parser.add_argument("--no-lab", action="store_true",
+                        help="only copy the notebooks and print how to open them")
+    parser.add_argument("--replace", action="store_true",
+                        help="copy fresh notebooks over the case's existing ones")
+    parser.add_argument("--port", type=int, default=None, help="JupyterLab's port")
+    parser.set_defaults(func=_open)
+
+
+def _open(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+    import subprocess
+
+    from .notebooks import copy_to_case
+
+    paths = copy_to_case(args.case_dir, replace=args.replace)
+    folder = paths[0].parent
+    print(f"notebooks for {args.case_dir}: {', '.join(p.name for p in paths)} in {folder}")
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}",
+               "--ServerApp.ip=127.0.0.1"]  # loopback only; JupyterLab makes the login token
+    if args.port is not None:
+        command.append(f"--ServerApp.port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    if args.no_lab:
+        print("open them with:\n  " + shlex.join(command) + "\nthen run each notebook with "
+              "Run > Run All Cells, in order")
+        return 0
+    return subprocess.call(command)
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report,
+    _add_new_case, _add_open, _add_sample, _add_synth_log, _add_parse, _add_report,
 ]
 
 
@@ -184,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KitError as exc:
         print(f"kit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"kit {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

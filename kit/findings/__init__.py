@@ -21,6 +21,7 @@ from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import EDGE_WINDOW, TimeoutEstimate
 from ..report.display import Findings
+from ..units import host_key
 from .tables import assumptions, firewall_timeout, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
 
@@ -226,13 +227,17 @@ def _risk_sentences(facts: _Facts) -> list[str]:
     else:
         out.append(f"None of the {plural(len(risk), 'host')} with a keepalive export is at "
                    f"risk: every first keepalive probe comes before the {hms(timeout)} timeout.")
-    unknown = risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str)
-    exported = set(risk["host"].astype(str))
-    missing = sorted(set(case.inventory["host"].dropna().astype(str)) - exported)
-    unknown = sorted({*unknown, *missing})
+    out.extend(_doubt_sentences(hosts))
+    unknown = list(risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str))
+    exported = {host_key(h) for h in risk["host"].astype(str)}
+    for name in case.inventory["host"].dropna().astype(str):  # one mention per host
+        if host_key(name) not in exported:
+            exported.add(host_key(name))
+            unknown.append(name)
+    unknown = sorted(set(unknown), key=str.casefold)
     if unknown:
-        lost = set(endpoint_names(facts.idle, "src")) | set(endpoint_names(facts.idle, "dst"))
-        hit = [host for host in unknown if host in lost]
+        lost = {host_key(h) for side in ("src", "dst") for h in endpoint_names(facts.idle, side)}
+        hit = [host for host in unknown if host_key(host) in lost]
         text = (f"No keepalive value for {plural(len(unknown), 'host')} of the inventory "
                 f"({listing(unknown)}), so their risk is unknown")
         text += (f"; {listing(hit)} lost connections to the idle timeout: collect "
@@ -251,6 +256,15 @@ def _risk_sentences(facts: _Facts) -> list[str]:
                      "and whether their application sets SO_KEEPALIVE)")
         out.append(text + ".")
     return out
+
+
+def _doubt_sentences(hosts: pd.DataFrame) -> list[str]:
+    """Hosts whose export contradicts itself or holds a suspicious value, with what was found:
+    such a warning can decide the answer, so it is never left in a table column alone."""
+    warned = hosts.loc[hosts["warnings"].fillna("").str.len().gt(0).to_numpy(dtype=bool)]
+    return [f"Check the keepalive export of {row.host} ({row.os}): {row.warnings}; its risk is "
+            f"judged on the worst value found (keepalive time {hms(row.keepalive_time)})."
+            for row in warned.itertuples()]
 
 
 def _socket_sentences(case: Any) -> list[str]:
