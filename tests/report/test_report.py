@@ -173,7 +173,7 @@ def test_a_rerun_removes_the_stale_report_before_it_starts(setup, tmp_path):
     (out / "report.html").write_text("<html>an old, complete report</html>")
     (out / "report.html.partial").write_text("<html>an old unchecked page</html>")
     progress: list[str] = []
-    with pytest.raises(ReportError, match="cell .* failed"):
+    with pytest.raises(ReportError, match=r"cell .* failed"):
         build_report(case.path, out, notebooks_dir=notebooks, notebooks=[name],
                      progress=progress.append)
     assert sorted(p.name for p in out.iterdir()) == [name]  # no page that looks complete
