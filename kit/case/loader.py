@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,15 +133,17 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         firewall, tz=settings.tz, relay_tz=settings.relay_tz, year=settings.year,
         on_bad_lines="skip"))
     report: LoadReport = connections.attrs["load_report"]
+    inventory = empty_inventory() if inventory is None else inventory
+    os_hints = dict(zip(inventory["host"].astype(str), inventory["os"].fillna(""), strict=True))
     frames = {}
-    for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
-                                         ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
+    for name, source, reader, dtypes in (
+            ("hosts", hosts, partial(kit.read_keepalive, os_hints=os_hints), KEEPALIVE_DTYPES),
+            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
         if source:
             frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
         else:
             frames[name] = frame([], dtypes)
-    inventory = empty_inventory() if inventory is None else inventory
     for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
         frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,

@@ -270,10 +270,14 @@ def _doubt_sentences(hosts: pd.DataFrame) -> list[str]:
 def _socket_sentences(case: Any) -> list[str]:
     from .. import keepalive_coverage
 
-    if not len(case.sockets):
+    captures = [f for f in case.load_report.files if f.kind == "sockets"]
+    if not captures:
         return []
+    if not len(case.sockets):
+        return [f"The {plural(len(captures), 'socket capture')} in sockets/ held no TCP socket "
+                "the kit could read (see the load report), so they show no keepalive coverage."]
     coverage = keepalive_coverage(case.sockets)
-    out = []
+    out = _silent_capture_sentences(case.sockets, coverage)
     for state, meaning in (("none", "show no keepalive timer: SO_KEEPALIVE is off there, so "
                                     "the OS keepalive setting cannot keep them alive"),
                            ("all", "show keepalive timers: SO_KEEPALIVE is on")):
@@ -283,6 +287,25 @@ def _socket_sentences(case: Any) -> list[str]:
             named = [f"{host} on {listing(services(group))}" for host, group in per_host]
             out.append(f"Socket captures: the established sockets of {listing(named)} "
                        f"{meaning}.")
+    return out
+
+
+def _silent_capture_sentences(sockets: pd.DataFrame, coverage: pd.DataFrame) -> list[str]:
+    """Hosts whose capture was read but says nothing about keepalive, and why."""
+    out = []
+    for host, rows in sockets.groupby(sockets["host"].astype(str), sort=True):
+        shown = coverage.loc[(coverage["host"].astype(str) == host).to_numpy(dtype=bool)]
+        if (shown["coverage"] != "unknown").any():
+            continue
+        if not (rows["state"] == "established").any():
+            why = ("it lists no established socket (capture during a backup, with "
+                   "`ss -tino state established`)")
+        elif rows["timer"].isna().all():
+            why = "it shows no timers (capture with `ss -tino`: -o prints them)"
+        else:
+            why = "its established sockets had data in flight, which hides the keepalive timer"
+        out.append(f"The socket capture of {host} was read ({plural(len(rows), 'socket')}) but "
+                   f"gives no keepalive coverage: {why}.")
     return out
 
 
