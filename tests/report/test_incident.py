@@ -10,7 +10,7 @@ import warnings
 import nbformat
 import pandas as pd
 import pytest
-from incident_case import CASE_ID, make_incident
+from incident_case import make_incident
 
 import kit
 from kit.cli import main
@@ -78,7 +78,8 @@ def test_kit_open_copies_parameterised_notebooks_and_keeps_the_users_work(tmp_pa
     assert "jupyter lab --notebook-dir=" in printed and "--ServerApp.ip=127.0.0.1" in printed
     for name in NOTEBOOKS:
         notebook = nbformat.read(case / "notebooks" / name, as_version=4)
-        injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        injected = [c for c in notebook.cells
+                    if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1 and 'case_dir = ".."' in injected[0].source
         assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
         assert str(tmp_path) not in (case / "notebooks" / name).read_text()
