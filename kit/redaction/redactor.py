@@ -3,10 +3,12 @@
 Identities are IP addresses (prefix-preserving, class-keeping: see ``addresses``), host and device
 names and user names (keyed HMAC: ``host-3f9a12``, ``fw-0b71c4``, ``user-9e02aa``). A name is
 case-insensitive (``DB01`` and ``db01`` are one host); a dotted name keeps its shape
-(``nbu01.corp.example`` -> ``host-1c2d3e.dom-77a0f1``). Free text (teardown reasons, file names,
-warnings, reject messages, notes) is redacted by replacing every IP literal and every identity the
-Redactor has learned, in one pass. Learn all identities of a case first (``learn_frame`` on each
-of its frames), so text anywhere is redacted consistently.
+(``nbu01.corp.example`` -> ``host-1c2d3e.dom-77a0f1``). A host the inventory gives a role keeps
+it (``client-28607c``, ``media-396df3``); a site's own service names become ``svc-...``. Free
+text (teardown reasons, file names, warnings, reject messages, notes) is redacted by replacing
+every IP literal and every identity the Redactor has learned, in one pass. Learn all identities
+of a case first (``learn_frame`` on each of its frames), so text anywhere is redacted
+consistently.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ from typing import Any
 import pandas as pd
 
 from ..loadreport import Reject
+from ..units import host_key
 from .addresses import AddressMapper, parse_address
 from .keys import KeyLike, fingerprint, parse_key
 
-NAME_KINDS = ("host", "device", "user")
-PREFIX = {"host": "host", "device": "fw", "user": "user"}
+NAME_KINDS = ("host", "device", "user", "service")
+PREFIX = {"host": "host", "device": "fw", "user": "user", "service": "svc"}
+#: inventory roles a host pseudonym carries (``client-28607c``): what a support engineer needs,
+#: and no identity; any other role a site writes could be one, so it gives ``host-``
+ROLE_PREFIXES = ("master", "media", "client")
 DIGEST_CHARS = 6
 
 #: an IPv4 literal in free text (validated by ``ipaddress`` before it is replaced)
@@ -105,6 +111,7 @@ class Redactor:
         self._digests: dict[str, str] = {}  # lower(label) -> digest
         self._labels: dict[str, str] = {}  # digest -> lower(label)
         self._pattern: re.Pattern[str] | None = None
+        self._roles: dict[str, str] = {}  # host_key -> role prefix
 
     # -- learning ------------------------------------------------------------------------------
     def learn(self, values: Iterable[str], kind: str) -> None:
@@ -115,6 +122,13 @@ class Redactor:
             if kind != "ip" and _meaningful(value) and value.lower() not in self._kinds:
                 self._kinds[value.lower()] = (kind, value)
                 self._pattern = None
+
+    def learn_roles(self, inventory: pd.DataFrame) -> None:
+        """Remember each inventory host's role, so its pseudonym says it (``media-396df3``)."""
+        for host, role in zip(inventory["host"], inventory["role"], strict=True):
+            key = host_key(host)
+            if key is not None and isinstance(role, str) and role in ROLE_PREFIXES:
+                self._roles[key] = role
 
     def learn_frame(self, frame: pd.DataFrame) -> None:
         """Learn the identities in a frame's identity columns (see ``frame_identities``)."""
@@ -141,6 +155,8 @@ class Redactor:
             return value
         self.learn([value], kind)
         prefix = PREFIX[kind]
+        if kind == "host":
+            prefix = self._roles.get(host_key(value) or "", prefix)
         labels = value.split(".")
         if kind != "user" and len(labels) > 1 and all(labels):
             return f"{prefix}-{self._digest(labels[0])}.dom-{self._digest('.'.join(labels[1:]))}"
