@@ -229,6 +229,7 @@ def keepalive_chart(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> Figu
 
 def remedy_chart(comparison: pd.DataFrame) -> Figure:
     """The remedies side by side: teardowns prevented, packets added, table peak change."""
+    comparison = comparison.drop(index="today", errors="ignore")  # the baseline: all zero
     fig, axes = _figure(WIDE, ncols=3)
     fig.suptitle("Remedies compared on this case's connections")
     names = [str(n) for n in comparison.index]

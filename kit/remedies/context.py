@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..analysis import host_at_risk, infer_idle_timeout, sessions
 from ..analysis.affected import endpoint_names
+from ..analysis.concurrency import observed_window
 from ..analysis.format import hms
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
@@ -184,8 +185,8 @@ def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_ti
         return lambda value, why: notes.__setitem__(name, {"value": value, "why": why})
 
     s = sessions(case)
-    times = case.connections["time"]
-    window = (times.min(), times.max()) if len(times) else (pd.Timestamp(0, tz="UTC"),) * 2
+    first, last = observed_window(s)  # the one window of every peak and mean
+    window = (first, last) if first is not None else (pd.Timestamp(0, tz="UTC"),) * 2
     noter("window")(window, f"Rates are per hour of data: {window[0]} to {window[1]}.")
     victim = (s["close"] == "idle-timeout").fillna(False).to_numpy(dtype=bool)
     fw = _firewall_timeout(case, firewall_timeout, s, noter("firewall_timeout"))

@@ -37,6 +37,8 @@ from .context import Context, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
             "dcd")
+#: the first row of the comparison: nothing changed, the numbers every remedy is measured against
+BASELINE = "today"
 COLUMNS = ("victims", "prevented", "prevented_share", "extra_packets_per_hour",
            "extra_bytes_per_hour", "peak_connections", "peak_connections_change",
            "mean_connections", "hosts_to_change", "devices_to_change", "scope",
@@ -207,6 +209,18 @@ def _row(ctx: Context, outcome: Outcome, today) -> dict[str, Any]:
     }
 
 
+def _baseline(ctx: Context, today) -> dict[str, Any]:
+    """The comparison's "today" row: no change, the same definitions as every remedy's row."""
+    victims = int(ctx.victim.sum())
+    return {
+        "victims": victims, "prevented": 0, "prevented_share": 0.0 if victims else float("nan"),
+        "extra_packets_per_hour": 0.0, "extra_bytes_per_hour": 0.0,
+        "peak_connections": today.peak, "peak_connections_change": 0,
+        "mean_connections": today.mean, "hosts_to_change": 0, "devices_to_change": 0,
+        "scope": "no change", "sessions_in_scope": 0, "caveats": "",
+    }
+
+
 def compare_remedies(case: Any, *, firewall_timeout: Any = None,
                      keepalive: Any = timedelta(minutes=15), new_firewall_timeout: Any = None,
                      heartbeat: Any = None, scope_ports: Any = None,
@@ -236,7 +250,8 @@ def compare_remedies(case: Any, *, firewall_timeout: Any = None,
     Returns
     -------
     DataFrame
-        Indexed by remedy (``REMEDIES``), columns ``COLUMNS``. ``attrs["assumptions"]`` maps each
+        Indexed by remedy: ``BASELINE`` ("today", nothing changed) then ``REMEDIES``; columns
+        ``COLUMNS``. ``attrs["assumptions"]`` maps each
         resolved input to ``{"value": ..., "why": sentence}``; ``attrs["today"]`` holds today's
         peak and mean and the window's hours.
     """
@@ -245,7 +260,8 @@ def compare_remedies(case: Any, *, firewall_timeout: Any = None,
                   scope_ports=scope_ports, so_keepalive_ports=so_keepalive_ports,
                   rescued_lifetime=rescued_lifetime)
     today = concurrency(ctx.sessions, start=ctx.window[0], end=ctx.window[1])
-    rows = {name: _row(ctx, model(ctx), today) for name, model in _MODELS.items()}
+    rows = {BASELINE: _baseline(ctx, today)}
+    rows.update({name: _row(ctx, model(ctx), today) for name, model in _MODELS.items()})
     table = pd.DataFrame.from_dict(rows, orient="index").loc[:, list(COLUMNS)]
     table.index.name = "remedy"
     table.attrs["assumptions"] = ctx.assumptions

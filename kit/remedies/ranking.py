@@ -101,8 +101,10 @@ def recommend(comparison: pd.DataFrame) -> Recommendation:
     -------
     Recommendation
         ``best`` (None when there are no idle-timeout teardowns, i.e. no change is needed, or
-        when no remedy prevents any), ``ranking`` (best first) and ``reasons``.
+        when no remedy prevents any), ``ranking`` (best first) and ``reasons``. The "today"
+        baseline row is not a remedy: it is left out.
     """
+    comparison = comparison.drop(index="today", errors="ignore")
     keys = _keys(comparison)
     order = sorted(range(len(keys)), key=lambda i: tuple(
         -keys.iloc[i][c] if larger else keys.iloc[i][c] for c, larger, _ in CRITERIA))

@@ -93,3 +93,13 @@ def test_kit_open_copies_parameterised_notebooks_and_keeps_the_users_work(tmp_pa
 def test_kit_open_refuses_a_folder_that_is_not_a_case(tmp_path, capsys):
     assert main(["open", str(tmp_path), "--no-lab"]) == 2
     assert "not a case folder (no case.toml)" in capsys.readouterr().err
+
+
+def test_mean_open_connections_has_one_definition_and_the_logs_span(incident):
+    today = kit.concurrency(kit.sessions(incident))
+    table = kit.compare_remedies(incident)
+    assert table.index[0] == "today"
+    assert today.mean == pytest.approx(table.loc["today", "mean_connections"])
+    assert today.peak == table.loc["today", "peak_connections"]
+    first_event = incident.connections["time"].min()
+    assert today.window[0] >= first_event and today.open.index[0] >= first_event.floor("1min")
