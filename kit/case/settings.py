@@ -28,7 +28,7 @@ from ..errors import CaseError
 
 #: table -> the keys the kit understands in it
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "case": ("id", "title", "opened", "notes"),
+    "case": ("id", "title", "opened", "notes", "display_tz"),
     "firewall": ("idle_timeout", "tz", "relay_tz", "year", "capacity", "model"),
     "services": ("ports",),
 }
@@ -43,6 +43,8 @@ class CaseSettings:
     ``idle_timeout`` is None when the case does not state it (the analysis then infers it from
     the teardown durations). ``tz`` is the zone of the device stamps, ``relay_tz`` that of the
     syslog relay's header. ``services`` holds only the case's own ``[services]`` ports.
+    ``display_tz`` is the zone tables and charts show times in (default: ``tz``); times are
+    stored in UTC whatever it is.
     """
 
     id: str
@@ -56,6 +58,7 @@ class CaseSettings:
     capacity: int | None = None
     model: str | None = None
     services: dict[int, str] = field(default_factory=dict)
+    display_tz: str = "UTC"
 
 
 def read_settings(path: Path) -> CaseSettings:
@@ -97,6 +100,8 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
         capacity=_int(firewall, "capacity", source, low=1, high=None),
         model=_string(firewall, "firewall", "model", source),
         services=_ports(services.get("ports", {}), source),
+        display_tz=check_zone(case.get("display_tz", firewall.get("tz", "UTC")), "display_tz",
+                              source, table="case"),
     )
 
 
@@ -123,7 +128,7 @@ def parse_timeout(value: Any, *, source: str = "case.toml") -> pd.Timedelta | No
     return pd.Timedelta(seconds=seconds)
 
 
-def check_zone(value: Any, key: str, source: str) -> str:
+def check_zone(value: Any, key: str, source: str, *, table: str = "firewall") -> str:
     """A zone the readers accept: ``UTC``, a fixed offset (``+02:00``, ``-0500``) or IANA name."""
     if isinstance(value, str):
         text = value.strip()
@@ -138,7 +143,7 @@ def check_zone(value: Any, key: str, source: str) -> str:
         else:
             return text
     raise CaseError(
-        f"{source}: [firewall] {key} = {value!r} is not a time zone; use \"UTC\", a fixed "
+        f"{source}: [{table}] {key} = {value!r} is not a time zone; use \"UTC\", a fixed "
         'offset such as "+02:00", or a region name such as "America/Chicago" or "Europe/Berlin"'
     )
 

@@ -20,13 +20,14 @@ from ..analysis import affected, concurrency, idle_teardowns, infer_idle_timeout
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import EDGE_WINDOW, TimeoutEstimate
-from ..report.display import Findings
+from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
-from .tables import assumptions, firewall_timeout, teardown_reasons
+from .tables import assumptions, firewall_timeout, table, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
 
 __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeout",
-           "remedy_findings", "teardown_findings", "teardown_reasons", "timeout_sentence"]
+           "remedy_findings", "table", "teardown_findings", "teardown_reasons",
+           "timeout_sentence"]
 
 
 def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +47,8 @@ class _Facts:
         self.timeout: pd.Timedelta | None = configured if configured is not None \
             else self.estimate.value
         self.timeout_source = "case.toml" if configured is not None else "inferred"
+        #: the zone times are written in (``[case] display_tz``; stored times stay UTC)
+        self.tz: str = getattr(case.settings, "display_tz", "UTC")
 
 
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
@@ -81,7 +84,8 @@ def _load_sentences(facts: _Facts) -> list[str]:
     devices = sorted(events["device"].dropna().astype(str).unique())
     kinds = events["event"].value_counts()
     times = events["time"].dropna()
-    span = f", {when(times.min())} to {when(times.max())}" if len(times) else ""
+    tz = facts.tz
+    span = f", {when(times.min(), tz)} to {when(times.max(), tz)}" if len(times) else ""
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
     out = [f"Loaded {len(events):,} connection events ({built:,} Built, {torn:,} Teardown) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
@@ -162,12 +166,14 @@ def _duration_sentences(facts: _Facts) -> list[str]:
                          "otherwise")
         out.append(sentence + ".")
         ends = idle["end"]
-        hours = ends.dt.hour.value_counts().sort_index().sort_values(ascending=False,
-                                                                    kind="stable")
-        days = ends.dt.normalize().nunique()
-        out.append(f"They came between {when(ends.min())} and {when(ends.max())}, on "
+        local = ends.dt.tz_convert(zone_of(facts.tz))
+        hours = local.dt.hour.value_counts().sort_index().sort_values(ascending=False,
+                                                                     kind="stable")
+        days = local.dt.normalize().nunique()
+        out.append(f"They came between {when(ends.min(), facts.tz)} and "
+                   f"{when(ends.max(), facts.tz)}, on "
                    f"{plural(days, 'day')}; the busiest hour began at {hours.index[0]:02d}:00 "
-                   f"UTC ({hours.iloc[0]:,}).")
+                   f"{zone_label(facts.tz, ends.min())} ({hours.iloc[0]:,}).")
     else:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
     if timeout is not None:
@@ -181,7 +187,7 @@ def _duration_sentences(facts: _Facts) -> list[str]:
     busy = concurrency(s)
     if busy.peak_time is not None:
         text = (f"The firewall held at most {busy.peak:,} of these connections at once "
-                f"({when(busy.peak_time)}), {busy.mean:,.1f} on average")
+                f"({when(busy.peak_time, facts.tz)}), {busy.mean:,.1f} on average")
         capacity = facts.case.settings.capacity
         if capacity:
             text += f"; the peak is {small_share(busy.peak, capacity)} of its capacity " \

@@ -4,6 +4,7 @@ however its exports spell it, contradictory exports and silent captures reach th
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 
@@ -103,3 +104,32 @@ def test_mean_open_connections_has_one_definition_and_the_logs_span(incident):
     assert today.peak == table.loc["today", "peak_connections"]
     first_event = incident.connections["time"].min()
     assert today.window[0] >= first_event and today.open.index[0] >= first_event.floor("1min")
+
+
+def test_display_tz_shows_times_in_the_cases_zone_labelled(incident):
+    import dataclasses
+
+    assert incident.settings.display_tz == "UTC"  # the firewall's tz when not stated
+    eastern = dataclasses.replace(incident, settings=dataclasses.replace(
+        incident.settings, display_tz="America/New_York"))
+    text = " ".join(kit.duration_findings(eastern).sentences)
+    utc = " ".join(kit.duration_findings(incident).sentences)
+    assert "2024-06-04 21:08 EDT" in text and "2024-06-05 01:08 UTC" in utc
+    assert "busiest hour began at" in text and "EDT (" in text
+    shown = repr(kit.findings.table(kit.affected(kit.sessions(eastern)), eastern))
+    assert "first (EDT)" in shown and "2024-06-04 21:08:09" in shown
+    assert eastern.connections["time"].dt.tz is not None  # stored times stay UTC
+    assert str(eastern.connections["time"].dt.tz) == "UTC"
+
+
+def test_tables_show_whole_values_in_words(incident):
+    risk = kit.keepalive_risk(incident.hosts, "1:00:00")
+    shown = kit.findings.table(risk, incident)._repr_html_()
+    linux = risk.loc[risk["os"] == "linux", "commands"].iloc[0]
+    assert linux.count("\n") == 1 and html.escape(linux) in shown  # whole, one per line
+    assert 'reg add &quot;HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters&quot; ' \
+           "/v KeepAliveTime /t REG_DWORD /d 900000 /f" in shown
+    assert "…" not in shown and "<th>at risk</th>" in shown and ">at risk</td>" in shown
+    assert "True" not in shown and "<NA>" not in shown and "n/a" not in shown
+    assert "<th>keepalive time (first probe after, H:MM:SS)</th>" in shown
+    assert "white-space: pre-wrap" in shown
