@@ -87,10 +87,11 @@ def _load_sentences(facts: _Facts) -> list[str]:
     tz = facts.tz
     span = f", {when(times.min(), tz)} to {when(times.max(), tz)}" if len(times) else ""
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
-    out = [f"Loaded {len(events):,} connection events ({built:,} Built, {torn:,} Teardown) "
+    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
-           f"{rejected:,} of {read:,} lines were rejected (see the load report)."]
+           f"{rejected:,} of {plural(read, 'line')} {'was' if rejected == 1 else 'were'} rejected "
+           "(see the load report)."]
     offsets = case.load_report.clock_offsets
     if offsets:
         out.append("Relay header stamp minus device stamp: " + listing(
@@ -105,11 +106,13 @@ def _teardown_sentences(facts: _Facts) -> list[str]:
     others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
     rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
     if not n_idle:
-        return [f"None of the {len(tear):,} TCP teardowns was for idleness: the firewall did not "
-                f"kill any connection for being idle in this data (the others: {rest or 'none'})."]
+        return [f"None of the {plural(len(tear), 'TCP teardown')} was for idleness: the "
+                "firewall did not kill any connection for being idle in this data (the others: "
+                f"{rest or 'none'})."]
     reasons = listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
-    out = [f"{n_idle:,} of {len(tear):,} TCP teardowns ({share(n_idle, len(tear))}) were "
-           f"idle-timeout teardowns (reason {reasons}); the others: {rest or 'none'}."]
+    out = [f"{n_idle:,} of {plural(len(tear), 'TCP teardown')} ({share(n_idle, len(tear))}) "
+           f"{'was an idle-timeout teardown' if n_idle == 1 else 'were idle-timeout teardowns'} "
+           f"(reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
     out.append(f"By host pair and service port ({len(pairs):,}): " + listing(
         f"{r.src} → {r.dst} on {service(r.service, r.service_port)}: {r.teardowns:,}"
@@ -162,7 +165,7 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         sentence = f"They carried a median of {float(idle['bytes'].median()):,.0f} bytes"
         if len(normal):
             sentence += (f", against {float(normal.median()):,.0f} for the "
-                         f"{len(normal):,} sessions of the same service ports that closed "
+                         f"{plural(len(normal), 'session')} of the same service ports that closed "
                          "otherwise")
         out.append(sentence + ".")
         ends = idle["end"]
@@ -181,7 +184,8 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         lived = tcp.loc[((tcp["duration"] > timeout) & (tcp["close"] != "idle-timeout")
                          .fillna(True)).to_numpy(dtype=bool)]
         still_open = int(lived["open"].sum())
-        out.append(f"{len(lived):,} TCP sessions lived longer than the {hms(timeout)} timeout "
+        out.append(f"{plural(len(lived), 'TCP session')} lived longer than the {hms(timeout)} "
+                   "timeout "
                    f"without an idle teardown ({still_open:,} of them still open at the end of "
                    "the data): traffic or keepalive probes kept them alive.")
     busy = concurrency(s)
@@ -220,14 +224,16 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         return ["No keepalive exports in hosts/: which hosts are at risk cannot be judged "
                 "(collect them as the case README shows)."]
     if timeout is None:
-        return [f"{plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
+        return [f"{plural(len(hosts), 'host')} {'has' if len(hosts) == 1 else 'have'} a "
+                "keepalive export, but with no firewall "
                 "timeout (configured or inferred) their risk cannot be judged."]
     risk = keepalive_risk(hosts, timeout)
     at_risk = risk.loc[risk["at_risk"].fillna(False).to_numpy(dtype=bool)]
     out = []
     if len(at_risk):
         out.append(f"{len(at_risk):,} of {plural(len(risk), 'host')} with a keepalive export "
-                   f"are at risk (first keepalive probe at or after the {hms(timeout)} timeout): "
+                   f"{'is' if len(at_risk) == 1 else 'are'} at risk (first keepalive probe at or "
+                   f"after the {hms(timeout)} timeout): "
                    + listing((f"{r.host} ({r.os}, {hms(r.keepalive_time)})"
                                for r in at_risk.itertuples()), limit=12) + ".")
     else:
@@ -255,10 +261,13 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
                                   "teardowns"].sum())
         total = int(pairs["teardowns"].sum())
-        text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} have an "
+        text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} "
+                f"{'has' if explained == 1 else 'have'} an "
                 "at-risk host on one side")
         if explained < total:
-            text += (f"; the other {total - explained:,} do not (check those hosts' exports "
+            rest_n = total - explained
+            text += (f"; the other {rest_n:,} {'does' if rest_n == 1 else 'do'} not (check those "
+                     "hosts' exports "
                      "and whether their application sets SO_KEEPALIVE)")
         out.append(text + ".")
     return out

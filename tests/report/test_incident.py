@@ -133,3 +133,17 @@ def test_tables_show_whole_values_in_words(incident):
     assert "True" not in shown and "<NA>" not in shown and "n/a" not in shown
     assert "<th>keepalive time (first probe after, H:MM:SS)</th>" in shown
     assert "white-space: pre-wrap" in shown
+
+
+def test_sentences_follow_the_cases_numbers_and_plurals(incident):
+    import dataclasses
+
+    events = incident.connections
+    one = events.loc[(events["device"] == events["device"].iloc[0]).to_numpy(dtype=bool)]
+    single = dataclasses.replace(incident, connections=one)
+    for case in (incident, single):
+        text = " ".join(kit.case_findings(case).sentences)
+        assert not re.search(r"(?<![\d,.])1 (?:[\w-]+ )?(?:devices|hosts|files|teardowns|"
+                             r"sessions|lines|events)\b", text), text
+        assert "1-hour" not in text
+    assert " of 1 device (" in " ".join(kit.teardown_findings(single).sentences)
