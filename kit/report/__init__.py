@@ -38,7 +38,7 @@ from ..redaction import (
     resolve_key,
 )
 from ..redaction.keys import KeyLike
-from .display import Findings
+from .display import Findings, Table
 from .execute import ReportError, run_notebook
 from .execute import kernel_environment as _kernel_environment
 from .html import export_html
@@ -48,6 +48,7 @@ __all__ = [
     "Findings",
     "Report",
     "ReportError",
+    "Table",
     "build_report",
     "case_metadata",
     "default_notebooks_dir",
