@@ -9,7 +9,7 @@ import pytest
 from findings_checks import CHECKS
 from notebook_outputs import NOTEBOOKS, NOTEBOOKS_DIR, findings_text, problems, read, tagged
 
-SAMPLE = NOTEBOOKS_DIR.parent / "data" / "sample-incident"
+SAMPLE = NOTEBOOKS_DIR.parents[1] / "data" / "sample-incident"
 
 
 @pytest.fixture(params=NOTEBOOKS)
