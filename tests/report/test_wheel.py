@@ -60,7 +60,7 @@ def test_the_wheel_ships_the_notebooks_and_reports_the_sample(installed, tmp_pat
     assert str(installed.parents[1]) in where.splitlines()[0]  # the installed kit, not the repo's
     assert "04_case_report.ipynb" in where.splitlines()[1]
 
-    case = tmp_path / "sap-win01"  # a folder named like a host: the report still names no path
+    case = tmp_path / "dmz-web01"  # a folder named like one of its hosts: no path, no refusal
     shutil.copytree(REPO / "data" / "sample-incident", case)
     out = tmp_path / "out"
     (out).mkdir()
