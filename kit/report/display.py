@@ -180,7 +180,9 @@ def _cell(name: Any, value: Any, tz: str | None) -> str:
     if str(name) in SHARES and isinstance(value, (int, float, np.number)):
         return f"{float(value):.0%}"
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+        if not np.isfinite(value) or float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, (int, np.integer)):
         return str(int(value)) if str(name).endswith("port") else f"{int(value):,}"
     text = str(value)
