@@ -40,16 +40,18 @@ test: lint browser-deps
 fuzz: install
 	KIT_FUZZ=explore $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
-# Re-execute the guided notebooks in place on the sample case: they are committed with their
-# outputs (the worked example, and what nbval compares in `make test`). MPLBACKEND would hide charts.
+# Re-execute the guided notebooks in place on the sample case: they ship in the package (kit open
+# copies them into a case) and are committed with their outputs (the worked example, and what nbval
+# compares in `make test`). MPLBACKEND would hide charts.
 notebooks: install
 	env -u MPLBACKEND $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
-	  --ExecutePreprocessor.kernel_name=python3 notebooks/*.ipynb
+	  --ExecutePreprocessor.kernel_name=python3 kit/notebooks/*.ipynb
 
-# JupyterLab refuses to run as root without --allow-root (containers, lab machines).
+# The worked example on the sample case (your own case: `kit open CASE`). JupyterLab refuses to run
+# as root without --allow-root (containers, lab machines).
 lab: install
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(VENV)/bin/jupyter lab --notebook-dir=kit/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -161,7 +161,7 @@ def _parse(args: argparse.Namespace) -> int:
 def _add_report(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report", help="run the notebooks for a case and write report.html for a support case",
-        description="Execute the four notebooks for a case into DIR and write one self-contained "
+        description="Execute the five notebooks for a case into DIR and write one self-contained "
                     "report.html (no code, charts inline, nothing fetched). With --redact (the "
                     "default) addresses and names are replaced by keyed pseudonyms and the "
                     "outputs are checked for any original value before the page is written.")
@@ -175,7 +175,7 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:
                                       f"a file or ${KEY_ENV}); default: ${KEY_ENV} if set, else "
                                       "the case's .redaction-key, made on first use")
     parser.add_argument("--notebooks", type=Path, default=None,
-                        help="folder of the notebooks (default: the project's notebooks/)")
+                        help="folder of the notebooks (default: those shipped with the kit)")
     parser.set_defaults(func=_report)
 
 
@@ -230,8 +230,47 @@ def _cache_clear(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_open(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "open", help="copy the guided notebooks into a case folder and open JupyterLab on them",
+        description="Copy the five guided notebooks into CASE_DIR/notebooks/, set to that case "
+                    "(the repo's or package's notebooks are never edited), then start JupyterLab "
+                    "there on 127.0.0.1 with a login token. Notebooks already copied are kept: "
+                    "they hold your work.")
+    parser.add_argument("case_dir", type=Path, help="the case folder (`kit new-case` makes one)")
+    parser.add_argument("--no-lab", action="store_true",
+                        help="only copy the notebooks and print how to open them")
+    parser.add_argument("--replace", action="store_true",
+                        help="copy fresh notebooks over the case's existing ones")
+    parser.add_argument("--port", type=int, default=None, help="JupyterLab's port")
+    parser.set_defaults(func=_open)
+
+
+def _open(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+    import subprocess
+
+    from .notebooks import copy_to_case
+
+    paths = copy_to_case(args.case_dir, replace=args.replace)
+    folder = paths[0].parent
+    print(f"notebooks for {args.case_dir}: {', '.join(p.name for p in paths)} in {folder}")
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}",
+               "--ServerApp.ip=127.0.0.1"]  # loopback only; JupyterLab makes the login token
+    if args.port is not None:
+        command.append(f"--ServerApp.port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    if args.no_lab:
+        print("open them with:\n  " + shlex.join(command) + "\nthen run each notebook with "
+              "Run > Run All Cells, in order")
+        return 0
+    return subprocess.call(command)
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report, _add_cache,
+    _add_new_case, _add_open, _add_sample, _add_synth_log, _add_parse, _add_report, _add_cache,
 ]
 
 
@@ -260,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(printable(f"kit {args.command}: error: cannot write {where}{exc.strerror} "
                         f"({_WRITE_ADVICE[exc.errno]})"), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"kit {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def printable(text: str) -> str:

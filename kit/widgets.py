@@ -28,6 +28,8 @@ from .errors import CaseError, KitError
 __all__ = ["CasePicker", "ExportButton", "WhatIf", "case_from_uploads"]
 
 UPLOAD_CASE_ID = "uploaded files"
+#: (parameters' case_dir, redact) -> (picked folder, (firewall uploads, keepalive uploads))
+_PICKS: dict[tuple[str, bool], tuple[str, tuple[Any, Any]]] = {}
 
 
 def case_from_uploads(firewall: Any, hosts: Any = (), sockets: Any = ()) -> Any:
@@ -47,11 +49,15 @@ def case_from_uploads(firewall: Any, hosts: Any = (), sockets: Any = ()) -> Any:
 
 
 def describe_case(case: Any) -> str:
-    """One line naming the case and what was loaded (printed, so exports show it)."""
+    """One line naming the case (by its id: no local path) and what was loaded (printed, so
+    exports show it)."""
+    from .findings.text import plural
+
     report = case.load_report
-    return (f"case {case.settings.id} from {case.path}: {len(case.connections):,} connection "
-            f"events, {len(case.hosts)} host(s) with keepalive settings, {len(case.sockets)} "
-            f"socket(s); {report.read:,} lines read, {report.rejected:,} rejected")
+    return (f"case {case.settings.id}: {plural(len(case.connections), 'connection event')}, "
+            f"{plural(len(case.hosts), 'host')} with keepalive settings, "
+            f"{plural(len(case.sockets), 'socket')}; {plural(report.read, 'line')} read, "
+            f"{report.rejected:,} rejected")
 
 
 class CasePicker:
@@ -84,14 +90,20 @@ class CasePicker:
         self.source = "folder"
         self.error: str | None = None
         self.fingerprint: str | None = None
-        self.path_box = widgets.Text(value=str(path), description="Case folder",
+        self._given = str(path)
+        # Run All after a pick in this kernel re-creates the picker with the parameters' case:
+        # the pick stands until the parameters cell names another case
+        picked = _PICKS.get((self._given, redact))
+        self._uploads: tuple[Any, Any] = picked[1] if picked else ((), ())
+        self.path_box = widgets.Text(value=picked[0] if picked else self._given,
+                                     description="Case folder",
                                      layout=widgets.Layout(width="60%"))
         self.firewall_upload = widgets.FileUpload(description="Firewall logs", multiple=True)
         self.hosts_upload = widgets.FileUpload(description="Keepalive exports", multiple=True)
         self.load_button = widgets.Button(description="Load", button_style="primary")
         self.status = widgets.HTML()
-        self.load_button.on_click(lambda _button: self.load())
-        self.firewall_upload.observe(lambda _change: self.load(), names="value")
+        self.load_button.on_click(lambda _button: self.pick())
+        self.firewall_upload.observe(lambda _change: self.pick(), names="value")
         self.hosts_upload.observe(lambda _change: self._hosts_changed(), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([self.path_box, self.load_button]),
@@ -104,14 +116,22 @@ class CasePicker:
     def path(self) -> str:
         return self.path_box.value.strip()
 
+    def pick(self) -> Any:
+        """Load what the user chose (Load clicked, files dropped) and remember it in this kernel,
+        so a later *Run All* shows this case rather than the parameters cell's."""
+        self._uploads = (self.firewall_upload.value, self.hosts_upload.value)
+        case = self.load()
+        _PICKS[(self._given, self.redact)] = (self.path, self._uploads)
+        return case
+
     def load(self) -> Any:
         """(Re)load from the uploads if any firewall log was dropped, else from the folder."""
         from .redaction import fingerprint, open_case, redact_case, resolve_key
         from .report.prepared import read_prepared
 
         try:
-            if self.firewall_upload.value:
-                case = case_from_uploads(self.firewall_upload.value, self.hosts_upload.value)
+            if self._uploads[0]:
+                case = case_from_uploads(*self._uploads)
                 if self.redact:
                     case = redact_case(case, key=resolve_key(self.path))
                 self.source = "upload"
@@ -135,13 +155,14 @@ class CasePicker:
 
     def _hosts_changed(self) -> None:
         if self.firewall_upload.value:  # keepalive exports alone make no case
-            self.load()
+            self.pick()
 
     def summary(self) -> str:
         """What is loaded, as one line of text."""
         if self.case is None:
             return f"no case loaded: {self.error}"
-        return f"loaded {describe_case(self.case)}"
+        picked = " (picked in this kernel)" if (self._given, self.redact) in _PICKS else ""
+        return f"loaded {describe_case(self.case)}{picked}"
 
     def _ipython_display_(self) -> None:
         display(self.widget)

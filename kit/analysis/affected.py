@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import FrameError
-from ..units import parse_duration
+from ..units import host_key, host_keys, parse_duration
 from .frames import require_frame
 from .sessions import STRING, idle_teardowns, is_case
 
@@ -87,8 +87,9 @@ def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
     risk = pd.Series(dtype="boolean")
     if hosts is not None and len(hosts) and firewall_timeout is not None:
         risk = host_at_risk(hosts, parse_duration(firewall_timeout, name="firewall_timeout"))
-    table["src_at_risk"] = table["src"].map(risk).astype("boolean")
-    table["dst_at_risk"] = table["dst"].map(risk).astype("boolean")
+        risk.index = [host_key(h) for h in risk.index]  # one host identity rule
+    table["src_at_risk"] = host_keys(table["src"]).map(risk).astype("boolean")
+    table["dst_at_risk"] = host_keys(table["dst"]).map(risk).astype("boolean")
     table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]
     table = table.sort_values(["teardowns", "first"], ascending=[False, True], kind="stable")
     columns = ["src", "src_role", "dst", "dst_role", "service_port", "service", "teardowns",

@@ -103,6 +103,26 @@ def _update_sorted(values: np.ndarray, remove: np.ndarray, add: np.ndarray) -> n
     return values
 
 
+def observed_window(sessions: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The span the log itself covers: from its first logged event to its last.
+
+    A session's start counts only when its Built was logged (``has_built``); a teardown without
+    one started before the log. Frames without ``has_built`` (a remedy's replay of start/end)
+    span from the earliest start. The one window of every mean and peak (notebooks, remedies).
+    """
+    both = sessions[["start", "end"]].dropna()
+    if both.empty:
+        return None, None
+    starts = both["start"]
+    if "has_built" in sessions.columns:
+        logged = sessions.loc[both.index, "has_built"].fillna(False).to_numpy(dtype=bool)
+        closed = (~sessions.loc[both.index, "open"].fillna(False)).to_numpy(dtype=bool) \
+            if "open" in sessions.columns else np.ones(len(both), dtype=bool)
+        seen = pd.concat([starts[logged], both["end"][closed]])
+        starts = seen if len(seen) else starts
+    return starts.min(), both["end"].max()
+
+
 def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
                 start: pd.Timestamp | None = None,
                 end: pd.Timestamp | None = None) -> Concurrency:
@@ -115,7 +135,8 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     freq : str
         Grid of the sampled ``open`` series (a pandas frequency such as ``"1min"``).
     start, end : Timestamp, optional
-        The window; default from the earliest start to the latest end. Intervals are clipped to it.
+        The window; default ``observed_window``: the log's own span, so a connection that began
+        before the log does not stretch it (and lower the mean). Intervals are clipped to it.
 
     Returns
     -------
@@ -124,10 +145,9 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     require_frame(sessions, "sessions", ("start", "end"), caller="kit.concurrency")
     both = sessions[["start", "end"]].dropna()
     begins, ends = both["start"], both["end"]
-    if start is None and len(both):
-        start = begins.min()
-    if end is None and len(both):
-        end = ends.max()
+    first, last = observed_window(sessions)
+    start = first if start is None else start
+    end = last if end is None else end
     if start is None or end is None or end <= start:
         empty = pd.Series([], dtype="int64", name="connections",
                           index=pd.DatetimeIndex([], tz="UTC", name="time"))

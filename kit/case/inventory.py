@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import CaseError
 from ..firewall.schema import STRING
+from ..units import same_host
 
 #: the roles the notebooks know; any other role a site writes is kept as its own category
 KNOWN_ROLES = ("master", "media", "client", "other")
@@ -71,7 +72,7 @@ def _row(row: dict[str, str], path: Path, number: int,
         raise CaseError(
             f"{path}:{number}: {raw_ip!r} is not an IP address; write one IPv4 or IPv6 address "
             "per row (a host with several addresses gets one row for each)") from None
-    if ip in owner and owner[ip][0] != host:
+    if ip in owner and not same_host(owner[ip][0], host):
         other_host, other_line = owner[ip]
         raise CaseError(
             f"{path}:{number}: {ip} is given to {host!r} here and to {other_host!r} on line "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
 from ..services import service_table
 from ..sources import iter_sources
+from ..units import canonical_names
 from .cache import SessionsCache, read_cached
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
@@ -64,8 +65,8 @@ class Case:
 
     The facts derived from these frames are computed on first use and kept for the life of the
     object, so every notebook cell, Finding, widget and the report read the same values:
-    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts`` and ``services``. Treat the frames as
-    read-only (copy before changing one): the derived facts are not recomputed.
+    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts``, ``failures`` and ``services``. Treat
+    the frames as read-only (copy before changing one): the derived facts are not recomputed.
     """
 
     path: Path
@@ -120,6 +121,14 @@ class Case:
         """The hosts whose keepalive comes too late for ``timeout``, sorted."""
         flags = self.risk["at_risk"].fillna(False).to_numpy(dtype=bool)
         return tuple(sorted(self.risk.loc[flags, "host"].astype(str)))
+
+    @cached_property
+    def failures(self) -> pd.DataFrame:
+        """``kit.explain_failures`` of this case (every failed job try and application error,
+        with the idle teardown that explains it or why none does), built once."""
+        from ..analysis.explain import explain_failures
+
+        return explain_failures(self)
 
     @cached_property
     def services(self) -> dict[int, str]:
@@ -240,9 +249,12 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
     else:
         connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
+    inventory = empty_inventory() if inventory is None else inventory
+    os_hints = dict(zip(inventory["host"].astype(str), inventory["os"].fillna(""), strict=True))
     frames = {}
     for name, source, reader, dtypes, empty in (
-            ("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES, frame),
+            ("hosts", hosts, partial(kit.read_keepalive, os_hints=os_hints), KEEPALIVE_DTYPES,
+             frame),
             ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
             ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
             ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
@@ -251,7 +263,8 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
             report = report + frames[name].attrs["load_report"]
         else:
             frames[name] = empty([], dtypes)
-    inventory = empty_inventory() if inventory is None else inventory
+    for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
+        frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report, frames["jobs"], frames["apps"])
     if part_keys is not None:

@@ -28,7 +28,7 @@ from ..units import UnitError, optional_duration, parse_zone
 
 #: table -> the keys the kit understands in it
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "case": ("id", "title", "opened", "notes"),
+    "case": ("id", "title", "opened", "notes", "display_tz"),
     "firewall": ("idle_timeout", "tz", "relay_tz", "year", "capacity", "model"),
     "services": ("ports",),
 }
@@ -41,6 +41,8 @@ class CaseSettings:
     ``idle_timeout`` is None when the case does not state it (the analysis then infers it from
     the teardown durations). ``tz`` is the zone of the device stamps, ``relay_tz`` that of the
     syslog relay's header. ``services`` holds only the case's own ``[services]`` ports.
+    ``display_tz`` is the zone tables and charts show times in (default: ``tz``); times are
+    stored in UTC whatever it is.
     """
 
     id: str
@@ -54,6 +56,7 @@ class CaseSettings:
     capacity: int | None = None
     model: str | None = None
     services: dict[int, str] = field(default_factory=dict)
+    display_tz: str = "UTC"
 
 
 def read_settings(path: Path) -> CaseSettings:
@@ -95,6 +98,8 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
         capacity=_int(firewall, "capacity", source, low=1, high=None),
         model=_string(firewall, "firewall", "model", source),
         services=_ports(services.get("ports", {}), source),
+        display_tz=check_zone(case.get("display_tz", firewall.get("tz", "UTC")), "display_tz",
+                              source, table="case"),
     )
 
 
@@ -110,10 +115,10 @@ def parse_timeout(value: Any, *, source: str = "case.toml",
             "seconds, 3600; leave it out to let the kit infer it from the teardowns") from None
 
 
-def check_zone(value: Any, key: str, source: str) -> str:
+def check_zone(value: Any, key: str, source: str, *, table: str = "firewall") -> str:
     """A zone in the kit's grammar (``kit.units.parse_zone``) -> its canonical name."""
     try:
-        return parse_zone(value, name=f"[firewall] {key}").name
+        return parse_zone(value, name=f"[{table}] {key}").name
     except UnitError as exc:
         raise CaseError(f"{source}: {exc}") from None
 

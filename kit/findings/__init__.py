@@ -20,12 +20,14 @@ from ..analysis import affected, concurrency, idle_teardowns
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
-from ..report.display import Findings
-from .tables import assumptions, firewall_timeout, teardown_reasons
+from ..report.display import Findings, zone_label, zone_of
+from ..units import host_key
+from .tables import assumptions, firewall_timeout, table, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
 
 __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeout",
-           "remedy_findings", "teardown_findings", "teardown_reasons", "timeout_sentence"]
+           "remedy_findings", "table", "teardown_findings", "teardown_reasons",
+           "timeout_sentence"]
 
 
 def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,6 +46,8 @@ class _Facts:
         #: the timeout the analysis works with, and where it comes from
         self.timeout: pd.Timedelta | None = case.timeout.value
         self.timeout_source = case.timeout.source
+        #: the zone times are written in (``[case] display_tz``; stored times stay UTC)
+        self.tz: str = getattr(case.settings, "display_tz", "UTC")
 
 
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
@@ -60,12 +64,14 @@ def _load_sentences(facts: _Facts) -> list[str]:
     devices = sorted(events["device"].dropna().astype(str).unique())
     kinds = events["event"].value_counts()
     times = events["time"].dropna()
-    span = f", {when(times.min())} to {when(times.max())}" if len(times) else ""
+    tz = facts.tz
+    span = f", {when(times.min(), tz)} to {when(times.max(), tz)}" if len(times) else ""
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
-    out = [f"Loaded {len(events):,} connection events ({built:,} Built, {torn:,} Teardown) "
+    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
-           f"{rejected:,} of {read:,} lines were rejected (see the load report)."]
+           f"{rejected:,} of {plural(read, 'line')} {'was' if rejected == 1 else 'were'} rejected "
+           "(see the load report)."]
     offsets = case.load_report.clock_offsets
     if offsets:
         out.append("Relay header stamp minus device stamp: " + listing(
@@ -80,11 +86,13 @@ def _teardown_sentences(facts: _Facts) -> list[str]:
     others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
     rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
     if not n_idle:
-        return [f"None of the {len(tear):,} TCP teardowns was for idleness: the firewall did not "
-                f"kill any connection for being idle in this data (the others: {rest or 'none'})."]
+        return [f"None of the {plural(len(tear), 'TCP teardown')} was for idleness: the "
+                "firewall did not kill any connection for being idle in this data (the others: "
+                f"{rest or 'none'})."]
     reasons = listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
-    out = [f"{n_idle:,} of {len(tear):,} TCP teardowns ({share(n_idle, len(tear))}) were "
-           f"idle-timeout teardowns (reason {reasons}); the others: {rest or 'none'}."]
+    out = [f"{n_idle:,} of {plural(len(tear), 'TCP teardown')} ({share(n_idle, len(tear))}) "
+           f"{'was an idle-timeout teardown' if n_idle == 1 else 'were idle-timeout teardowns'} "
+           f"(reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
     out.append(f"By host pair and service port ({len(pairs):,}): " + listing(
         f"{r.src} → {r.dst} on {service(r.service, r.service_port)}: {r.teardowns:,}"
@@ -137,16 +145,18 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         sentence = f"They carried a median of {float(idle['bytes'].median()):,.0f} bytes"
         if len(normal):
             sentence += (f", against {float(normal.median()):,.0f} for the "
-                         f"{len(normal):,} sessions of the same service ports that closed "
+                         f"{plural(len(normal), 'session')} of the same service ports that closed "
                          "otherwise")
         out.append(sentence + ".")
         ends = idle["end"]
-        hours = ends.dt.hour.value_counts().sort_index().sort_values(ascending=False,
-                                                                    kind="stable")
-        days = ends.dt.normalize().nunique()
-        out.append(f"They came between {when(ends.min())} and {when(ends.max())}, on "
+        local = ends.dt.tz_convert(zone_of(facts.tz))
+        hours = local.dt.hour.value_counts().sort_index().sort_values(ascending=False,
+                                                                     kind="stable")
+        days = local.dt.normalize().nunique()
+        out.append(f"They came between {when(ends.min(), facts.tz)} and "
+                   f"{when(ends.max(), facts.tz)}, on "
                    f"{plural(days, 'day')}; the busiest hour began at {hours.index[0]:02d}:00 "
-                   f"UTC ({hours.iloc[0]:,}).")
+                   f"{zone_label(facts.tz, ends.min())} ({hours.iloc[0]:,}).")
     else:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
     if timeout is not None:
@@ -154,13 +164,14 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         lived = tcp.loc[((tcp["duration"] > timeout) & (tcp["close"] != "idle-timeout")
                          .fillna(True)).to_numpy(dtype=bool)]
         still_open = int(lived["open"].sum())
-        out.append(f"{len(lived):,} TCP sessions lived longer than the {hms(timeout)} timeout "
+        out.append(f"{plural(len(lived), 'TCP session')} lived longer than the {hms(timeout)} "
+                   "timeout "
                    f"without an idle teardown ({still_open:,} of them still open at the end of "
                    "the data): traffic or keepalive probes kept them alive.")
     busy = concurrency(s)
     if busy.peak_time is not None:
         text = (f"The firewall held at most {busy.peak:,} of these connections at once "
-                f"({when(busy.peak_time)}), {busy.mean:,.1f} on average")
+                f"({when(busy.peak_time, facts.tz)}), {busy.mean:,.1f} on average")
         capacity = facts.case.settings.capacity
         if capacity:
             text += f"; the peak is {small_share(busy.peak, capacity)} of its capacity " \
@@ -195,26 +206,32 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         return ["No keepalive exports in hosts/: which hosts are at risk cannot be judged "
                 "(collect them as the case README shows)."]
     if timeout is None:
-        return [f"{plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
+        return [f"{plural(len(hosts), 'host')} {'has' if len(hosts) == 1 else 'have'} a "
+                "keepalive export, but with no firewall "
                 "timeout (configured or inferred) their risk cannot be judged."]
     risk = case.risk
     at_risk = risk.loc[risk["at_risk"].fillna(False).to_numpy(dtype=bool)]
     out = []
     if len(at_risk):
         out.append(f"{len(at_risk):,} of {plural(len(risk), 'host')} with a keepalive export "
-                   f"are at risk (first keepalive probe at or after the {hms(timeout)} timeout): "
+                   f"{'is' if len(at_risk) == 1 else 'are'} at risk (first keepalive probe at or "
+                   f"after the {hms(timeout)} timeout): "
                    + listing((f"{r.host} ({r.os}, {hms(r.keepalive_time)})"
                                for r in at_risk.itertuples()), limit=12) + ".")
     else:
         out.append(f"None of the {plural(len(risk), 'host')} with a keepalive export is at "
                    f"risk: every first keepalive probe comes before the {hms(timeout)} timeout.")
-    unknown = risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str)
-    exported = set(risk["host"].astype(str))
-    missing = sorted(set(case.inventory["host"].dropna().astype(str)) - exported)
-    unknown = sorted({*unknown, *missing})
+    out.extend(_doubt_sentences(hosts))
+    unknown = list(risk.loc[risk["at_risk"].isna().to_numpy(dtype=bool), "host"].astype(str))
+    exported = {host_key(h) for h in risk["host"].astype(str)}
+    for name in case.inventory["host"].dropna().astype(str):  # one mention per host
+        if host_key(name) not in exported:
+            exported.add(host_key(name))
+            unknown.append(name)
+    unknown = sorted(set(unknown), key=str.casefold)
     if unknown:
-        lost = set(endpoint_names(facts.idle, "src")) | set(endpoint_names(facts.idle, "dst"))
-        hit = [host for host in unknown if host in lost]
+        lost = {host_key(h) for side in ("src", "dst") for h in endpoint_names(facts.idle, side)}
+        hit = [host for host in unknown if host_key(host) in lost]
         text = (f"No keepalive value for {plural(len(unknown), 'host')} of the inventory "
                 f"({listing(unknown)}), so their risk is unknown")
         text += (f"; {listing(hit)} lost connections to the idle timeout: collect "
@@ -226,22 +243,38 @@ def _risk_sentences(facts: _Facts) -> list[str]:
         explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
                                   "teardowns"].sum())
         total = int(pairs["teardowns"].sum())
-        text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} have an "
+        text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} "
+                f"{'has' if explained == 1 else 'have'} an "
                 "at-risk host on one side")
         if explained < total:
-            text += (f"; the other {total - explained:,} do not (check those hosts' exports "
+            rest_n = total - explained
+            text += (f"; the other {rest_n:,} {'does' if rest_n == 1 else 'do'} not (check those "
+                     "hosts' exports "
                      "and whether their application sets SO_KEEPALIVE)")
         out.append(text + ".")
     return out
 
 
+def _doubt_sentences(hosts: pd.DataFrame) -> list[str]:
+    """Hosts whose export contradicts itself or holds a suspicious value, with what was found:
+    such a warning can decide the answer, so it is never left in a table column alone."""
+    warned = hosts.loc[hosts["warnings"].fillna("").str.len().gt(0).to_numpy(dtype=bool)]
+    return [f"Check the keepalive export of {row.host} ({row.os}): {row.warnings}; its risk is "
+            f"judged on the worst value found (keepalive time {hms(row.keepalive_time)})."
+            for row in warned.itertuples()]
+
+
 def _socket_sentences(case: Any) -> list[str]:
     from .. import keepalive_coverage
 
-    if not len(case.sockets):
+    captures = [f for f in case.load_report.files if f.kind == "sockets"]
+    if not captures:
         return []
+    if not len(case.sockets):
+        return [f"The {plural(len(captures), 'socket capture')} in sockets/ held no TCP socket "
+                "the kit could read (see the load report), so they show no keepalive coverage."]
     coverage = keepalive_coverage(case.sockets, services=case.settings.services)
-    out = []
+    out = _silent_capture_sentences(case.sockets, coverage)
     for state, meaning in (("none", "show no keepalive timer: SO_KEEPALIVE is off there, so "
                                     "the OS keepalive setting cannot keep them alive"),
                            ("all", "show keepalive timers: SO_KEEPALIVE is on")):
@@ -251,6 +284,25 @@ def _socket_sentences(case: Any) -> list[str]:
             named = [f"{host} on {listing(services(group))}" for host, group in per_host]
             out.append(f"Socket captures: the established sockets of {listing(named)} "
                        f"{meaning}.")
+    return out
+
+
+def _silent_capture_sentences(sockets: pd.DataFrame, coverage: pd.DataFrame) -> list[str]:
+    """Hosts whose capture was read but says nothing about keepalive, and why."""
+    out = []
+    for host, rows in sockets.groupby(sockets["host"].astype(str), sort=True):
+        shown = coverage.loc[(coverage["host"].astype(str) == host).to_numpy(dtype=bool)]
+        if (shown["coverage"] != "unknown").any():
+            continue
+        if not (rows["state"] == "established").any():
+            why = ("it lists no established socket (capture during a backup, with "
+                   "`ss -tino state established`)")
+        elif rows["timer"].isna().all():
+            why = "it shows no timers (capture with `ss -tino`: -o prints them)"
+        else:
+            why = "its established sockets had data in flight, which hides the keepalive timer"
+        out.append(f"The socket capture of {host} was read ({plural(len(rows), 'socket')}) but "
+                   f"gives no keepalive coverage: {why}.")
     return out
 
 
@@ -293,10 +345,19 @@ def remedy_findings(case: Any, comparison: pd.DataFrame | None = None,
                      *_recommendation_sentences(table)])
 
 
+def _failure_sentences(case: Any) -> list[str]:
+    """Notebook 05 in one line, when the case holds failed jobs or application errors."""
+    from .failures import failure_summary
+
+    if not len(getattr(case, "jobs", ())) and not len(getattr(case, "app_errors", ())):
+        return []
+    return [failure_summary(case)]
+
+
 def case_findings(case: Any, comparison: pd.DataFrame | None = None,
                   assumptions: Any = None) -> Findings:
-    """All findings of the case (notebook 04): the case, then those of notebooks 01 to 03,
-    recomputed from the data.
+    """All findings of the case (notebook 04): the case, then those of notebooks 01 to 03 and
+    05, recomputed from the data.
 
     Parameters
     ----------
@@ -324,4 +385,5 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None,
         header + ".", *_load_sentences(facts), *_teardown_sentences(facts),
         case.timeout.explanation, *_duration_sentences(facts),
         *_risk_sentences(facts), *_socket_sentences(case), *_recommendation_sentences(table),
+        *_failure_sentences(case),
     ], title="Findings of the case")

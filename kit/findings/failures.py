@@ -23,7 +23,9 @@ TABLE_COLUMNS = ("time", "job_id", "try_number", "peer", "host", "error_code", "
 
 
 def _explained(case: Any, explained: pd.DataFrame | None) -> pd.DataFrame:
-    return explain_failures(case) if explained is None else explained
+    if explained is not None:
+        return explained
+    return case.failures if hasattr(case, "failures") else explain_failures(case)
 
 
 def _job_counts(frame: pd.DataFrame) -> tuple[int, int]:

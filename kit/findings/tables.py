@@ -1,4 +1,5 @@
-"""The tables behind the Findings: teardown reasons, the remedies' assumptions, the timeout."""
+"""The tables behind the Findings (teardown reasons, the remedies' assumptions, the timeout), and
+``table``: any of the kit's frames as people read it in a notebook or the report."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.format import hms
+from ..report.display import Table
 
 
 def firewall_timeout(case: Any) -> pd.Timedelta | None:
@@ -70,3 +72,20 @@ def assumptions(comparison: pd.DataFrame) -> pd.DataFrame:
         "why": [str(a.get("why", "")) for a in rows.values()],
     }, index=pd.Index(list(rows), name="assumption"))
     return table
+
+
+def table(frame: pd.DataFrame, case: Any = None, *, index: bool | None = None) -> Table:
+    """``frame`` as people read it: human headers with units, whole values (commands one per
+    line), words for flags, "unknown" for anything missing, times in the case's ``display_tz``
+    (labelled); the frame keeps its column names.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    case : kit.Case, optional
+        Its ``[case] display_tz`` sets the zone of the times shown (default UTC).
+    index : bool, optional
+        Show the index as the first column; default: when it is not a plain row number.
+    """
+    tz = getattr(getattr(case, "settings", None), "display_tz", None)
+    return Table(frame, tz=tz, index=index)

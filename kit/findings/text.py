@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..report.display import in_zone, zone_label
+
 #: lists in a sentence name at most this many items, then say how many more
 LIST_LIMIT = 6
 
@@ -25,8 +27,9 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def when(value: pd.Timestamp) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC"
+def when(value: pd.Timestamp, tz: str | None = None) -> str:
+    """A time as the case shows it, with its zone: ``2024-06-04 18:05 EDT``."""
+    return f"{in_zone(value, tz):%Y-%m-%d %H:%M} {zone_label(tz, value)}"
 
 
 def share(part: int, whole: int) -> str:

@@ -21,6 +21,12 @@ import pandas as pd
 #: the OS labels of the ``os`` column, in display order
 OS_NAMES: tuple[str, ...] = ("linux", "windows", "aix", "solaris", "hpux", "macos", "freebsd")
 
+#: an ndd transcript with no OS clue: Solaris and HP-UX spell and scale the keepalive time alike
+#: (ms) but abort differently, so only the time is known (``kit.hosts.ndd``)
+SOLARIS_OR_HPUX = "solaris-or-hpux"
+#: every label the ``os`` column can hold
+OS_LABELS: tuple[str, ...] = (*OS_NAMES, SOLARIS_OR_HPUX)
+
 Role = Literal["time", "interval", "probes", "abort"]
 
 #: role -> column of the keepalive frame (``abort`` has no column of its own)
@@ -190,6 +196,12 @@ KEEPALIVE: dict[str, OsKeepalive] = {
              "abort": _ms(600_000)},
             "abort",
         ),
+        OsKeepalive(
+            SOLARIS_OR_HPUX, "Solaris or HP-UX", Unit.MILLISECONDS,
+            {"tcp_keepalive_interval": SettingSpec("time", 10_000, _TEN_DAYS_MS)},
+            {"time": _ms(7_200_000), "interval": None, "probes": None, "abort": None},
+            "abort",  # the abort interval differs between the two: unknown
+        ),
         *(
             OsKeepalive(
                 os, label, Unit.MILLISECONDS,
@@ -208,7 +220,7 @@ KEEPALIVE: dict[str, OsKeepalive] = {
 
 
 def keepalive_of(os: str) -> OsKeepalive:
-    """The table entry of ``os`` (one of ``OS_NAMES``)."""
+    """The table entry of ``os`` (one of ``OS_LABELS``)."""
     try:
         return KEEPALIVE[os]
     except KeyError:

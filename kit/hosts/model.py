@@ -111,7 +111,9 @@ class Found:
 
 
 def settle(found: Found, table: OsKeepalive) -> dict[str, Setting | None]:
-    """Validate and convert the raw settings with the OS's units; the last value of a name wins.
+    """Validate and convert the raw settings with the OS's units.
+
+    A name set twice to different values keeps the worst (larger) one, with a warning naming both.
 
     Returns name -> Setting, or name -> None where the export says the setting is absent.
     Non-numbers, negatives and numbers too wide for any OS are rejected lines; values outside the
@@ -142,11 +144,20 @@ def settle(found: Found, table: OsKeepalive) -> dict[str, Setting | None]:
             found.warn(raw.line, f"{raw.name} = {raw.text} is outside {table.label}'s valid "
                                  f"range {spec.low:,}..{spec.high:,}{unit}; the OS may refuse "
                                  "or clamp it (taken as written)")
+        setting = Setting(raw.name, value, number, found.file.source, raw.line)
         if previous is not None and previous.value != value:
+            setting = worst(previous, setting)
             found.warn(raw.line, f"{raw.name} is set twice (line {previous.line}: {previous.raw}, "
-                                 f"line {raw.line}: {number}); the last one applies")
-        settled[raw.name] = Setting(raw.name, value, number, found.file.source, raw.line)
+                                 f"line {raw.line}: {number}); which one is in force is "
+                                 f"uncertain, so the worst, {setting.raw}, is used")
+        settled[raw.name] = setting
     return settled
+
+
+def worst(a: Setting, b: Setting) -> Setting:
+    """Of two values of one setting, the one that detects a dead peer later (the larger): risk
+    is judged on it when an export contradicts itself."""
+    return b if b.value > a.value else a  # type: ignore[operator]
 
 
 def _number(raw: RawSetting, table: OsKeepalive, file: FileParse) -> int | None:

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from pathlib import PurePath
 
+from ..units import same_host
 from .text import command_of, prompt_of
 
 _NAME = r"[A-Za-z0-9][\w.-]*"
@@ -85,7 +86,7 @@ def host_from_content(lines: list[str]) -> tuple[str | None, list[str]]:
     if not names:
         return None, []
     first = names[0]
-    others = sorted({n for n in names if n.casefold() != first.casefold()})
+    others = sorted({n for n in names if not same_host(n, first)})
     return first, others
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -11,9 +12,10 @@ import pandas as pd
 from ..errors import ParseError
 from ..loadreport import FileReport, LoadReport, OnBadLines
 from ..sources import decode_text, iter_sources
+from ..units import host_key, same_host
 from . import aix, bsd, csvsheet, linux, ndd, windows
-from .defaults import OS_NAMES, ROLE_COLUMNS, OsKeepalive, keepalive_of
-from .model import FileParse, Found, Setting, settle
+from .defaults import OS_NAMES, ROLE_COLUMNS, SOLARIS_OR_HPUX, OsKeepalive, keepalive_of
+from .model import FileParse, Found, Setting, settle, worst
 from .naming import host_from_content, host_from_filename
 from .schema import KEEPALIVE_DTYPES, frame
 from .text import first_lines, split_lines
@@ -26,6 +28,7 @@ MAX_BYTES = 8 * 1024 * 1024
 
 
 def read_keepalive(source: Any, *, host: str | None = None, os: str = "auto",
+                   os_hints: Mapping[str, str] | None = None,
                    on_bad_lines: OnBadLines = "warn") -> pd.DataFrame:
     """Read hosts' TCP keepalive settings exports into one row per host.
 
@@ -40,6 +43,10 @@ def read_keepalive(source: Any, *, host: str | None = None, os: str = "auto",
     os
         ``"auto"`` (detect from the content) or one of ``linux, windows, aix, solaris, hpux,
         macos, freebsd`` to force it, for exports that do not say (e.g. an ndd transcript).
+    os_hints
+        Host name -> OS (the inventory's ``os``), settling exports that several OSes write alike
+        (hosts matched by ``kit.units.host_key``). An ndd transcript no hint settles keeps its
+        keepalive time with os ``solaris-or-hpux`` and an unknown abort interval, with a warning.
     on_bad_lines
         ``"error"``, ``"warn"`` (default: one summary warning) or ``"skip"`` for malformed
         setting lines and unreadable files; they are always counted in the load report.
@@ -60,6 +67,8 @@ def read_keepalive(source: Any, *, host: str | None = None, os: str = "auto",
     """
     if os != "auto":
         keepalive_of(os)
+    hints = {host_key(name): value for name, value in (os_hints or {}).items()
+             if value in OS_NAMES}
     report = LoadReport()
     hosts: dict[str, _Host] = {}
     failures: list[ParseError] = []
@@ -72,7 +81,7 @@ def read_keepalive(source: Any, *, host: str | None = None, os: str = "auto",
                                  "settings export", source=src.name)
             lines = split_lines(decode_text(data))
             file, found = _parse_file(src.name, lines, os)
-            for entry in _entries(file, found, host):
+            for entry in _entries(file, found, host, hints):
                 _merge(hosts, entry)
         except ParseError as exc:  # SourceError included
             failures.append(exc)
@@ -150,33 +159,50 @@ def _parse_file(name: str, lines: list[str], os: str) -> tuple[FileParse, list[F
     for item in found:
         if forced is not None:
             item.os = forced
-        elif item.os is None:
-            labels = " or ".join(keepalive_of(o).label for o in item.candidates)
-            choices = ", ".join(f"os={o!r}" for o in item.candidates)
-            raise ParseError(
-                f"this export could come from {labels} and does not say which; pass {choices} "
-                f"(or keep the uname -a output in the file). First lines: {first_lines(lines)}",
-                source=name)
     return file, found
 
 
-def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Host]:
-    """Settle each Found with its OS's units and give it a host name."""
+def _settle_os(item: Found, name: str, hints: Mapping[str | None, str]) -> None:
+    """The OS of an export its format leaves open: the inventory's, else Solaris-or-HP-UX for an
+    ndd transcript (same keepalive time), else an error asking for ``os=``."""
+    hinted = hints.get(host_key(name))
+    if hinted in item.candidates:
+        item.os = hinted
+    elif set(item.candidates) == set(ndd.OSES):
+        item.os = SOLARIS_OR_HPUX
+        item.warn(None, "nothing in the export or the inventory says Solaris or HP-UX: the "
+                        "keepalive time (ms on both) is kept, the abort interval, which differs, "
+                        "is unknown; state the os in inventory.csv")
+    else:
+        labels = " or ".join(keepalive_of(o).label for o in item.candidates)
+        choices = ", ".join(f"os={o!r}" for o in item.candidates)
+        raise ParseError(
+            f"this export could come from {labels} and does not say which; pass {choices} "
+            f"(or keep the uname -a output in the file). First lines: "
+            f"{first_lines(item.file.lines)}", source=item.file.source)
+
+
+def _entries(file: FileParse, found: list[Found], host: str | None,
+             hints: Mapping[str | None, str]) -> list[_Host]:
+    """Give each Found a host name, settle its OS if the format left it open, and convert its
+    settings with that OS's units."""
     named = bool(found) and found[0].host is not None  # a sheet names its hosts row by row
     content_host, other_hosts = (None, []) if named else host_from_content(file.lines)
     entries = []
     for item in found:
-        assert item.os is not None  # _parse_file resolved or raised
-        table = keepalive_of(item.os)
-        settled = settle(item, table)
         name = item.host or content_host
         if name is None:
             name = host or host_from_filename(file.source)
-        elif host and not item.host and name.casefold() != host.casefold():
+        elif host and not item.host and not same_host(name, host):
             item.warn(None, f"host={host!r} ignored: the export names {name!r}")
         if not name:
             raise ParseError("cannot tell which host this export belongs to; pass host=",
                              source=file.source)
+        if item.os is None:
+            _settle_os(item, name, hints)
+        assert item.os is not None  # settled or raised
+        table = keepalive_of(item.os)
+        settled = settle(item, table)
         if other_hosts:
             item.warn(None, f"the export also names {', '.join(other_hosts)}; {name} is used")
         if not item.settings and table.os != "windows":  # Windows lists only values it has
@@ -187,8 +213,8 @@ def _entries(file: FileParse, found: list[Found], host: str | None) -> list[_Hos
 
 
 def _merge(hosts: dict[str, _Host], entry: _Host) -> None:
-    """Fold ``entry`` into the host of the same name; the first file wins a conflict."""
-    key = entry.host.casefold()
+    """Fold ``entry`` into the host of the same name; a conflicting value keeps the worst."""
+    key = host_key(entry.host) or entry.host
     known = hosts.get(key)
     if known is None:
         hosts[key] = entry
@@ -204,9 +230,15 @@ def _merge(hosts: dict[str, _Host], entry: _Host) -> None:
             known.settled[name] = setting
         elif _differs(known.settled[name], setting):
             first, second = known.settled[name], setting
+            used = "the first is used"
+            if first is not None and second is not None:
+                known.settled[name] = chosen = worst(first, second)
+                used = (f"which one is in force is uncertain, so the worst, "
+                        f"{_describe(chosen, chosen.source, known.table).split(' in ')[0]}, "
+                        "is used")
             known.warnings.append(
                 f"{name} conflicts: {_describe(first, known.sources[0], known.table)} vs "
-                f"{_describe(second, entry.sources[0], known.table)}; the first is used")
+                f"{_describe(second, entry.sources[0], known.table)}; {used}")
     known.sources.extend(s for s in entry.sources if s not in known.sources)
     known.warnings.extend(entry.warnings)
 

@@ -43,6 +43,11 @@ _COMMANDS: dict[str, Callable[[int], tuple[list[str], str]]] = {
         [f"ndd -set /dev/tcp tcp_keepalive_interval {v}"],
         "milliseconds; ndd -set is lost at reboot: add TRANSPORT_NAME[n]=tcp, "
         f"NDD_NAME[n]=tcp_keepalive_interval, NDD_VALUE[n]={v} to /etc/rc.config.d/nddconf"),
+    "solaris-or-hpux": lambda v: (
+        [f"ndd -set /dev/tcp tcp_keepalive_interval {v}"],
+        "milliseconds on Solaris and HP-UX alike; ndd -set is lost at reboot: persist it with "
+        "ipadm set-prop -p _keepalive_interval (Solaris 11), a boot script (Solaris 10) or "
+        "/etc/rc.config.d/nddconf (HP-UX); state the host's os in inventory.csv"),
     "macos": lambda v: (
         [f"sysctl -w net.inet.tcp.keepidle={v}",
          f"echo 'net.inet.tcp.keepidle={v}' >> /etc/sysctl.conf"],

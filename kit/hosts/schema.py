@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .defaults import OS_NAMES
+from .defaults import OS_LABELS
 
 STRING = pd.StringDtype("pyarrow")
 
 #: one row per host (``read_keepalive``)
 KEEPALIVE_DTYPES: dict[str, object] = {
     "host": STRING,
-    "os": pd.CategoricalDtype(OS_NAMES),
+    "os": pd.CategoricalDtype(OS_LABELS),
     "keepalive_time": "timedelta64[ns]",
     "keepalive_interval": "timedelta64[ns]",
     "keepalive_probes": pd.Int64Dtype(),

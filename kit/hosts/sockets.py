@@ -16,6 +16,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -126,7 +127,7 @@ def _parse(name: str, lines: list[str], host: str | None,
     text = "\n".join(lines)
     netstat = bool(_NETSTAT_MARKS.search(text))
     timers_shown = _timers_shown(lines, netstat)
-    state_filter = _state_filter(lines)
+    state_filter = _state_filter(lines, name, report)
     content_host, _ = host_from_content(lines)
     owner = content_host or host or host_from_filename(name)
     if not owner:
@@ -293,16 +294,36 @@ def _timers_shown(lines: list[str], netstat: bool) -> bool:
     return False
 
 
-def _state_filter(lines: list[str]) -> str | None:
-    """``ss ... state established`` omits the State column: the filter names it."""
+def _state_filter(lines: list[str], name: str, report: FileReport) -> str | None:
+    """``ss ... state established`` omits the State column: the filter names the state.
+
+    The recorded command says which state; without it, a header lacking the State column shows
+    that one state was filtered, and the file name may name it (``web01.established.ss.txt``),
+    else it is the state the README's command asks for, ``established`` (said in the report).
+    """
     for line in lines:
         command = command_of(line)
         if command and command.startswith("ss"):
             match = re.search(r"\bstate\s+([\w-]+)", command)
             if match:
-                wanted = match[1].upper()
-                return _SS_STATES.get(wanted) or _NETSTAT_STATES.get(wanted.replace("-", "_"))
-    return None
+                return _state_word(match[1])
+    header = next((line for line in lines if _HEADER.search(line)), None)
+    if header is None or re.search(r"\bState\b", header) or "Foreign Address" in header:
+        return None
+    words = re.findall(r"[a-z][a-z0-9_-]*", PurePath(name.replace("\\", "/")).name.lower())
+    named = next((state for word in words if (state := _state_word(word))), None)
+    why = "as the file name says" if named else "as the README's `ss -tino state established`"
+    report.problems.append(
+        f"no State column and no recorded command: the sockets are taken as "
+        f"{named or 'established'}, {why}; record the command in the file to be sure")
+    return named or "established"
+
+
+def _state_word(word: str) -> str | None:
+    """A state as ``ss`` filters or lists it (``established``, ``estab``, ``time-wait``)."""
+    wanted = word.upper()
+    return (_SS_STATES.get(wanted) or _NETSTAT_STATES.get(wanted.replace("-", "_"))
+            or _SS_STATES.get(wanted.replace("_", "-")))
 
 
 def keepalive_coverage(sockets: pd.DataFrame, *,

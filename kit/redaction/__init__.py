@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .addresses import AddressMapper, parse_address
-from .check import CASE_FRAMES, Leak, case_identities, check_redaction
+from .check import CASE_FRAMES, Leak, case_identities, check_redaction, site_services
 from .keys import KEY_ENV, KEY_FILE, KeyLike, case_key, fingerprint, new_key, parse_key, resolve_key
 from .redactor import Redactor, column_kind
 
@@ -63,6 +63,9 @@ def redact_case(case: Case, *, key: KeyLike | Redactor) -> Case:
         frame = getattr(case, name, None)
         if isinstance(frame, pd.DataFrame):
             redactor.learn_frame(frame)
+    redactor.learn(site_services(case), "service")
+    if isinstance(getattr(case, "inventory", None), pd.DataFrame):
+        redactor.learn_roles(case.inventory)
     return redactor.value(case)
 
 

@@ -60,11 +60,26 @@ def case_identities(case: Any) -> dict[str, str]:
             if kind == "ip" and parse_address(value) in FIXED_ADDRESSES:
                 continue
             found.setdefault(value, kind)
+    for name in site_services(case):
+        found.setdefault(name, "service")
     return found
 
 
 #: the Case's frames whose identities are redacted (and checked for leaks)
 CASE_FRAMES = ("connections", "hosts", "sockets", "inventory", "jobs", "app_errors")
+
+
+def site_services(case: Any) -> list[str]:
+    """The service names a site gave its own ports in ``case.toml`` (the built-in, public names
+    such as ``pbx`` identify nobody)."""
+    from ..services import BUILTIN_SERVICES
+
+    settings = getattr(case, "settings", None)
+    ports = getattr(settings, "services", None) or {}
+    builtin = {name.casefold() for name in BUILTIN_SERVICES.values()}
+    return sorted({name for name in ports.values()
+                   if isinstance(name, str) and name.casefold() not in builtin
+                   and any(ch.isalnum() for ch in name)})
 
 
 def _frames(case: Any) -> Iterator[pd.DataFrame]:

@@ -3,10 +3,12 @@
 Identities are IP addresses (prefix-preserving, class-keeping: see ``addresses``), host and device
 names and user names (keyed HMAC: ``host-3f9a12``, ``fw-0b71c4``, ``user-9e02aa``). A name is
 case-insensitive (``DB01`` and ``db01`` are one host); a dotted name keeps its shape
-(``nbu01.corp.example`` -> ``host-1c2d3e.dom-77a0f1``). Free text (teardown reasons, file names,
-warnings, reject messages, notes) is redacted by replacing every IP literal and every identity the
-Redactor has learned, in one pass. Learn all identities of a case first (``learn_frame`` on each
-of its frames), so text anywhere is redacted consistently.
+(``nbu01.corp.example`` -> ``host-1c2d3e.dom-77a0f1``). A host the inventory gives a role keeps
+it (``client-28607c``, ``media-396df3``); a site's own service names become ``svc-...``. Free
+text (teardown reasons, file names, warnings, reject messages, notes) is redacted by replacing
+every IP literal and every identity the Redactor has learned, in one pass. Learn all identities
+of a case first (``learn_frame`` on each of its frames), so text anywhere is redacted
+consistently.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from typing import Any
 import pandas as pd
 
 from ..loadreport import Reject
+from ..units import host_key
 from .addresses import AddressMapper, parse_address
 from .keys import KeyLike, fingerprint, parse_key
 
-NAME_KINDS = ("host", "device", "user", "policy")
-PREFIX = {"host": "host", "device": "fw", "user": "user", "policy": "policy"}
+NAME_KINDS = ("host", "device", "user", "policy", "service")
+PREFIX = {"host": "host", "device": "fw", "user": "user", "policy": "policy", "service": "svc"}
 #: columns of the failure frames (bpdbjobs, explain_failures) that name hosts
 HOST_COLUMNS = ("hostname", "client", "server", "master", "peer")
+#: inventory roles a host pseudonym carries (``client-28607c``): what a support engineer needs,
+#: and no identity; any other role a site writes could be one, so it gives ``host-``
+ROLE_PREFIXES = ("master", "media", "client")
 DIGEST_CHARS = 6
 
 #: an IPv4 literal in free text (validated by ``ipaddress`` before it is replaced)
@@ -44,7 +50,7 @@ NAME_BEFORE, NAME_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 
 
 def column_kind(label: Any) -> str | None:
-    """What a column holds, from its name: ``ip``, ``host``, ``device``, ``user`` or None (text).
+    """What a column holds, from its name: ``ip`` or one of ``NAME_KINDS``, or None (text).
 
     ``ip``/``*_ip``, ``host``/``*_host``/``hostname``, ``device``/``*_device``, ``user``/``*_user``;
     the jobs' ``client``, ``server``, ``master``, ``peer`` are hosts, ``policy`` a policy name.
@@ -55,8 +61,6 @@ def column_kind(label: Any) -> str | None:
     for kind in ("ip", *NAME_KINDS):
         if name == kind or name.endswith("_" + kind):
             return kind
-    if name == "policy":
-        return "policy"
     return "host" if name in HOST_COLUMNS else None
 
 
@@ -111,6 +115,7 @@ class Redactor:
         self._labels: dict[str, str] = {}  # digest -> lower(label)
         self._pattern: re.Pattern[str] | None = None
         self._address_texts: dict[str, str] = {}  # value -> pseudonym, across every column
+        self._roles: dict[str, str] = {}  # host_key -> role prefix
 
     # -- learning ------------------------------------------------------------------------------
     def learn(self, values: Iterable[str], kind: str) -> None:
@@ -121,6 +126,13 @@ class Redactor:
             if kind != "ip" and _meaningful(value) and value.lower() not in self._kinds:
                 self._kinds[value.lower()] = (kind, value)
                 self._pattern = None
+
+    def learn_roles(self, inventory: pd.DataFrame) -> None:
+        """Remember each inventory host's role, so its pseudonym says it (``media-396df3``)."""
+        for host, role in zip(inventory["host"], inventory["role"], strict=True):
+            key = host_key(host)
+            if key is not None and isinstance(role, str) and role in ROLE_PREFIXES:
+                self._roles[key] = role
 
     def learn_frame(self, frame: pd.DataFrame) -> None:
         """Learn the identities in a frame's identity columns (see ``frame_identities``)."""
@@ -153,6 +165,8 @@ class Redactor:
             return value
         self.learn([value], kind)
         prefix = PREFIX[kind]
+        if kind == "host":
+            prefix = self._roles.get(host_key(value) or "", prefix)
         labels = value.split(".")
         if kind != "user" and len(labels) > 1 and all(labels):
             return f"{prefix}-{self._digest(labels[0])}.dom-{self._digest('.'.join(labels[1:]))}"

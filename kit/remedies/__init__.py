@@ -2,10 +2,10 @@
 
 from .assumptions import AssumptionError, Assumptions
 from .context import resolve_assumptions
-from .model import COLUMNS, REMEDIES, compare_remedies, replay_remedy
+from .model import BASELINE, COLUMNS, REMEDIES, compare_remedies, replay_remedy
 from .ranking import Recommendation, recommend
 
 __all__ = [
-    "COLUMNS", "REMEDIES", "AssumptionError", "Assumptions", "Recommendation", "compare_remedies",
-    "recommend", "replay_remedy", "resolve_assumptions",
+    "BASELINE", "COLUMNS", "REMEDIES", "AssumptionError", "Assumptions", "Recommendation",
+    "compare_remedies", "recommend", "replay_remedy", "resolve_assumptions",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis import Concurrency, concurrency, host_at_risk
 from ..analysis.affected import endpoint_names
-from ..analysis.concurrency import Sweep, sweep
+from ..analysis.concurrency import Sweep, observed_window, sweep
 from ..analysis.format import hms
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
@@ -181,8 +181,8 @@ def _base(case: Any, a: Assumptions) -> Context:
         return lambda value, why: notes.__setitem__(name, {"value": value, "why": why})
 
     s = case.sessions
-    times = case.connections["time"]
-    window = (times.min(), times.max()) if len(times) else (pd.Timestamp(0, tz="UTC"),) * 2
+    first, last = observed_window(s)  # the one window of every peak and mean
+    window = (first, last) if first is not None else (pd.Timestamp(0, tz="UTC"),) * 2
     noter("window")(window, f"Rates are per hour of data: {window[0]} to {window[1]}.")
     victim = (s["close"] == "idle-timeout").fillna(False).to_numpy(dtype=bool)
     fw = _firewall_timeout(case, a.firewall_timeout, noter("firewall_timeout"))

@@ -35,6 +35,8 @@ from .context import Context, base_key, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
             "dcd")
+#: the first row of the comparison: nothing changed, the numbers every remedy is measured against
+BASELINE = "today"
 COLUMNS = ("victims", "prevented", "prevented_share", "extra_packets_per_hour",
            "extra_bytes_per_hour", "peak_connections", "peak_connections_change",
            "mean_connections", "hosts_to_change", "devices_to_change", "scope",
@@ -221,6 +223,18 @@ def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     }
 
 
+def _baseline(ctx: Context) -> dict[str, Any]:
+    """The comparison's "today" row: no change, the same definitions as every remedy's row."""
+    today, victims = ctx.today, int(ctx.victim.sum())
+    return {
+        "victims": victims, "prevented": 0, "prevented_share": 0.0 if victims else float("nan"),
+        "extra_packets_per_hour": 0.0, "extra_bytes_per_hour": 0.0,
+        "peak_connections": today.peak, "peak_connections_change": 0,
+        "mean_connections": today.mean, "hosts_to_change": 0, "devices_to_change": 0,
+        "scope": "no change", "sessions_in_scope": 0, "caveats": "",
+    }
+
+
 def _cached_row(case: Any, ctx: Context, a: Assumptions, name: str) -> dict[str, Any]:
     """A remedy's row, recomputed only when an assumption it depends on changed."""
     memo = getattr(case, "memo", None)
@@ -257,7 +271,8 @@ def compare_remedies(case: Any, assumptions: Assumptions | None = None, *,
     Returns
     -------
     DataFrame
-        Indexed by remedy (``REMEDIES``), columns ``COLUMNS``. ``attrs["resolved"]`` is the
+        Indexed by remedy: ``BASELINE`` ("today", nothing changed) then ``REMEDIES``; columns
+        ``COLUMNS``. ``attrs["resolved"]`` is the
         ``kit.Assumptions`` used, every default filled in; ``attrs["assumptions"]`` maps each
         resolved input to ``{"value": ..., "why": sentence}`` (for display);
         ``attrs["today"]`` holds today's peak and mean and the window's hours.
@@ -273,7 +288,8 @@ def compare_remedies(case: Any, assumptions: Assumptions | None = None, *,
                        scope_ports=scope_ports, so_keepalive_ports=so_keepalive_ports,
                        rescued_lifetime=rescued_lifetime)
     ctx = resolve(case, a)
-    rows = {name: _cached_row(case, ctx, a, name) for name in _MODELS}
+    rows = {BASELINE: _baseline(ctx)}
+    rows.update({name: _cached_row(case, ctx, a, name) for name in _MODELS})
     table = pd.DataFrame.from_dict(rows, orient="index").loc[:, list(COLUMNS)]
     table.index.name = "remedy"
     table.attrs["assumptions"] = ctx.assumptions

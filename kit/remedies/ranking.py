@@ -74,11 +74,15 @@ def _keys(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(name: str, row: pd.Series) -> str:
-    return (f"{name} prevents {row['prevented']} of {row['victims']} idle-timeout teardowns "
+    from ..findings.text import plural
+
+    return (f"{name} prevents {row['prevented']} of "
+            f"{plural(int(row['victims']), 'idle-timeout teardown')} "
             f"({row['prevented_share']:.0%}), changes the peak of open connections by "
             f"{row['peak_connections_change']:+d} (to {row['peak_connections']:,}), reaches "
-            f"{row['sessions_in_scope']:,} sessions, needs {row['hosts_to_change']} hosts and "
-            f"{row['devices_to_change']} devices changed, and adds "
+            f"{plural(int(row['sessions_in_scope']), 'session')}, needs "
+            f"{plural(int(row['hosts_to_change']), 'host')} and "
+            f"{plural(int(row['devices_to_change']), 'device')} changed, and adds "
             f"{_rate(row['extra_packets_per_hour'])} packets "
             f"({row['extra_bytes_per_hour'] / 1000:,.1f} kB) per hour.")
 
@@ -106,9 +110,11 @@ def recommend(comparison: pd.DataFrame) -> Recommendation:
     -------
     Recommendation
         ``best`` (None when there are no idle-timeout teardowns, i.e. no change is needed, or
-        when no remedy prevents any), ``ranking`` (best first) and ``reasons``.
+        when no remedy prevents any), ``ranking`` (best first) and ``reasons``. The "today"
+        baseline row is not a remedy: it is left out.
     """
     resolved = comparison.attrs.get("resolved")
+    comparison = comparison.drop(index="today", errors="ignore")
     keys = _keys(comparison)
     order = sorted(range(len(keys)), key=lambda i: tuple(
         -keys.iloc[i][c] if larger else keys.iloc[i][c] for c, larger, _ in CRITERIA))

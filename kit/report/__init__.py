@@ -1,10 +1,13 @@
-"""The report for a support case: run the four notebooks for a case, export one static page.
+"""The report for a support case: run the five notebooks for a case, export one static page.
 
 ``build_report(case_dir, out_dir)`` executes the notebooks with papermill (parameters
-``case_dir`` and ``redact`` injected after each notebook's ``parameters`` cell; the kernel's
-working folder is the notebooks' folder), writes the executed ``.ipynb`` files and one
-self-contained ``report.html`` into ``out_dir``, and, when redacting, refuses to write the page if
-``check_redaction`` finds any of the case's addresses or names in the outputs.
+``case_dir = "."`` and ``redact`` injected after each notebook's ``parameters`` cell; the kernel's
+working folder is the case folder, so no local path reaches an output), writes the executed
+``.ipynb`` files and one self-contained ``report.html`` into ``out_dir``, and, when redacting,
+refuses to write the page if ``check_redaction`` finds any of the case's addresses or names in the
+outputs. A re-run first removes the previous report; the page is written under a hidden name and
+renamed only once it passed the check, so an interrupted or failed run leaves no complete-looking
+page.
 
 The notebooks' side of the contract: a ``parameters`` cell defining ``case_dir`` and
 ``redact = False``, and the case loaded with ``kit.open_case(case_dir, redact=redact)``, so the
@@ -26,6 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.format import hms
+from ..notebooks import NOTEBOOKS, templates_dir
 from ..redaction import (
     KEY_ENV,
     Leak,
@@ -36,7 +41,7 @@ from ..redaction import (
     resolve_key,
 )
 from ..redaction.keys import KeyLike
-from .display import Findings
+from .display import Findings, Table
 from .execute import ReportError, run_notebook
 from .execute import kernel_environment as _kernel_environment
 from .html import export_html
@@ -47,6 +52,7 @@ __all__ = [
     "Findings",
     "Report",
     "ReportError",
+    "Table",
     "build_report",
     "case_metadata",
     "default_notebooks_dir",
@@ -55,14 +61,9 @@ __all__ = [
     "run_notebook",
 ]
 
-NOTEBOOKS = (
-    "01_find_idle_teardowns.ipynb",
-    "02_connection_durations.ipynb",
-    "03_compare_remedies.ipynb",
-    "04_case_report.ipynb",
-    "05_failed_jobs.ipynb",
-)
 REPORT_FILE = "report.html"
+#: the page before its redaction check: hidden, never mistaken for a report
+UNCHECKED_FILE = ".report.html.unchecked"
 NOT_REDACTED = ("NOT REDACTED: this report shows the site's real addresses, host, device and "
                 "user names. Do not attach it to a support case; run `kit report --redact`.")
 
@@ -79,8 +80,8 @@ class Report:
 
 
 def default_notebooks_dir() -> Path:
-    """The project's ``notebooks/`` folder (next to the ``kit`` package in a checkout)."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The notebooks shipped in the package (``kit/notebooks``), so a plain install works."""
+    return templates_dir()
 
 
 def build_report(
@@ -110,7 +111,7 @@ def build_report(
         Redaction key (64 hex digits); default ``$KIT_REDACTION_KEY``, else the case's stored
         ``.redaction-key`` (generated on first use).
     notebooks_dir, notebooks
-        Where the notebooks are (default: the project's ``notebooks/``) and which to run, in order
+        Where the notebooks are (default: those shipped in the package) and which to run, in order
         (default: ``NOTEBOOKS``).
     progress
         Called with one line per step (``kit report`` prints them).
@@ -143,59 +144,89 @@ def build_report(
 
     say(f"loading the case {case_path}")
     original = load_case(case_path)
+    _remove_stale(out, notebooks)
     shown, env, mark = original, {}, None
     if redact:
         secret = resolve_key(case_path, key, generate=lambda: key_for_case(original))
         shown, env, mark = redact_case(original, key=secret), {KEY_ENV: secret.hex()}, \
             fingerprint(secret)
-    out.mkdir(parents=True, exist_ok=True)
-
     executed, seconds = [], {}
-    parameters = {"case_dir": str(case_path), "redact": redact}
+    # the case folder is the kernels' working folder: "." names it without any local path
+    parameters = {"case_dir": ".", "redact": redact}
+    target, unchecked = out / REPORT_FILE, out / UNCHECKED_FILE
     private = Path(tempfile.mkdtemp(prefix="kit-report-"))
     try:
         say("preparing the case once for all notebooks")
         env[PREPARED_ENV] = str(write_prepared(shown, private, case_dir=case_path, redact=redact))
-        _run_all(notebooks, source_dir, out, parameters, env, timeout, say, executed, seconds)
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
+        _run_all(notebooks, source_dir, out, parameters, env, case_path, timeout, say, executed,
+                 seconds)
 
-    say("exporting report.html")
-    page = export_html(executed, title=_title(shown), metadata=case_metadata(shown, mark),
-                       warning=None if redact else NOT_REDACTED)
-    target = out / REPORT_FILE
-    target.unlink(missing_ok=True)
-    partial = out / (REPORT_FILE + ".partial")
-    partial.write_text(page, encoding="utf-8")
-    if redact:
-        say("checking that no original address or name remains")
-        leaks = [leak for path in [*executed, partial] for leak in check_redaction(path, original)]
-        if leaks:
-            partial.unlink()
-            raise ReportError(_leak_message(leaks, out))
-    partial.replace(target)
+        say("exporting report.html")
+        page = export_html(executed, title=_title(shown), metadata=case_metadata(shown, mark),
+                           warning=None if redact else NOT_REDACTED)
+        unchecked.write_text(page, encoding="utf-8")
+        if redact:
+            say("checking that no original address or name remains")
+            leaks = [leak for path in [*executed, unchecked]
+                     for leak in check_redaction(path, original)]
+            if leaks:
+                raise ReportError(_leak_message(leaks, out, case_path.name))
+        unchecked.replace(target)
+    except BaseException:
+        say(f"FAILED: no {REPORT_FILE} was written")
+        raise
+    finally:
+        unchecked.unlink(missing_ok=True)
+        shutil.rmtree(private, ignore_errors=True)
     say(f"wrote {target}")
     return Report(target, executed, redact, mark, seconds)
 
 
 def _run_all(notebooks: Sequence[str], source_dir: Path, out: Path, parameters: dict,
-             env: dict[str, str], timeout: float | None, say: Callable[[str], None],
-             executed: list[Path], seconds: dict[str, float]) -> None:
-    """Run each notebook in turn, with ``env`` in the kernels' environment."""
+             env: dict[str, str], cwd: Path, timeout: float | None,
+             say: Callable[[str], None], executed: list[Path], seconds: dict[str, float]) -> None:
+    """Run each notebook in turn in the case folder, with ``env`` in the kernels' environment."""
     with _kernel_environment(env):
         for number, name in enumerate(notebooks, 1):
             say(f"[{number}/{len(notebooks)}] running {name}")
             start = time.perf_counter()
-            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
+            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=cwd,
                          timeout=timeout)
+            _strip_local_paths(out / name)
             seconds[name] = time.perf_counter() - start
             say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
             executed.append(out / name)
 
 
+def _remove_stale(out: Path, notebooks: Sequence[str]) -> None:
+    """Remove a previous run's page and notebooks before a re-run starts, so a run that stops
+    half-way never leaves an old complete report beside newer notebooks."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (REPORT_FILE, REPORT_FILE + ".partial", UNCHECKED_FILE, *notebooks):
+            (out / name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot write the report there ({exc.strerror or exc}); "
+                          "choose another --out folder") from None
+
+
+def _strip_local_paths(path: Path) -> None:
+    """Papermill records the notebooks' full paths in their metadata: keep only the names."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    record = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if record.get(key):
+            record[key] = Path(str(record[key])).name
+    nbformat.write(notebook, path)
+
+
 def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
     """The report header's rows (label, plain text) from a (redacted) case; ``key_fingerprint``
     None means the report is not redacted."""
+    from ..findings.text import plural
+
     settings, report = case.settings, case.load_report
     kinds = Counter(f.kind for f in report.files)
     times = case.connections["time"].dropna()
@@ -207,10 +238,10 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
         ("Firewall idle timeout", _timeout_text(case.timeout)),
         ("Firewall model", settings.model),
         ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
-        ("Data", f"{len(case.connections):,} connection events from {kinds['firewall']} "
-                 f"firewall file(s); {len(case.hosts)} host keepalive setting(s); "
-                 f"{len(case.sockets)} socket(s); {report.read:,} lines read, "
-                 f"{report.rejected:,} rejected"),
+        ("Data", f"{plural(len(case.connections), 'connection event')} from "
+                 f"{plural(kinds['firewall'], 'firewall file')}; keepalive settings of "
+                 f"{plural(len(case.hosts), 'host')}; {plural(len(case.sockets), 'socket')}; "
+                 f"{plural(report.read, 'line')} read, {report.rejected:,} rejected"),
         ("Time range", f"{times.min():%Y-%m-%d %H:%M:%S} to {times.max():%Y-%m-%d %H:%M:%S} UTC"
          if len(times) else None),
         ("Redaction", "on: addresses (prefix-preserving), host, device and user names replaced "
@@ -224,7 +255,6 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
 
 def _timeout_text(timeout) -> str:
     """The timeout in force, where it came from, and whether the data disagrees."""
-    from ..analysis.format import hms
 
     if timeout.value is None:
         return "unknown: not stated in case.toml and no idle-timeout teardowns in the data"
@@ -254,8 +284,14 @@ def _version() -> str:
     return __version__
 
 
-def _leak_message(leaks: list[Leak], out: Path) -> str:
+def _leak_message(leaks: list[Leak], out: Path, folder: str) -> str:
     shown = "\n".join(f"  {leak}" for leak in leaks[:20])
     more = f"\n  ... and {len(leaks) - 20} more" if len(leaks) > 20 else ""
+    hint = ""
+    if any(leak.value.casefold() == folder.casefold() for leak in leaks):
+        hint = (f"\n(the case folder is named {folder!r} like one of the case's hosts: that "
+                "name may reach the outputs through a path; give the case its own folder name "
+                "and [case] id)")
     return (f"redaction check failed: {len(leaks)} original value(s) remain in the outputs in "
-            f"{out}; report.html was NOT written (do not attach these files):\n{shown}{more}")
+            f"{out}; report.html was NOT written (do not attach these files):\n{shown}{more}"
+            f"{hint}")

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: cells with one of these tags are left out of the report
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: markdown paragraphs that begin so (with the list that follows them) speak to the notebook's
+#: user, not to the report's reader: left out
+INSTRUCTIONS = ("**How to use it.**", "**What it needs.**")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: tags that load or run something, never expected in a report
 ACTIVE_TAGS = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "link",
@@ -43,6 +46,7 @@ section.notebook { border-top: 1px solid #ccc; margin-top: 2.5em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
 table.dataframe { display: block; max-width: 100%; overflow-x: auto; }  /* wide tables scroll */
 th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; vertical-align: top; }
+td { white-space: pre-wrap; word-break: break-word; }  /* whole values, wrapped, never cut */
 th { background: #f2f4f7; } table.meta th, table.meta td { text-align: left; }
 pre { white-space: pre-wrap; word-break: break-word; background: #f7f7f7; padding: .5em .8em;
       font-size: 13px; margin: .4em 0; }
@@ -69,9 +73,25 @@ def prepare(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = [o for o in cell.outputs if WIDGET_MIME not in o.get("data", {})]
             if not cell.outputs:
                 continue
+        elif cell.cell_type == "markdown":
+            cell.source = without_instructions(cell.source)
         kept.append(cell)
     notebook.cells = kept
     return notebook
+
+
+def without_instructions(markdown: str) -> str:
+    """``markdown`` without the paragraphs meant for the notebook's user (``INSTRUCTIONS``)."""
+    kept, skipping = [], False
+    for block in re.split(r"\n\s*\n", markdown):
+        text = block.lstrip()
+        if text.startswith(INSTRUCTIONS):
+            skipping = True
+        elif not (skipping and text.startswith(("- ", "* ", "  "))):
+            skipping = False
+        if not skipping:
+            kept.append(block)
+    return "\n\n".join(kept)
 
 
 def notebook_body(path: Path) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,7 +43,7 @@ def test_duration_histogram(frame):
     _render(fig)
     ax = fig.axes[0]
     assert ax.get_title() == "Connection durations by how they closed"
-    assert ax.get_xlabel().startswith("duration (seconds") and "count" in ax.get_ylabel()
+    assert ax.get_xlabel() == "duration (H:MM:SS, log scale)" and "count" in ax.get_ylabel()
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     # two idle-timeout, five fin: the stacked containers' bar heights add up to each class
     heights = [sum(p.get_height() for p in c) for c in ax.containers]
@@ -58,9 +59,10 @@ def test_duration_ecdf(frame):
     _render(fig)
     ax = fig.axes[0]
     assert ax.get_title() == "Duration distribution per service (ECDF)"
-    assert ax.get_ylabel() == "share of connections at most this long"
+    assert ax.get_ylabel() == "connections at most this long (%)"
     labels = _legend(ax)
-    assert labels[:3] == ["pbx (n=3)", "vnetd (n=2)", "https (n=1)"]
+    assert labels[:3] == ["pbx (n=3, 1 idle teardown)", "vnetd (n=2, 1 idle teardown)",
+                          "bpcd (n=1)"]  # ties: by name
     ecdfs = [line for line in ax.lines if line.get_label().startswith("pbx")]
     assert ecdfs[0].get_ydata()[-1] == 1.0
     assert sorted(set(np.round(ecdfs[0].get_ydata(), 3))) == [0.0, 0.333, 0.667, 1.0]
@@ -119,6 +121,7 @@ def test_keepalive_chart_marks_the_hosts_at_risk():
 def test_remedy_chart(case):
     table = compare_remedies(case)
     fig = plots.remedy_chart(table)
+    table = table.drop(index="today")  # the baseline is no remedy: not drawn
     _render(fig)
     assert tuple(fig.get_size_inches()) == plots.WIDE
     prevented, packets, peak = fig.axes
@@ -137,3 +140,26 @@ def test_charts_say_so_when_there_is_nothing_to_draw(frame):
                 plots.bytes_vs_duration(empty), plots.teardown_timeline(empty)):
         _render(fig)
         assert fig.axes[0].texts[0].get_text().startswith("no ")
+
+
+def test_text_from_the_data_never_reaches_math_text(frame, case):
+    # a host or service called pbx$\invalidcmd$ crashed every chart with an empty ValueError
+    odd = frame.assign(service=frame["service"].astype(str).replace("pbx", r"pbx$\invalidcmd$"),
+                       src_host=frame["src_host"].astype("string").fillna(r"h$\x$"))
+    for fig in (plots.duration_ecdf(odd, firewall_timeout=T), plots.teardown_timeline(odd)):
+        _render(fig)
+    labels = _legend(plots.duration_ecdf(odd, firewall_timeout=T).axes[0])
+    assert r"pbx\$\invalidcmd\$ (n=3, 1 idle teardown)" in labels  # shown as written
+    hosts = case.hosts.assign(host=[rf"w{i}$\bad$" for i in range(len(case.hosts))])
+    _render(plots.keepalive_chart(hosts, T))
+
+
+def test_concurrency_axis_covers_the_logs_span_in_the_display_zone(frame):
+    today = concurrency(frame)
+    fig = plots.concurrency_chart(today, tz="America/New_York")
+    _render(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() in ("time (EDT)", "time (EST)")
+    left, _ = (pd.Timestamp(mdates.num2date(x)).tz_localize(None) for x in ax.get_xlim())
+    start = today.window[0].tz_convert("America/New_York").tz_localize(None)
+    assert abs(left - start) < pd.Timedelta(seconds=1)

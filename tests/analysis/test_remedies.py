@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kit import KitError
-from kit.remedies import COLUMNS, REMEDIES, compare_remedies, recommend
+from kit.remedies import BASELINE, COLUMNS, REMEDIES, compare_remedies, recommend
 
 
 @pytest.fixture
@@ -28,13 +28,18 @@ LINGER_BUSY = (3700 + 5300) + (3700 + 4320) + 700 + 1000 + 500 + 100 + 600
 
 
 def test_the_table_shape_and_the_shared_columns(table):
-    assert list(table.index) == list(REMEDIES) and list(table.columns) == list(COLUMNS)
-    assert (table["victims"] == 2).all() and (table["prevented"] == 2).all()
-    assert (table["prevented_share"] == 1.0).all()
+    assert list(table.index) == [BASELINE, *REMEDIES] and list(table.columns) == list(COLUMNS)
+    today = table.loc[BASELINE]
+    assert (today.prevented, today.peak_connections_change, today.hosts_to_change) == (0, 0, 0)
+    assert today.peak_connections == table.attrs["today"]["peak"]
+    assert today.mean_connections == table.attrs["today"]["mean"]
+    remedies = table.drop(index=BASELINE)
+    assert (table["victims"] == 2).all() and (remedies["prevented"] == 2).all()
+    assert (remedies["prevented_share"] == 1.0).all()
     # today's peak is 3 (A, C, E at 300 s); each remedy keeps A and C alive past 4100 s, when F
     # and G are open too: 4
-    assert (table["peak_connections"] == 4).all()
-    assert (table["peak_connections_change"] == 1).all()
+    assert (remedies["peak_connections"] == 4).all() and today.peak_connections == 3
+    assert (remedies["peak_connections_change"] == 1).all()
     assert table.attrs["today"] == {"peak": 3, "mean": TODAY_BUSY / 9600, "hours": HOURS,
                                     "victims": 2}
 
@@ -106,8 +111,10 @@ def test_the_recommendation_follows_the_table(table):
 
 
 def test_the_ranking_ignores_the_remedies_names(table):
-    renamed = table.rename(index=lambda name: name[::-1])
+    remedies = table.drop(index=BASELINE)
+    renamed = remedies.rename(index=lambda name: name[::-1])
     assert recommend(renamed).ranking == [n[::-1] for n in recommend(table).ranking]
+    assert recommend(remedies).ranking == recommend(table).ranking  # the baseline is no remedy
 
 
 def test_no_victims_means_no_change_needed():

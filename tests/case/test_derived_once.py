@@ -19,7 +19,7 @@ from kit.report import metadata_table
 from kit.synth import generate_case
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "kit" / "notebooks").glob("0[1-4]_*.ipynb"))
 SAMPLE = ROOT / "data" / "sample-incident"
 
 

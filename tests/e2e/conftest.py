@@ -1,7 +1,7 @@
 """Session fixtures of the browser suite: one JupyterLab server and one Chromium for all tests.
 
-Lab serves a temporary copy of ``notebooks/`` and ``data/`` (Lab autosaves, and the notebooks'
-relative ``../data/...`` paths must resolve). Both processes are stopped by process id in the
+Lab serves a temporary copy of ``kit/notebooks/`` and ``data/`` (Lab autosaves, and the notebooks'
+relative ``../../data/...`` paths must resolve). Both processes are stopped by process id in the
 fixtures' ``finally``, whatever the tests did. Where the browser cannot run, every test skips with
 one reason; under ``CI=true`` every test fails with that reason instead.
 """
@@ -20,7 +20,7 @@ from .lab import ARTIFACTS, REPO
 from .runs import NotebookRuns
 from .server import LabServer
 
-COPIED = ("notebooks", "data")
+COPIED = ("kit/notebooks", "data")
 CI = os.environ.get("CI") == "true"
 
 
@@ -63,8 +63,8 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in COPIED:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, root / name,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns(
+                ".ipynb_checkpoints", "__pycache__", "*.py"))
         else:
             (root / name).mkdir()
     return root
@@ -74,14 +74,15 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lab_server(artifacts: Path, lab_root: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One JupyterLab for the session; stopped (kernels included) even when tests fail."""
-    before = _tree_state(REPO / "notebooks")
+    before = _tree_state(REPO / "kit" / "notebooks")
     server = LabServer(lab_root, tmp_path_factory.mktemp("lab-state"), artifacts / "lab-server.log")
     try:
         server.start()
         yield server
     finally:
         server.stop()
-    assert _tree_state(REPO / "notebooks") == before, "the browser suite changed notebooks/"
+    assert _tree_state(REPO / "kit" / "notebooks") == before, \
+        "the browser suite changed kit/notebooks/"
 
 
 @pytest.fixture(scope="session")

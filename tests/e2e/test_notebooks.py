@@ -50,7 +50,7 @@ def squash(text: str) -> str:
 
 
 def stored(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+    return nbformat.read(REPO / "kit" / "notebooks" / f"{name}.ipynb", as_version=4)
 
 
 def parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
@@ -92,7 +92,7 @@ ROUNDED_COLUMNS = ("prevented_share", "extra_packets_per_hour", "extra_bytes_per
 def check_run(runs: NotebookRuns, name: str, case: Any) -> Notebook:
     """Run notebook ``name`` in Lab and check what every notebook promises: no error or stderr
     output, every chart shown, and the Findings kit writes for ``case``."""
-    notebook = runs.run(f"notebooks/{name}.ipynb")
+    notebook = runs.run(f"kit/notebooks/{name}.ipynb")
     notebook.screenshot(name)
     assert notebook.problems() == []
     assert notebook.unexecuted() == []
@@ -156,7 +156,7 @@ def whatif_settings(notebook) -> dict[str, pd.Timedelta]:
 
 def test_03_whatif_sliders_redraw_the_comparison_kit_computes(runs: NotebookRuns,
                                                               sample_case) -> None:
-    notebook = runs.run("notebooks/03_compare_remedies.ipynb")
+    notebook = runs.run("kit/notebooks/03_compare_remedies.ipynb")
     cell = notebook.cell_index(r"widgets\.WhatIf\(")
     before = whatif_settings(notebook)
     at_start = kit.compare_remedies(sample_case, **before)
@@ -184,7 +184,7 @@ def test_03_whatif_sliders_redraw_the_comparison_kit_computes(runs: NotebookRuns
 
 
 def test_03_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
-    notebook = runs.run("notebooks/03_compare_remedies.ipynb")
+    notebook = runs.run("kit/notebooks/03_compare_remedies.ipynb")
     firewall_log = SAMPLE_CASE / "firewall" / "fw-syslog.log.1"
     export = SAMPLE_CASE / "hosts" / "dmz-app01.sysctl.txt"
     events = kit.read_firewall_log(firewall_log, on_bad_lines="skip")
@@ -195,9 +195,9 @@ def test_03_case_picker_loads_uploaded_files(runs: NotebookRuns) -> None:
     cell = notebook.cell_index(r"widgets\.CasePicker\(")
     notebook.upload("Keepalive exports", [export])  # alone it loads nothing
     notebook.upload("Firewall logs", [firewall_log])
-    loaded = (f"loaded case uploaded files from uploaded files: {len(events):,} connection "
-              f"events, {len(hosts)} host(s) with keepalive settings, 0 socket(s); "
-              f"{lines.read:,} lines read, {lines.rejected:,} rejected")
+    loaded = (f"loaded case uploaded files: {len(events):,} connection events, "
+              f"{len(hosts)} host{'s' if len(hosts) != 1 else ''} with keepalive settings, "
+              f"0 sockets; {lines.read:,} lines read, {lines.rejected:,} rejected")
     poll(lambda: notebook.cell_text(cell), lambda text: loaded in text, timeout=30,
          what=f"the picker reporting {loaded!r}")
     assert notebook.problems() == []
@@ -209,7 +209,7 @@ def test_04_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_
 
 def test_04_export_writes_the_report_with_its_charts(runs: NotebookRuns,
                                                      lab_server: LabServer) -> None:
-    notebook = runs.run("notebooks/04_case_report.ipynb")
+    notebook = runs.run("kit/notebooks/04_case_report.ipynb")
     out = lab_server.root / "data" / "sample-incident" / "report"  # the button's default
     assert not out.exists()
     cell = notebook.cell_index(r"widgets\.ExportButton\(")

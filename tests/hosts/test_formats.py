@@ -133,13 +133,18 @@ def test_mixed_directory_reads_into_one_row_per_host(tmp_path):
     assert len(report.files) == 20
 
 
-def test_ambiguous_ndd_transcript_asks_for_os():
+def test_ambiguous_ndd_transcript_keeps_the_time_and_leaves_the_abort_unknown():
     data = b"# ndd -get /dev/tcp tcp_keepalive_interval\n900000\n"
-    with pytest.raises(kit.ParseError) as info:
-        kit.read_keepalive(data, host="unix9")
-    message = str(info.value)
-    assert "os='solaris'" in message and "os='hpux'" in message
-    assert "'# ndd -get /dev/tcp tcp_keepalive_interval'" in message  # shows what it saw
+    either = kit.read_keepalive(data, host="unix9", on_bad_lines="skip").iloc[0]
+    assert (either.os, seconds(either.keepalive_time)) == ("solaris-or-hpux", 900)
+    assert pd.isna(either.time_to_detect)
+    assert "nothing in the export or the inventory says Solaris or HP-UX" in either.warnings
+    risk = kit.keepalive_risk(pd.DataFrame([either]), "0:10:00").iloc[0]
+    assert risk.at_risk and risk.commands == "ndd -set /dev/tcp tcp_keepalive_interval 300000"
+    # the inventory's os settles it (hosts matched by the one identity rule)
+    settled = kit.read_keepalive(data, host="UNIX9", os_hints={"unix9.corp.example": "hpux"})
+    assert (settled.os.iloc[0], seconds(settled.time_to_detect.iloc[0])) == ("hpux", 1500)
+    assert settled.warnings.iloc[0] == ""
     hpux = kit.read_keepalive(data, host="unix9", os="hpux")
     assert (hpux.os.iloc[0], seconds(hpux.time_to_detect.iloc[0])) == ("hpux", 1500)
     solaris = kit.read_keepalive(data, host="unix9", os="solaris")

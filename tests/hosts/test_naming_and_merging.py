@@ -75,10 +75,10 @@ def test_conflicting_values_warn_naming_both_files(tmp_path):
     df = kit.read_keepalive([first, second])
     assert len(df) == 1
     row = df.iloc[0]
-    assert row.host == "web06" and seconds(row.keepalive_time) == 600
+    assert row.host == "web06" and seconds(row.keepalive_time) == 1800
     assert row.warnings == (
         f"tcp_keepalive_time conflicts: 600 s (10 min) in {first}:1 vs 1,800 s (30 min) in "
-        f"{second}:2; the first is used")
+        f"{second}:2; which one is in force is uncertain, so the worst, 1,800 s (30 min), is used")
 
 
 def test_same_host_with_two_oses_is_a_file_problem(tmp_path):

@@ -113,6 +113,30 @@ def test_state_filter_supplies_the_missing_state_column():
                          0, 3)]
 
 
+def test_state_established_output_without_its_command_is_read_as_established():
+    # what the README's command writes: no State column, no command, -i lines between sockets
+    data = (b"Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+            b"0      0      10.1.1.1:1556      10.2.2.2:40000    timer:(keepalive,10min,0) "
+            b"ino:123 sk:1 <->\n"
+            b"\t cubic wscale:7,7 rto:204 rtt:0.5/0.25 mss:1448\n"
+            b"0      0      10.1.1.1:13724     10.2.2.2:40001    ino:124 sk:2 <->\n")
+    df = kit.read_sockets(data, host="f", on_bad_lines="skip")
+    assert rows(df) == [
+        ("established", "10.1.1.1", 1556, "10.2.2.2", 40000, "keepalive", 600, 0, 2),
+        ("established", "10.1.1.1", 13724, "10.2.2.2", 40001, "off", 0, None, 4)]
+    report = df.attrs["load_report"]
+    check_invariant(report)
+    assert report.files[0].problems == [
+        "no State column and no recorded command: the sockets are taken as established, as the "
+        "README's `ss -tino state established`; record the command in the file to be sure"]
+    coverage = kit.keepalive_coverage(df)
+    assert list(zip(coverage.service, coverage.coverage, strict=True)) == [
+        ("pbx", "all"), ("vnetd", "none")]
+    named = kit.read_sockets({"name": "f.time-wait.ss.txt", "content": data},
+                             on_bad_lines="skip")
+    assert set(named.state) == {"time-wait"}
+
+
 def test_malformed_socket_lines_are_rejected_with_reasons():
     data = (b"State Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
             b"ESTAB 0 0 10.1.1.1 10.2.2.2:1\n"

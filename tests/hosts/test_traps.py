@@ -104,11 +104,13 @@ def test_out_of_range_values_are_kept_and_warned_with_file_and_line():
     assert linux.keepalive_probes == 0 and "outside Linux's valid range 1..255" in linux.warnings
 
 
-def test_sysctl_conf_set_twice_last_wins_with_a_warning():
-    data = b"net.ipv4.tcp_keepalive_time = 600\nnet.ipv4.tcp_keepalive_time=900\n"
+def test_set_twice_keeps_the_worst_value_with_a_warning():
+    # sysctl -a (the running 7200) and a sysctl.d file (1200) in one export: risk on the worst
+    data = b"net.ipv4.tcp_keepalive_time = 7200\nnet.ipv4.tcp_keepalive_time=1200\n"
     row = one(data, host="dup")
-    assert seconds(row.keepalive_time) == 900 and row.line == 2
-    assert "set twice (line 1: 600, line 2: 900); the last one applies" in row.warnings
+    assert seconds(row.keepalive_time) == 7200 and row.line == 1
+    assert ("set twice (line 1: 7200, line 2: 1200); which one is in force is uncertain, so the "
+            "worst, 7200, is used") in row.warnings
 
 
 def test_commented_out_settings_never_apply():

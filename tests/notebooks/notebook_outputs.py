@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "kit" / "notebooks"
 NOTEBOOKS = (
     "01_find_idle_teardowns.ipynb",
     "02_connection_durations.ipynb",

@@ -4,7 +4,6 @@ every situation, and untrusted names shown as text."""
 from __future__ import annotations
 
 import dataclasses
-
 import html
 
 import pandas as pd

@@ -9,7 +9,7 @@ import pytest
 from findings_checks import CHECKS
 from notebook_outputs import NOTEBOOKS, NOTEBOOKS_DIR, findings_text, problems, read, tagged
 
-SAMPLE = NOTEBOOKS_DIR.parent / "data" / "sample-incident"
+SAMPLE = NOTEBOOKS_DIR.parents[1] / "data" / "sample-incident"
 
 
 @pytest.fixture(params=NOTEBOOKS)
@@ -36,7 +36,7 @@ def test_runbook_shape(notebook):
     for part in ("**What it answers.**", "**What it needs.**", "**How to use it.**"):
         assert part in header.source, f"{name}: header lacks {part}"
     (params,) = tagged(nb, "parameters")
-    assert 'case_dir = "../data/sample-incident"' in params.source
+    assert 'case_dir = "../../data/sample-incident"' in params.source  # from kit/notebooks
     assert "redact = " in params.source
     steps = [c.source.splitlines()[0] for c in nb.cells
              if c.cell_type == "markdown" and c.source.startswith("## ")]

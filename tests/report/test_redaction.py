@@ -19,6 +19,7 @@ from kit.redaction import (
     KEY_ENV,
     KEY_FILE,
     Redactor,
+    case_identities,
     case_key,
     check_redaction,
     parse_key,
@@ -172,11 +173,15 @@ def test_redact_frame_labels_lists_and_attrs():
 def test_redact_case_is_consistent_across_frames_settings_and_load_report(case):
     red = redact_case(case, key=KEY)
     r = Redactor(KEY)
+    r.learn_roles(case.inventory)
     client_ip, master = r.address("192.168.10.21"), r.name("nbu-master.corp.example", "host")
     assert set(red.inventory["ip"]) == {client_ip, r.address("10.20.0.5"),
                                        r.address("2001:db8:5::21")}
     assert set(red.connections["src_ip"].dropna()) >= {client_ip}
     assert set(red.hosts["host"]) == set(red.inventory["host"]) == {r.name("db01", "host"), master}
+    # pseudonyms carry the inventory role, the same for every spelling of the host
+    assert master.startswith("master-") and ".dom-" in master
+    assert r.name("DB01", "host") == r.name("db01", "host") == "client-1d78ee"
     assert red.sockets["peer_ip"].iloc[0] == r.address("10.20.0.5")
     assert red.settings.notes == f"{r.name('db01', 'host')} ({client_ip}) loses its vnetd " \
         "session to nbu-master"  # "nbu-master" alone is not a known name: left alone
@@ -282,3 +287,17 @@ def test_reject_reasons_lose_the_raw_line_they_quote(reason, expected):
 
     redacted = Redactor(KEY).value(Reject("/x/firewall/a.log", 3, reason))
     assert redacted == Reject("/x/firewall/a.log", 3, expected)
+
+
+def test_a_sites_own_service_names_are_redacted_and_checked(case, tmp_path):
+    import dataclasses
+
+    settings = dataclasses.replace(case.settings, services={9000: "acme-payroll", 1556: "pbx"})
+    own = dataclasses.replace(case, settings=settings)
+    red = redact_case(own, key=KEY)
+    assert red.settings.services[1556] == "pbx"  # a public, built-in name identifies nobody
+    assert red.settings.services[9000].startswith("svc-")
+    assert case_identities(own)["acme-payroll"] == "service"
+    (tmp_path / "page.html").write_text("<p>acme-payroll lost 3 sessions</p>")
+    assert [(leak.kind, leak.value) for leak in check_redaction(tmp_path / "page.html", own)] == [
+        ("service", "acme-payroll")]

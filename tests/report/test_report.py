@@ -46,6 +46,7 @@ def test_redacted_report_is_static_complete_and_leaks_nothing(setup, tmp_path):
     page = report.html.read_text()
     key = bytes.fromhex((case.path / KEY_FILE).read_text())
     r = Redactor(key)
+    r.learn_roles(case.inventory)  # pseudonyms carry the inventory role
     # progress per notebook, outputs where promised
     assert f"[1/1] running {name}" in lines and any("done in" in line for line in lines)
     assert report.notebooks == [tmp_path / "out" / name] and report.html.name == "report.html"
@@ -60,7 +61,8 @@ def test_redacted_report_is_static_complete_and_leaks_nothing(setup, tmp_path):
     meta = {tr.th.get_text(): tr.td.get_text() for tr in soup.select("table.meta tr")}
     assert meta["Case"] == "INC-1" and meta["Redaction"].endswith(report.key_fingerprint)
     assert meta["Title"] == f"{r.name('db01', 'host')} backups fail"
-    assert "3 connection events from 1 firewall file(s)" in meta["Data"]
+    assert "3 connection events from 1 firewall file; keepalive settings of 2 hosts; 1 socket;" \
+        in meta["Data"]
     assert "keepalive: 300 s" in page
     alice = r.name("LOCAL\\alice", "user")
     assert f"{alice} on {IMG} lost its session to {r.address('10.20.0.5')}" in soup.get_text()
@@ -159,3 +161,46 @@ def test_an_unreadable_notebook_is_named(setup, tmp_path):
     with pytest.raises(ReportError, match=r"^03_broken.ipynb: cannot run it: "):
         build_report(case.path, tmp_path / "out", notebooks_dir=notebooks,
                      notebooks=["03_broken.ipynb"])
+
+
+def test_a_rerun_removes_the_stale_report_before_it_starts(setup, tmp_path):
+    case, notebooks, _ = setup()
+    name = "02_fails.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("raise RuntimeError('broken')")]
+    nbformat.write(notebook, notebooks / name)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("<html>an old, complete report</html>")
+    (out / "report.html.partial").write_text("<html>an old unchecked page</html>")
+    progress: list[str] = []
+    with pytest.raises(ReportError, match=r"cell .* failed"):
+        build_report(case.path, out, notebooks_dir=notebooks, notebooks=[name],
+                     progress=progress.append)
+    assert sorted(p.name for p in out.iterdir()) == [name]  # no page that looks complete
+    assert progress[-1] == "FAILED: no report.html was written"
+
+
+def test_an_interrupted_check_leaves_no_page(setup, tmp_path, monkeypatch):
+    case, notebooks, name = setup()
+
+    def interrupted(path, original):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kit.report.check_redaction", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(case.path, tmp_path / "out", key=KEY, notebooks_dir=notebooks,
+                     notebooks=[name])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [name]
+
+
+def test_no_local_path_reaches_the_report_or_its_notebooks(setup, tmp_path):
+    case, notebooks, name = setup()
+    report = build_report(case.path, tmp_path / "out", key=KEY, notebooks_dir=notebooks,
+                          notebooks=[name])
+    for path in (report.html, *report.notebooks):
+        text = path.read_text()
+        assert str(tmp_path) not in text and str(notebooks) not in text
+    executed = nbformat.read(report.notebooks[0], as_version=4)
+    assert executed.metadata.papermill.parameters["case_dir"] == "."
+    assert executed.metadata.papermill.input_path == name

@@ -46,8 +46,9 @@ def test_case_picker_loads_the_folder_at_once_and_prints_what_it_loaded(sample, 
     assert len(picker.case.connections) == len(sample_case.connections)
     picker._ipython_display_()
     printed = capsys.readouterr().out
-    assert f"loaded case SAMPLE-NBU-DMZ from {sample}: {len(sample_case.connections):,} " \
-           "connection events" in printed
+    assert f"loaded case SAMPLE-NBU-DMZ: {len(sample_case.connections):,} " \
+           "connection events, 10 hosts with keepalive settings, 6 sockets" in printed
+    assert str(sample) not in picker.summary()  # the case is named by its id, not a local path
 
 
 def test_case_picker_reports_a_bad_folder_then_recovers(sample, tmp_path):
@@ -60,6 +61,20 @@ def test_case_picker_reports_a_bad_folder_then_recovers(sample, tmp_path):
     picker.load_button.click()
     assert picker.case.settings.id == "SAMPLE-NBU-DMZ" and picker.error is None
     assert picker.require() is picker.case
+
+
+def test_run_all_after_a_pick_keeps_the_picked_case(sample, tmp_path):
+    # Run All re-creates the picker from the parameters cell: the pick made in this kernel stands
+    default = tmp_path / "default-case"
+    first = CasePicker(default)
+    assert first.case is None
+    first.path_box.value = str(sample)
+    first.load_button.click()
+    again = CasePicker(default)
+    assert again.path == str(sample) and again.case.settings.id == "SAMPLE-NBU-DMZ"
+    assert again.summary().endswith("(picked in this kernel)")
+    other = CasePicker(tmp_path / "another")  # the parameters cell now names another case
+    assert other.path == str(tmp_path / "another") and other.case is None
 
 
 def test_case_picker_reads_dropped_files_directly(sample, tmp_path):
@@ -79,6 +94,8 @@ def test_case_picker_reads_dropped_files_directly(sample, tmp_path):
     assert case.load_report.read == expected.attrs["load_report"].read + \
         expected_hosts.attrs["load_report"].read
     assert case.inventory.empty and case.sockets.empty
+    rerun = CasePicker(tmp_path / "nope")  # Run All: the uploads picked stay the case
+    assert rerun.source == "upload" and len(rerun.case.connections) == len(expected)
 
 
 def test_redacting_picker_shows_no_original_names(sample, sample_case):
