@@ -137,8 +137,8 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
     parts: dict[Path, tuple[pd.DataFrame, FileReport, dict[str, pd.Timedelta]]] = {}
     for path, key in keys.items():
         hit = cache.load(key)
-        if hit is not None:
-            parts[path] = hit
+        if hit is not None:  # named as the file is now (the case may have moved)
+            parts[path] = (_named(hit[0], str(path)), _renamed(hit[1], str(path)), hit[2])
     fresh = [path for path in files if path not in parts]
     if fresh:
         frame = parse([str(path) for path in fresh])
@@ -205,6 +205,24 @@ class SessionsCache:
         except OSError as exc:
             warnings.warn(f"{self.folder}: cannot write the sessions cache ({exc})",
                           stacklevel=3)
+
+
+def _named(part: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A cached part with its ``source`` column set to the file's current name."""
+    if part.empty or "source" not in part.columns:
+        return part
+    column = part["source"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        part["source"] = pd.Categorical([name] * len(part), categories=[name])
+    else:
+        part["source"] = pd.Series(name, index=part.index, dtype=column.dtype)
+    return part
+
+
+def _renamed(report: FileReport, name: str) -> FileReport:
+    """A cached file report under the file's current name."""
+    return dataclasses.replace(report, source=name, rejects=[
+        dataclasses.replace(r, source=name) for r in report.rejects])
 
 
 def orient_across(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,6 +266,10 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
             frames[name] = empty([], dtypes)
     for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
         frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
+    frames["connections"] = connections
+    for table in frames.values():
+        _names_in_case(table, path)
+    report = _report_in_case(report, path)
     case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report, frames["jobs"], frames["apps"])
     if part_keys is not None:
@@ -282,6 +287,41 @@ def _plain_files(source: Any) -> list[Path] | None:
         return [Path(item.name) for item in iter_sources(source)]
     except KitError:
         return None
+
+
+def _in_case(name: str, root: str) -> str:
+    """A file's name as seen from the case folder (``firewall/fw.log``): a case can move, be
+    copied or be reported on without its local path travelling with it."""
+    return name[len(root):] if root and name.startswith(root) else name
+
+
+def _names_in_case(table: pd.DataFrame, root: Path) -> None:
+    """Rewrite a frame's ``source`` column (where it has one) relative to the case folder."""
+    if "source" not in table.columns or table.empty:
+        return
+    prefix = f"{root}/" if str(root) not in ("", ".") else ""
+    column = table["source"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table["source"] = column.cat.rename_categories(
+            lambda name: _in_case(str(name), prefix))
+    else:
+        names = {name: _in_case(str(name), prefix) for name in pd.unique(column.dropna())}
+        table["source"] = column.map(names).astype(column.dtype)
+
+
+def _report_in_case(report: LoadReport, root: Path) -> LoadReport:
+    """The load report with every file name relative to the case folder."""
+    prefix = f"{root}/" if str(root) not in ("", ".") else ""
+    if not prefix:
+        return report
+    files = []
+    for file in report.files:
+        files.append(dataclasses.replace(
+            file, source=_in_case(file.source, prefix),
+            rejects=[dataclasses.replace(r, source=_in_case(r.source, prefix))
+                     for r in file.rejects],
+            problems=[problem.replace(prefix, "") for problem in file.problems]))
+    return dataclasses.replace(report, files=files)
 
 
 def _has_files(folder: Path) -> bool:

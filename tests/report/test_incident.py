@@ -40,7 +40,7 @@ def test_each_host_is_one_host_in_every_table(incident):
     assert "dmz-win01" in hosts and "DMZ-WIN01" not in hosts and len(set(hosts)) == len(hosts)
     win = incident.hosts.set_index("host").loc["dmz-win01"]
     assert (win.os, win.keepalive_time) == ("windows", pd.Timedelta(hours=2))
-    pairs = kit.affected(kit.sessions(incident), hosts=incident.hosts)
+    pairs = kit.affected(incident)
     assert pairs["at_risk"].notna().all()  # no <NA> for the upper-case export's host
     win_pairs = pairs.loc[(pairs["src"] == "dmz-win01") | (pairs["dst"] == "dmz-win01")]
     assert len(win_pairs) and win_pairs["at_risk"].all()
