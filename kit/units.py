@@ -70,7 +70,9 @@ _NUMBER = r"\d+(?:\.\d*)?|\.\d+"
 _BARE = re.compile(rf"^(?:{_NUMBER})$")
 _HMS = re.compile(
     r"^(?:(?P<days>\d+)\s*days?,?\s+)?(?P<h>\d+):(?P<m>[0-5]?\d):(?P<s>[0-5]?\d(?:\.\d+)?)$")
-_PART = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)", re.IGNORECASE)
+#: a blank run, and a number, are entered only where they start: tried at every position of a
+#: long run of blanks or digits, the pattern is quadratic (tests/test_regex_audit.py)
+_PART = re.compile(rf"(?:(?<!\s)\s+)?(?<![\d.])({_NUMBER})\s*([a-z]+)", re.IGNORECASE)
 _FORMS = ('a number of seconds (900), "H:MM:SS" ("1:00:00"), or a number with a unit ("15min", '
           '"1h", "90s")')
 
