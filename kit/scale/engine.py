@@ -1,0 +1,159 @@
+"""``read_firewall_log(..., engine="dask")``: the connection-event frame as a ``dask.dataframe``.
+
+Two passes over the partitions (:mod:`.partitions`), both on the cluster:
+
+1. each partition is parsed and only a :class:`~.partitions.Summary` comes back; the client
+   combines them (:mod:`.combine`) into the load report and each partition's file-level state;
+2. a lazy frame re-parses each partition with that state (line numbers, years) and settles
+   who initiated each connection across partitions: a Teardown takes the direction of the
+   first Built with its device and connection id *anywhere* in the data (as the pandas reader
+   does), found by a shuffle on (device, connection id) rather than on one machine.
+
+Rows, order, index (0..n-1), columns, dtypes and values equal the pandas engine's; the report
+is on ``frame.load_report`` (a lazy frame has no ``attrs``; derived frames lose it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..firewall.messages import BlockSettings
+from ..firewall.orientation import BUILT
+from ..firewall.schema import (
+    CONNECTION_COLUMNS,
+    CONNECTION_DTYPES,
+    conform,
+    empty_connections,
+)
+from ..firewall.zones import parse_zone
+from ..loadreport import OnBadLines
+from .cluster import RETRIES, connect, progress_bar
+from .combine import combine
+from .partitions import USER, Part, Placement, rows, summarise
+
+#: bytes per partition of a plain file (compressed files are one partition each)
+BLOCKSIZE = 64 * 1024 * 1024
+_HIDDEN = {"_first": bool, "_key": USER, "_user1": USER, "_user2": USER, "_aaa_user": USER}
+_SWAPPED = (("src_if", "dst_if"), ("src_ip", "dst_ip"), ("src_port", "dst_port"))
+
+
+def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int | None = None,
+              on_bad_lines: OnBadLines = "warn", progress: bool | None = None,
+              blocksize: int = BLOCKSIZE, scheduler: Any = None) -> Any:
+    """The connection-event frame of ``source`` as a ``dask.dataframe.DataFrame``.
+
+    Parameters are those of :func:`kit.read_firewall_log`, plus ``blocksize`` (bytes per
+    partition of a plain file) and ``scheduler`` (see :func:`kit.scale.cluster.connect`).
+    Every worker must see the paths (a shared file system on a real cluster).
+    """
+    import dask.dataframe as dd
+    from distributed import as_completed
+
+    device_zone = parse_zone(tz, parameter="tz")
+    relay_zone = parse_zone(relay_tz, parameter="relay_tz")
+    from .partitions import plan
+
+    parts = plan(source, int(blocksize))
+    client = connect(scheduler)
+    settings = [BlockSettings(device_zone, relay_zone, year or _year_of(part)) for part in parts]
+    futures = client.map(summarise, parts, settings, retries=RETRIES, pure=False)
+    with progress_bar(progress, len(futures), "parsing on the cluster") as bar:
+        for _ in as_completed(futures):
+            bar.update(1)
+    summaries = client.gather(futures)
+    client.cancel(futures)  # only the summaries are kept
+    report, placements = combine(parts, summaries, year=year)
+    if on_bad_lines == "error":
+        report.enforce("error")
+    live = [(part, setting, placement) for part, setting, placement, summary
+            in zip(parts, settings, placements, summaries, strict=True) if summary.parsed]
+    if not live:
+        from ..firewall.reader import no_events_error
+
+        raise no_events_error(report)
+    counts = [s.parsed for s in summaries if s.parsed]
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    divisions = (*(int(s) for s in starts[:-1]), int(starts[-1]) - 1)
+    internal = dd.from_map(_rows, live, [int(s) for s in starts[:-1]], meta=_internal_meta(),
+                           divisions=divisions, label="read-firewall-log",
+                           enforce_metadata=False)
+    frame = _orient_across(internal)
+    report.enforce(on_bad_lines)
+    object.__setattr__(frame, "load_report", report)
+    return frame
+
+
+def _year_of(part: Part) -> int:
+    from datetime import UTC, datetime
+
+    return (part.mtime or datetime.now(UTC)).year
+
+
+def _rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
+    part, settings, placement = item
+    return rows(part, settings, placement, start)
+
+
+def _internal_meta() -> pd.DataFrame:
+    meta = empty_connections()
+    for name, dtype in _HIDDEN.items():
+        meta[name] = pd.Series(dtype=dtype)
+    meta.index = pd.RangeIndex(0)
+    return meta
+
+
+def _orient_across(internal: Any) -> Any:
+    """Teardowns take the direction of the first Built (in row order) with their device and
+    connection id, wherever it is: a shuffle on that key, then back to row order."""
+    event, orientation, key = internal["event"], internal["orientation"], internal["_key"]
+    builts = internal[(event == "built") & (orientation == "logged") & ~key.isna()]
+    builts = builts[["_key", "_first", "src_port", "dst_port"]].reset_index()
+    first = builts.shuffle(on="_key").map_partitions(
+        _first_per_key, meta=_first_per_key(builts._meta))
+    teardowns = internal[(event == "teardown") & ~key.isna()][["_key"]].reset_index()
+    matched = teardowns.merge(first, on="_key", how="inner")
+    matched = matched[["index", "built_first", "built_src", "built_dst"]].set_index(
+        "index", divisions=internal.divisions)
+    meta = empty_connections()
+    return internal.map_partitions(_reorient, matched, meta=meta, align_dataframes=False)
+
+
+def _first_per_key(builts: pd.DataFrame) -> pd.DataFrame:
+    first = builts.sort_values("index", kind="stable").drop_duplicates("_key")
+    return pd.DataFrame({"_key": first["_key"], "built_first": first["_first"],
+                         "built_src": first["src_port"], "built_dst": first["dst_port"]})
+
+
+def _reorient(part: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """Apply ``orientation.orient``'s Teardown rule with the Built found across partitions."""
+    if len(matched):
+        at = part.index.get_indexer(matched.index)
+        was = part["_first"].to_numpy()[at]
+        src = part["src_port"].to_numpy(np.int64)[at]
+        dst = part["dst_port"].to_numpy(np.int64)[at]
+        port1, port2 = np.where(was, src, dst), np.where(was, dst, src)
+        b_src = matched["built_src"].to_numpy(np.int64)
+        b_dst = matched["built_dst"].to_numpy(np.int64)
+        same = (port1 == b_src) & (port2 == b_dst)
+        swapped = (port2 == b_src) & (port1 == b_dst)
+        now = np.where(same != swapped, same, matched["built_first"].to_numpy(bool))
+        flip = at[now != was]
+        if len(flip):
+            part = part.copy()
+            for a, b in _SWAPPED:
+                ia, ib = part.columns.get_loc(a), part.columns.get_loc(b)
+                values = part.iloc[flip, [ib, ia]].to_numpy()
+                part.iloc[flip, [ia, ib]] = values
+            user1, user2, aaa = (part[c].iloc[flip].reset_index(drop=True)
+                                 for c in ("_user1", "_user2", "_aaa_user"))
+            keep = pd.Series(~was[now != was])  # the first endpoint initiates after the flip
+            user = user1.where(keep, user2).fillna(user2.where(keep, user1)).fillna(aaa)
+            part.iloc[flip, part.columns.get_loc("user")] = user.to_numpy()
+        codes = part["orientation"].cat.codes.to_numpy().copy()
+        codes[at] = BUILT
+        part["orientation"] = pd.Categorical.from_codes(
+            codes, dtype=CONNECTION_DTYPES["orientation"])
+    return conform(part.loc[:, list(CONNECTION_COLUMNS)])
