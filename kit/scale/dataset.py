@@ -29,12 +29,13 @@ from ..errors import KitError
 from ..firewall.schema import CONNECTION_DTYPES, conform
 from ..firewall.zones import parse_zone
 from ..loadreport import FileReport, LoadReport, Reject
+from .partitions import ROW
 
 METADATA = "_kit_dataset.json"
 REPORT = "_load_report.json"
 FORMAT = "kit-connection-events"
 PARTITIONS = ("device", "day")
-_ROW = "_row"
+_ROW = ROW
 
 
 class DatasetError(KitError, ValueError):
@@ -63,6 +64,19 @@ class Dataset:
         for run in runs:
             report = report + _report_from_json(run)
         return report
+
+    def builts(self) -> Any:
+        """The stored Builts' matching columns (``engine.MATCHING``), indexed before row 0 of
+        the next run (so they come first, as earlier rows do)."""
+        import dask.dataframe as dd
+
+        from .engine import MATCHING
+
+        frame = dd.read_parquet(self.path, engine="pyarrow", columns=[*MATCHING, _ROW],
+                                filters=[("_key", "!=", "")])
+        frame = frame[~frame["_key"].isna()]
+        frame[_ROW] = frame[_ROW] - self.rows
+        return frame.map_partitions(pd.DataFrame.set_index, _ROW)[list(MATCHING)]
 
     def read(self, *, engine: str = "pandas", tz: Any = "UTC", relay_tz: Any = "UTC",
              year: int | None = None) -> Any:
@@ -152,7 +166,9 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
     _check_target(root, existing, settings, sources)
     client = connect(scheduler)
     frame = read_dask(sources, tz=tz, relay_tz=relay_tz, year=year, on_bad_lines=on_bad_lines,
-                      progress=progress, blocksize=blocksize or BLOCKSIZE, scheduler=client)
+                      progress=progress, blocksize=blocksize or BLOCKSIZE, scheduler=client,
+                      earlier_builts=existing.builts() if existing else None,
+                      matching_columns=True)
     report: LoadReport = frame.load_report
     run = len(existing.meta["runs"]) if existing else 0
     first_row = existing.rows if existing else 0
@@ -219,7 +235,9 @@ def _write_partition(frame: pd.DataFrame, root: str, run: int, index: int,
 
     if not len(frame):
         return 0
-    out = frame.assign(**{
+    built = (frame["event"] == "built") & (frame["orientation"] == "logged")
+    out = frame.assign(**{  # the matching key is kept only where a later run may need it
+        "_key": frame["_key"].where(built), "_first": frame["_first"] & built,
         "day": frame["time"].dt.strftime("%Y-%m-%d").astype("string[pyarrow]"),
         _ROW: frame.index.to_numpy("int64") + first_row})
     table = pa.Table.from_pandas(out, preserve_index=False)
@@ -268,7 +286,8 @@ def _dtype(spec: dict[str, Any]) -> Any:
 
 
 def _report_to_json(report: LoadReport) -> dict[str, Any]:
-    return {"files": [asdict(f) for f in report.files],
+    files = [{**asdict(f), "ignored_by_key": dict(f.ignored_by_key)} for f in report.files]
+    return {"files": files,
             "clock_offsets": {k: v.total_seconds() for k, v in report.clock_offsets.items()}}
 
 

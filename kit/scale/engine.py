@@ -32,22 +32,30 @@ from ..firewall.zones import parse_zone
 from ..loadreport import OnBadLines
 from .cluster import RETRIES, connect, progress_bar
 from .combine import combine
-from .partitions import USER, Part, Placement, rows, summarise
+from .partitions import ROW, USER, Part, Placement, rows, summarise
 
 #: bytes per partition of a plain file (compressed files are one partition each)
 BLOCKSIZE = 64 * 1024 * 1024
 _HIDDEN = {"_first": bool, "_key": USER, "_user1": USER, "_user2": USER, "_aaa_user": USER}
+#: what the Built/Teardown matching needs of a Built: its key, whether its first logged endpoint
+#: initiated, and its ports
+MATCHING = ("_key", "_first", "src_port", "dst_port")
 _SWAPPED = (("src_if", "dst_if"), ("src_ip", "dst_ip"), ("src_port", "dst_port"))
 
 
 def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int | None = None,
               on_bad_lines: OnBadLines = "warn", progress: bool | None = None,
-              blocksize: int = BLOCKSIZE, scheduler: Any = None) -> Any:
+              blocksize: int = BLOCKSIZE, scheduler: Any = None,
+              earlier_builts: Any = None, matching_columns: bool = False) -> Any:
     """The connection-event frame of ``source`` as a ``dask.dataframe.DataFrame``.
 
     Parameters are those of :func:`kit.read_firewall_log`, plus ``blocksize`` (bytes per
     partition of a plain file) and ``scheduler`` (see :func:`kit.scale.cluster.connect`).
     Every worker must see the paths (a shared file system on a real cluster).
+
+    ``earlier_builts`` (Builts read before, as :data:`MATCHING` columns with a negative index)
+    and ``matching_columns`` (keep ``_key`` and ``_first`` in the result) let ``kit parse``
+    orient Teardowns whose Built is in an earlier run.
     """
     import dask.dataframe as dd
     from distributed import as_completed
@@ -80,7 +88,7 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     internal = dd.from_map(_rows, live, [int(s) for s in starts[:-1]], meta=_internal_meta(),
                            divisions=divisions, label="read-firewall-log",
                            enforce_metadata=False)
-    frame = _orient_across(internal)
+    frame = _orient_across(internal, earlier_builts, matching_columns)
     report.enforce(on_bad_lines)
     object.__setattr__(frame, "load_report", report)
     return frame
@@ -101,33 +109,40 @@ def _internal_meta() -> pd.DataFrame:
     meta = empty_connections()
     for name, dtype in _HIDDEN.items():
         meta[name] = pd.Series(dtype=dtype)
-    meta.index = pd.RangeIndex(0)
+    meta.index = pd.RangeIndex(0, name=ROW)
     return meta
 
 
-def _orient_across(internal: Any) -> Any:
+def _orient_across(internal: Any, earlier_builts: Any, matching_columns: bool) -> Any:
     """Teardowns take the direction of the first Built (in row order) with their device and
     connection id, wherever it is: a shuffle on that key, then back to row order."""
+    import dask.dataframe as dd
+
     event, orientation, key = internal["event"], internal["orientation"], internal["_key"]
     builts = internal[(event == "built") & (orientation == "logged") & ~key.isna()]
-    builts = builts[["_key", "_first", "src_port", "dst_port"]].reset_index()
+    builts = builts[list(MATCHING)]
+    if earlier_builts is not None:
+        builts = dd.concat([earlier_builts[list(MATCHING)], builts])
+    builts = builts.reset_index()
     first = builts.shuffle(on="_key").map_partitions(
         _first_per_key, meta=_first_per_key(builts._meta))
     teardowns = internal[(event == "teardown") & ~key.isna()][["_key"]].reset_index()
     matched = teardowns.merge(first, on="_key", how="inner")
-    matched = matched[["index", "built_first", "built_src", "built_dst"]].set_index(
-        "index", divisions=internal.divisions)
-    meta = empty_connections()
-    return internal.map_partitions(_reorient, matched, meta=meta, align_dataframes=False)
+    matched = matched[[ROW, "built_first", "built_src", "built_dst"]].set_index(
+        ROW, divisions=internal.divisions)
+    meta = _reorient(internal._meta, matched._meta, matching_columns)
+    return internal.map_partitions(_reorient, matched, matching_columns, meta=meta,
+                                   align_dataframes=False)
 
 
 def _first_per_key(builts: pd.DataFrame) -> pd.DataFrame:
-    first = builts.sort_values("index", kind="stable").drop_duplicates("_key")
+    first = builts.sort_values(ROW, kind="stable").drop_duplicates("_key")
     return pd.DataFrame({"_key": first["_key"], "built_first": first["_first"],
                          "built_src": first["src_port"], "built_dst": first["dst_port"]})
 
 
-def _reorient(part: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+def _reorient(part: pd.DataFrame, matched: pd.DataFrame, matching_columns: bool,
+              ) -> pd.DataFrame:
     """Apply ``orientation.orient``'s Teardown rule with the Built found across partitions."""
     if len(matched):
         at = part.index.get_indexer(matched.index)
@@ -156,4 +171,7 @@ def _reorient(part: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
         codes[at] = BUILT
         part["orientation"] = pd.Categorical.from_codes(
             codes, dtype=CONNECTION_DTYPES["orientation"])
-    return conform(part.loc[:, list(CONNECTION_COLUMNS)])
+    frame = conform(part.loc[:, list(CONNECTION_COLUMNS)]).rename_axis(None)
+    if matching_columns:
+        frame[list(MATCHING[:2])] = part[list(MATCHING[:2])]
+    return frame

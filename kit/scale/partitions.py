@@ -32,6 +32,8 @@ from ..loadreport import KEEP_REJECTS
 from ..sources import Source, compression, iter_sources
 
 USER = pd.StringDtype("pyarrow")
+#: name of the global row number (the index) while the rows are matched across partitions
+ROW = "_row"
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 #: separates device and connection number in the Built/Teardown matching key
 KEY_SEPARATOR = "\x1f"
@@ -211,7 +213,7 @@ def rows(part: Part, settings: BlockSettings, placement: Placement, start: int) 
     frame = build_frame(collected, list(devices))
     for name, values in hidden.items():
         frame[name] = values
-    frame.index = pd.RangeIndex(start, start + len(frame))
+    frame.index = pd.RangeIndex(start, start + len(frame), name=ROW)
     return frame
 
 
