@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import KitError
-from ..firewall.schema import CONNECTION_DTYPES, conform
+from ..firewall.schema import conform
 from ..firewall.zones import parse_zone
 from ..loadreport import FileReport, LoadReport, Reject
 from .partitions import ROW
@@ -158,7 +158,7 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
     from distributed import as_completed
 
     from .cluster import connect, progress_bar
-    from .engine import BLOCKSIZE, read_dask
+    from .engine import BLOCKSIZE, frame_meta, read_dask
 
     root = Path(out)
     settings = _settings(tz, relay_tz, year)
@@ -174,8 +174,9 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
     first_row = existing.rows if existing else 0
     root.mkdir(parents=True, exist_ok=True)
     parts = frame.to_delayed()
-    futures = client.compute([_write(part, str(root), run, i, first_row)
-                              for i, part in enumerate(parts)])
+    with client.as_current():
+        futures = client.compute([_write(part, str(root), run, i, first_row)
+                                  for i, part in enumerate(parts)])
     rows = 0
     with progress_bar(progress, len(futures), "writing Parquet") as bar:
         for future in as_completed(futures):
@@ -183,7 +184,7 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
             bar.update(1)
     meta = existing.meta if existing else {
         "format": FORMAT, "kit_version": __version__, "settings": settings,
-        "schema": {name: _spec(dtype) for name, dtype in CONNECTION_DTYPES.items()},
+        "schema": {name: _spec(dtype) for name, dtype in frame_meta().dtypes.items()},
         "partitioning": list(PARTITIONS), "rows": 0, "runs": []}
     meta["rows"] = first_row + rows
     meta["runs"].append({"rows": rows, "sources": [f.source for f in report.files]})
@@ -262,12 +263,7 @@ def _settings(tz: Any, relay_tz: Any, year: int | None) -> dict[str, Any]:
 
 
 def _spec(dtype: Any) -> dict[str, Any]:
-    dtype = pd.api.types.pandas_dtype(dtype) if isinstance(dtype, str) else dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        if dtype.categories is None:  # "category": the categories the frame builder uses
-            from ..firewall.cisco import MESSAGE_IDS
-
-            return {"kind": "category", "categories": list(MESSAGE_IDS), "ordered": False}
         return {"kind": "category", "categories": list(dtype.categories),
                 "ordered": bool(dtype.ordered)}
     if isinstance(dtype, pd.StringDtype):

@@ -20,23 +20,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..firewall.messages import BlockSettings
+from ..firewall.frame import Collected, build_frame
+from ..firewall.messages import BlockSettings, parse_block
 from ..firewall.orientation import BUILT
 from ..firewall.schema import (
     CONNECTION_COLUMNS,
     CONNECTION_DTYPES,
     conform,
-    empty_connections,
 )
 from ..firewall.zones import parse_zone
 from ..loadreport import OnBadLines
 from .cluster import RETRIES, connect, progress_bar
 from .combine import combine
-from .partitions import ROW, USER, Part, Placement, rows, summarise
+from .partitions import ROW, USER, Part, Placement, plan, rows, summarise
 
 #: bytes per partition of a plain file (compressed files are one partition each)
 BLOCKSIZE = 64 * 1024 * 1024
 _HIDDEN = {"_first": bool, "_key": USER, "_user1": USER, "_user2": USER, "_aaa_user": USER}
+_SAMPLE = (b"Jun  2 2024 16:54:07 fw : %ASA-6-302013: Built inbound TCP connection 1 for "
+           b"outside:192.0.2.1/51234 (192.0.2.1/51234) to inside:10.0.0.5/1556 (10.0.0.5/1556)\n")
 #: what the Built/Teardown matching needs of a Built: its key, whether its first logged endpoint
 #: initiated, and its ports
 MATCHING = ("_key", "_first", "src_port", "dst_port")
@@ -62,17 +64,16 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
 
     device_zone = parse_zone(tz, parameter="tz")
     relay_zone = parse_zone(relay_tz, parameter="relay_tz")
-    from .partitions import plan
-
     parts = plan(source, int(blocksize))
     client = connect(scheduler)
     settings = [BlockSettings(device_zone, relay_zone, year or _year_of(part)) for part in parts]
-    futures = client.map(summarise, parts, settings, retries=RETRIES, pure=False)
-    with progress_bar(progress, len(futures), "parsing on the cluster") as bar:
-        for _ in as_completed(futures):
-            bar.update(1)
-    summaries = client.gather(futures)
-    client.cancel(futures)  # only the summaries are kept
+    with client.as_current():
+        futures = client.map(summarise, parts, settings, retries=RETRIES, pure=False)
+        with progress_bar(progress, len(futures), "parsing on the cluster") as bar:
+            for _ in as_completed(futures):
+                bar.update(1)
+        summaries = client.gather(futures)
+        client.cancel(futures)  # only the summaries are kept
     report, placements = combine(parts, summaries, year=year)
     if on_bad_lines == "error":
         report.enforce("error")
@@ -105,8 +106,19 @@ def _rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFra
     return rows(part, settings, placement, start)
 
 
+def frame_meta() -> pd.DataFrame:
+    """A zero-row frame with the exact dtypes the frame builder gives (categories included),
+    made by the builder itself from one sample line."""
+    settings = BlockSettings(parse_zone("UTC"), parse_zone("UTC"), 2024)
+    result = parse_block(_SAMPLE, settings)
+    collected = Collected()
+    collected.add(result.connections, np.zeros(1, np.int32), np.ones(1, np.int64))
+    collected.add_times(result.time_ns, "<meta>")
+    return build_frame(collected, ["fw"]).iloc[:0]
+
+
 def _internal_meta() -> pd.DataFrame:
-    meta = empty_connections()
+    meta = frame_meta()
     for name, dtype in _HIDDEN.items():
         meta[name] = pd.Series(dtype=dtype)
     meta.index = pd.RangeIndex(0, name=ROW)
@@ -115,30 +127,31 @@ def _internal_meta() -> pd.DataFrame:
 
 def _orient_across(internal: Any, earlier_builts: Any, matching_columns: bool) -> Any:
     """Teardowns take the direction of the first Built (in row order) with their device and
-    connection id, wherever it is: a shuffle on that key, then back to row order."""
+    connection id, wherever it is: one shuffle of the Builts and Teardowns on that key, where
+    each Teardown finds its Built, then back to row order."""
     import dask.dataframe as dd
 
     event, orientation, key = internal["event"], internal["orientation"], internal["_key"]
-    builts = internal[(event == "built") & (orientation == "logged") & ~key.isna()]
-    builts = builts[list(MATCHING)]
+    built = (event == "built") & (orientation == "logged")
+    rows = internal[(built | (event == "teardown")) & ~key.isna()][list(MATCHING)]
+    rows = rows.assign(_built=built[~key.isna() & (built | (event == "teardown"))])
     if earlier_builts is not None:
-        builts = dd.concat([earlier_builts[list(MATCHING)], builts])
-    builts = builts.reset_index()
-    first = builts.shuffle(on="_key").map_partitions(
-        _first_per_key, meta=_first_per_key(builts._meta))
-    teardowns = internal[(event == "teardown") & ~key.isna()][["_key"]].reset_index()
-    matched = teardowns.merge(first, on="_key", how="inner")
-    matched = matched[[ROW, "built_first", "built_src", "built_dst"]].set_index(
-        ROW, divisions=internal.divisions)
+        rows = dd.concat([earlier_builts[list(MATCHING)].assign(_built=True), rows])
+    rows = rows.reset_index()
+    matched = rows.shuffle(on="_key").map_partitions(_pair, meta=_pair(rows._meta))
+    matched = matched.set_index(ROW, divisions=internal.divisions)
     meta = _reorient(internal._meta, matched._meta, matching_columns)
     return internal.map_partitions(_reorient, matched, matching_columns, meta=meta,
                                    align_dataframes=False)
 
 
-def _first_per_key(builts: pd.DataFrame) -> pd.DataFrame:
-    first = builts.sort_values(ROW, kind="stable").drop_duplicates("_key")
-    return pd.DataFrame({"_key": first["_key"], "built_first": first["_first"],
-                         "built_src": first["src_port"], "built_dst": first["dst_port"]})
+def _pair(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each Teardown with the first Built (lowest row) of its key, if any."""
+    builts = rows[rows["_built"]].sort_values(ROW, kind="stable").drop_duplicates("_key")
+    builts = pd.DataFrame({"_key": builts["_key"], "built_first": builts["_first"],
+                           "built_src": builts["src_port"], "built_dst": builts["dst_port"]})
+    teardowns = rows.loc[~rows["_built"], [ROW, "_key"]]
+    return teardowns.merge(builts, on="_key", how="inner").drop(columns="_key")
 
 
 def _reorient(part: pd.DataFrame, matched: pd.DataFrame, matching_columns: bool,

@@ -90,19 +90,21 @@ class Placement:
 
 
 def plan(source: object, blocksize: int) -> list[Part]:
-    """Partitions of everything ``source`` names, in file-then-offset order (a source that
-    cannot be found is a partition holding only its problem)."""
+    """Partitions of everything ``source`` names, in file-then-offset order; a source that
+    cannot be found is a partition holding only its problem, listed first (as the pandas
+    reader reports them)."""
     items = source if isinstance(source, (list, tuple)) else [source]
+    missing: list[Part] = []
     parts: list[Part] = []
     for item in items:
         try:
             found = list(iter_sources(item))
         except SourceError as exc:
-            parts.append(Part(exc.source or str(item), None, 0, problem=_message(exc)))
+            missing.append(Part(exc.source or str(item), None, 0, problem=_message(exc)))
             continue
         for src in found:
             parts.extend(_split(src, blocksize))
-    return parts
+    return missing + parts
 
 
 def _split(src: Source, blocksize: int) -> list[Part]:
