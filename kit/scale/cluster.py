@@ -7,6 +7,7 @@ A scheduler that cannot be reached is one :class:`ClusterError` naming the addre
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
@@ -68,6 +69,8 @@ def _local_client() -> Any:
 
     client = _local.get("client")
     if client is None or client.status not in ("running", "connecting"):
+        # the in-process scheduler logs every shuffle's start and end as a warning
+        logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
         workers = max(1, min(4, os.cpu_count() or 1))
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=":0")

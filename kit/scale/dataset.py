@@ -80,7 +80,11 @@ class Dataset:
 
     def read(self, *, engine: str = "pandas", tz: Any = "UTC", relay_tz: Any = "UTC",
              year: int | None = None) -> Any:
-        """The connection-event frame, in the order it was read (``engine="dask"``: lazy).
+        """The connection-event frame, in the order it was read.
+
+        ``engine="dask"``: a lazy frame with one partition per file, each indexed by the global
+        row number and sorted by it (no shuffle to order the whole: ``compute().sort_index()``
+        gives the pandas frame).
 
         Raises DatasetError when non-default time settings differ from the dataset's (its
         times were settled with its own settings when it was written).
@@ -100,7 +104,7 @@ class Dataset:
             import dask.dataframe as dd
 
             frame = dd.read_parquet(self.path, engine="pyarrow", dataset={"partitioning": "hive"})
-            frame = frame.set_index(_ROW).map_partitions(_conformed, dtypes, meta=_empty(dtypes))
+            frame = frame.map_partitions(_by_row, dtypes, meta=_empty(dtypes))
             object.__setattr__(frame, "load_report", self.load_report())
             return frame
         if engine != "pandas":
@@ -245,6 +249,10 @@ def _write_partition(frame: pd.DataFrame, root: str, run: int, index: int,
     pq.write_to_dataset(table, root, partition_cols=list(PARTITIONS),
                         basename_template=f"part-{run}-{index}-{{i}}.parquet")
     return len(frame)
+
+
+def _by_row(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
+    return _conformed(frame.set_index(_ROW).sort_index(), dtypes)
 
 
 def _conformed(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
