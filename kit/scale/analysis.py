@@ -49,6 +49,10 @@ class ReducedCase:
     duration_histogram: pd.DataFrame
     #: all sessions per close class (``open``, ``no reason`` and the ``close`` values)
     closes: pd.Series
+    #: sessions starting and ending at each instant (index ``time``; columns ``starts``,
+    #: ``ends``), over all sessions: what a remedy's concurrency replay adds the kept
+    #: sessions' changes to
+    instants: pd.DataFrame
     keep_from: pd.Timedelta
 
 
@@ -105,7 +109,7 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
         concurrency=_concurrency(steps, window, float(lived), freq),
         duration_histogram=histogram,
         closes=histogram.groupby("close")["sessions"].sum().astype("int64"),
-        keep_from=keep_from)
+        instants=steps.sort_index(), keep_from=keep_from)
 
 
 def _sessions_of(part: pd.DataFrame, data_end: Any, inventory: pd.DataFrame | None,

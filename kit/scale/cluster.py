@@ -21,6 +21,8 @@ CONNECT_TIMEOUT = 10.0
 RETRIES = 2
 
 _local: dict[str, Any] = {}
+#: clients of scheduler addresses, reused across calls
+_clients: dict[str, Any] = {}
 _announced: set[str] = set()
 
 
@@ -52,9 +54,12 @@ def connect(scheduler: Any = None, *, timeout: float = CONNECT_TIMEOUT) -> Any:
     address = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
     if address is None:
         client = _local_client()
+    elif address in _clients and _clients[address].status == "running":
+        client = _clients[address]
     else:
         try:
-            client = Client(address, timeout=f"{timeout}s", set_as_default=True)
+            client = _clients[address] = Client(address, timeout=f"{timeout}s",
+                                                set_as_default=True)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({exc}); "
