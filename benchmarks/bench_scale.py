@@ -51,7 +51,7 @@ def child(step: str, log: str, out: str, workers: int, blocksize: int) -> None:
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         if step == "parse":
             from kit.scale.dataset import parse_to_dataset
 
