@@ -86,10 +86,15 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     counts = [s.parsed for s in summaries if s.parsed]
     starts = np.concatenate(([0], np.cumsum(counts)))
     divisions = (*(int(s) for s in starts[:-1]), int(starts[-1]) - 1)
-    internal = dd.from_map(_rows, live, [int(s) for s in starts[:-1]], meta=_internal_meta(),
-                           divisions=divisions, label="read-firewall-log",
-                           enforce_metadata=False)
-    frame = _orient_across(internal, earlier_builts, matching_columns)
+    first_rows = [int(s) for s in starts[:-1]]
+    internal = dd.from_map(_rows, live, first_rows, meta=_internal_meta(), divisions=divisions,
+                           label="read-firewall-log", enforce_metadata=False)
+    # the matching reads the partitions on its own (a third parse) rather than sharing them:
+    # shared partitions would all be held in memory across the shuffle's barrier
+    matching = dd.from_map(_matching_rows, live, first_rows,
+                           meta=_matching_of(_internal_meta()), divisions=divisions,
+                           label="match-built-teardown", enforce_metadata=False)
+    frame = _orient_across(internal, matching, earlier_builts, matching_columns)
     report.enforce(on_bad_lines)
     object.__setattr__(frame, "load_report", report)
     return frame
@@ -104,6 +109,20 @@ def _year_of(part: Part) -> int:
 def _rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
     part, settings, placement = item
     return rows(part, settings, placement, start)
+
+
+def _matching_rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
+    return _matching_of(_rows(item, start))
+
+
+def _matching_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Builts with a logged direction and the Teardowns, of numeric connection ids: what
+    the matching needs of them (``MATCHING`` and whether the row is the Built)."""
+    built = ((frame["event"] == "built") & (frame["orientation"] == "logged")).to_numpy(bool)
+    keep = (built | (frame["event"] == "teardown").to_numpy(bool)) & frame["_key"].notna()
+    out = frame.loc[keep.to_numpy(bool), list(MATCHING)]
+    out["_built"] = built[keep.to_numpy(bool)]
+    return out
 
 
 def frame_meta() -> pd.DataFrame:
@@ -125,16 +144,13 @@ def _internal_meta() -> pd.DataFrame:
     return meta
 
 
-def _orient_across(internal: Any, earlier_builts: Any, matching_columns: bool) -> Any:
+def _orient_across(internal: Any, rows: Any, earlier_builts: Any,
+                   matching_columns: bool) -> Any:
     """Teardowns take the direction of the first Built (in row order) with their device and
-    connection id, wherever it is: one shuffle of the Builts and Teardowns on that key, where
-    each Teardown finds its Built, then back to row order."""
+    connection id, wherever it is: one shuffle of the Builts and Teardowns (``rows``) on that
+    key, where each Teardown finds its Built, then back to row order."""
     import dask.dataframe as dd
 
-    event, orientation, key = internal["event"], internal["orientation"], internal["_key"]
-    built = (event == "built") & (orientation == "logged")
-    rows = internal[(built | (event == "teardown")) & ~key.isna()][list(MATCHING)]
-    rows = rows.assign(_built=built[~key.isna() & (built | (event == "teardown"))])
     if earlier_builts is not None:
         rows = dd.concat([earlier_builts[list(MATCHING)].assign(_built=True), rows])
     rows = rows.reset_index()
