@@ -46,7 +46,7 @@ NO_FIREWALL_LINES = (
 def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
                       relay_tz: Any = "UTC", year: int | None = None,
                       on_bad_lines: OnBadLines = "warn", progress: bool | None = None,
-                      ) -> pd.DataFrame:
+                      engine: str = "pandas", **dask_options: Any) -> pd.DataFrame:
     """Read Cisco ASA / PIX / FWSM / FTD syslog into the connection-event frame.
 
     Parameters
@@ -71,6 +71,11 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     progress : bool, optional
         None shows a progress bar only for loads that take more than a couple of seconds;
         True always; False never (nothing is written to stderr).
+    engine : {"pandas", "dask"}
+        ``"dask"`` returns a ``dask.dataframe.DataFrame`` with the same rows, columns and
+        dtypes, parsed on a Dask cluster (``blocksize=``, ``scheduler=``: see
+        :func:`kit.scale.engine.read_dask`); its load report is ``frame.load_report``.
+        A ``kit parse`` dataset folder is read by either engine.
 
     Returns
     -------
@@ -101,6 +106,20 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     kit.ParseError
         If no source yields any connection event, or (``on_bad_lines="error"``) on a bad line.
     """
+    from ..scale.dataset import find_dataset  # a `kit parse` output folder is read as is
+
+    dataset = find_dataset(source)
+    if dataset is not None:
+        return dataset.read(engine=engine, tz=tz, relay_tz=relay_tz, year=year)
+    if engine == "dask":
+        from ..scale.engine import read_dask
+
+        return read_dask(source, tz=tz, relay_tz=relay_tz, year=year, on_bad_lines=on_bad_lines,
+                         progress=progress, **dask_options)
+    if engine != "pandas" or dask_options:
+        raise ValueError(f"engine must be 'pandas' or 'dask', not {engine!r}"
+                         if engine != "pandas" else
+                         f"{sorted(dask_options)} only apply with engine='dask'")
     if vendor not in VENDORS:
         raise ValueError(f"vendor={vendor!r} is not supported yet: expected one of {VENDORS} "
                          "(Cisco ASA, PIX, FWSM and FTD)")
@@ -120,16 +139,21 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
         if on_bad_lines == "error":
             report.enforce("error")
         if not len(loader.collected):
-            raise ParseError(
-                "no firewall connection events (Cisco %ASA/%PIX/%FWSM/%FTD 302013-302016, "
-                f"302303, 302304) found in {len(report.files)} source(s): "
-                f"{report.read:,} lines read, {report.ignored:,} ignored, {report.rejected:,} "
-                f"rejected" + (f"; {report.problems[0]}" if report.problems else ""))
+            raise no_events_error(report)
         frame = build_frame(loader.collected, loader.device_names, pool)
     release_memory()
     report.enforce(on_bad_lines)
     frame.attrs["load_report"] = report
     return frame
+
+
+def no_events_error(report: LoadReport) -> ParseError:
+    """The error for a load that found no connection event at all."""
+    return ParseError(
+        "no firewall connection events (Cisco %ASA/%PIX/%FWSM/%FTD 302013-302016, "
+        f"302303, 302304) found in {len(report.files)} source(s): "
+        f"{report.read:,} lines read, {report.ignored:,} ignored, {report.rejected:,} "
+        f"rejected" + (f"; {report.problems[0]}" if report.problems else ""))
 
 
 class _Loader:
