@@ -46,6 +46,12 @@ class Lines:
     def __len__(self) -> int:
         return len(self.text)
 
+    def ends_without_newline(self) -> np.ndarray:
+        """Each line's end, its newline excluded."""
+        ends = np.append(self.starts[1:], len(self.raw))
+        ends -= (ends > self.starts) & (np.frombuffer(self.raw, np.uint8)[ends - 1] == _NEWLINE)
+        return ends
+
     def heads(self, rows: np.ndarray) -> pa.LargeStringArray:
         """The headers (text before the ``%``) of ``rows``, copied out of the block."""
         pairs = np.empty(2 * len(rows) + 1, dtype=np.int64)
