@@ -52,13 +52,6 @@ class Lines:
         ends -= (ends > self.starts) & (np.frombuffer(self.raw, np.uint8)[ends - 1] == _NEWLINE)
         return ends
 
-    def heads(self, rows: np.ndarray) -> pa.LargeStringArray:
-        """The headers (text before the ``%``) of ``rows``, copied out of the block."""
-        pairs = np.empty(2 * len(rows) + 1, dtype=np.int64)
-        pairs[0:-1:2], pairs[1:-1:2] = self.starts[rows], self.cut[rows]
-        pairs[-1] = self.buffer.size
-        return _strings(pairs, self.buffer).take(pa.array(np.arange(0, 2 * len(rows), 2)))
-
 
 def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines (the last one may lack its newline)."""

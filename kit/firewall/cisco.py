@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .cisco_fields import (
     BAD_BYTES,
@@ -31,7 +30,7 @@ from .cisco_fields import (
     USER2,
     find_connections,
 )
-from .columns import strings
+from .columns import dictionary, encode, strings
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
@@ -123,17 +122,20 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
     def text(field: int) -> pa.Array:
         return strings(data, spans[2 * field], spans[2 * field + 1])
 
+    def coded(field: int) -> pa.DictionaryArray:
+        return dictionary(data, spans[2 * field], spans[2 * field + 1])
+
     def sparse(field: int) -> pa.Array | None:  # users are rare: None for an all-null column
-        return text(field) if (spans[2 * field] >= 0).any() else None
+        return coded(field) if (spans[2 * field] >= 0).any() else None
 
     first = direction.copy()
     first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(text(REST))
+    reason, close, aaa = _reasons(*encode(data, spans[2 * REST], spans[2 * REST + 1]))
     connections = Connections(
         row=rows[done], msg=msg, product=product, conn_id=text(CONN),
         conn_number=conn_number, conn_numeric=conn_numeric,
-        if1=text(IF1), ip1=text(IP1), port1=ports[0].astype(np.uint16),
-        if2=text(IF2), ip2=text(IP2), port2=ports[1].astype(np.uint16),
+        if1=coded(IF1), ip1=text(IP1), port1=ports[0].astype(np.uint16),
+        if2=coded(IF2), ip2=text(IP2), port2=ports[1].astype(np.uint16),
         first_initiated=first,
         duration_ns=np.where(teardown, seconds * 10**9, np.iinfo(np.int64).min),
         nbytes=nbytes, has_bytes=teardown, reason=reason, close=close,
@@ -142,13 +144,21 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
     return connections, rows[failed].astype(np.int64), reasons
 
 
-def _reasons(rest: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    """Each distinct teardown tail is read once (``read_reason``), then mapped back."""
-    encoded = pc.dictionary_encode(rest)
-    read = [read_reason(t) for t in encoded.dictionary.to_pylist()]
-    indices = encoded.indices
-    reason = pa.array([r.reason for r in read], pa.large_string()).take(indices)
-    user = pa.array([r.user for r in read], pa.large_string()).take(indices)
-    codes = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)
-    close = codes[pc.fill_null(indices, len(read)).to_numpy(zero_copy_only=False)]
+def _reasons(codes: np.ndarray, tails: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Each distinct teardown tail is read once (``read_reason``), then mapped back: the
+    reason and the AAA user as dictionary arrays, the close code per row."""
+    read = [read_reason(t) for t in tails.to_pylist()]
+    reason = _recoded(codes, [r.reason for r in read])
+    user = _recoded(codes, [r.user for r in read])
+    close = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)[codes]
     return reason, close, user
+
+
+def _recoded(codes: np.ndarray, values: list[str | None]) -> pa.DictionaryArray:
+    """Rows coded into ``values`` (-1 none) as a dictionary array of the distinct non-null
+    values (several tails can give the same reason)."""
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    lookup = np.array([distinct.index(v) if v is not None else -1 for v in values] + [-1],
+                      dtype=np.int32)[codes]
+    return pa.DictionaryArray.from_arrays(pa.array(lookup, mask=lookup < 0),
+                                          pa.array(distinct, pa.large_string()))

@@ -3,7 +3,9 @@
 A text field comes out of a finder as two int64 arrays, start and end (start -1: absent). Its
 column is built by gathering the spans' bytes into one new buffer with their offsets (compiled,
 one pass) and handing both to ``pyarrow.LargeStringArray.from_buffers``; absent values become
-nulls through a validity bitmap. The block's bytes are not kept alive by the column.
+nulls through a validity bitmap. The block's bytes are not kept alive by the column. Fields that
+repeat (interfaces, reasons, users, syslog headers) are hashed in the same compiled way and only
+their distinct values gathered (:func:`encode`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,73 @@ def strings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.LargeStr
                                             validity, missing)
 
 
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(nogil=True, cache=True)
+def _same(data: np.ndarray, a: int, a_end: int, b: int, b_end: int) -> bool:
+    if a_end - a != b_end - b:
+        return False
+    for k in range(a_end - a):  # noqa: SIM110 (a generator does not compile)
+        if data[a + k] != data[b + k]:
+            return False
+    return True
+
+
+@njit(nogil=True, cache=True)
+def _encode(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(code per span, -1 where absent; the row of each distinct value's first occurrence),
+    with an open-addressing hash table over the spans' bytes (FNV-1a)."""
+    n = len(start)
+    codes = np.full(n, -1, np.int32)
+    first = np.empty(n, np.int64)
+    hashes = np.empty(n, np.uint64)
+    size = 1024
+    table = np.full(size, -1, np.int64)
+    count = 0
+    for i in range(n):
+        s, e = start[i], end[i]
+        if s < 0:
+            continue
+        h = _FNV_OFFSET
+        for k in range(s, e):
+            h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+        slot = h & np.uint64(size - 1)
+        while True:
+            d = table[slot]
+            if d < 0:
+                table[slot] = count
+                first[count], hashes[count], codes[i] = i, h, count
+                count += 1
+                if 2 * count > size:  # keep the table at most half full
+                    size *= 2
+                    table = np.full(size, -1, np.int64)
+                    for j in range(count):
+                        at = hashes[j] & np.uint64(size - 1)
+                        while table[at] >= 0:
+                            at = (at + np.uint64(1)) & np.uint64(size - 1)
+                        table[at] = j
+                break
+            r = first[d]
+            if hashes[d] == h and _same(data, start[r], end[r], s, e):
+                codes[i] = d
+                break
+            slot = (slot + np.uint64(1)) & np.uint64(size - 1)
+    return codes, first[:count].copy()
+
+
+def encode(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+           ) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """Distinct texts of the spans, each gathered once: (int32 code per span, -1 where absent;
+    the distinct values in order of first appearance). For fields that repeat (interfaces,
+    reasons, users, syslog headers)."""
+    codes, first = _encode(data, start, end)
+    return codes, strings(data, start[first], end[first])
+
+
 def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.DictionaryArray:
-    """A low-cardinality text field, dictionary-encoded (Arrow hashes the gathered text once)."""
-    return strings(data, start, end).dictionary_encode()
+    """A low-cardinality text field as an Arrow dictionary array (nulls where absent)."""
+    codes, values = encode(data, start, end)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)

@@ -19,6 +19,7 @@ from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
 from .cisco_fields import find_tags
 from .clock import known_times
+from .columns import encode
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -89,10 +90,8 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
     rows = np.flatnonzero(is_connection)
-    heads = pc.dictionary_encode(lines.heads(rows))
-    table = read_heads(heads.dictionary, settings.device_zone, settings.relay_zone,
-                       settings.year_guess)
-    head_of_row = heads.indices.to_numpy(zero_copy_only=False)
+    head_of_row, heads = encode(data, lines.starts[rows], lines.cut[rows])
+    table = read_heads(heads, settings.device_zone, settings.relay_zone, settings.year_guess)
     head_error = np.array([e is not None for e in table.error], dtype=bool)
     bad_head = head_error[head_of_row] if len(rows) else np.zeros(0, dtype=bool)
     reject_rows.append(rows[bad_head])
