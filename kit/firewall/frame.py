@@ -1,8 +1,12 @@
 """Parsed blocks -> the connection-event frame, without copying the text columns twice.
 
-Text columns stay Arrow arrays (one chunk per block) all the way into pandas' Arrow-backed
-strings; numbers are gathered into numpy once. Swapping each row's endpoints into initiator /
-responder order is done chunk by chunk, so only one block's worth of extra text is alive at once.
+Text that differs on nearly every row (connection ids, addresses) stays Arrow strings, one chunk
+per block, all the way into pandas' Arrow-backed strings. Text with few distinct values
+(interfaces, reasons, users, devices, file names) is kept as integer codes into one vocabulary
+per column while blocks arrive, and becomes a pandas ``category`` with sorted categories: a few
+bytes a row instead of the string. Numbers are gathered into numpy once. Once orientation is
+known (it needs every Built), each block's addresses are swapped into initiator / responder
+order on the pool, block by block, so only one block's worth of extra text is alive at once.
 """
 
 from __future__ import annotations
@@ -22,11 +26,45 @@ from .memory import release_memory
 from .orientation import orient
 from .schema import CONNECTION_DTYPES, EVENTS, PROTOCOLS, VENDORS, conform
 
-_TEXT = ("conn_id", "if1", "ip1", "if2", "ip2", "reason", "user1", "user2", "aaa_user")
-#: text columns with few distinct values: dictionary-encoded while collecting (less memory)
-_FEW_VALUES = ("if1", "if2", "reason")
+#: text that differs on nearly every row
+_TEXT = ("conn_id", "ip1", "ip2")
+#: text with few distinct values -> the vocabulary its codes index (users share one)
+_CODED = {"if1": "if", "if2": "if", "reason": "reason", "user1": "user", "user2": "user",
+          "aaa_user": "user"}
 _NUMBERS = ("msg", "product", "conn_number", "conn_numeric", "port1", "port2",
             "first_initiated", "duration_ns", "nbytes", "has_bytes", "close")
+_NONE = -1
+
+
+class Vocabulary:
+    """The distinct values of a low-cardinality text column across blocks, as int32 codes."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def codes(self, values: pa.Array | None, rows: int) -> np.ndarray:
+        """Codes of ``values`` (-1 for null; all -1 when ``values`` is None)."""
+        if values is None:
+            return np.full(rows, _NONE, np.int32)
+        if not isinstance(values, pa.DictionaryArray):
+            values = values.dictionary_encode()
+        lookup = np.array([_NONE if v is None else self.values.setdefault(v, len(self.values))
+                           for v in values.dictionary.to_pylist()] + [_NONE], dtype=np.int32)
+        indices = pc.fill_null(values.indices, len(lookup) - 1)
+        return lookup[indices.to_numpy(zero_copy_only=False)]
+
+    def categorical(self, codes: np.ndarray) -> pd.Categorical:
+        """A categorical of ``codes``, categories sorted (so sorting rows sorts by text)."""
+        return categorical(list(self.values), codes)
+
+
+def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
+    """Codes into ``names`` (-1 missing) as a categorical whose categories are sorted."""
+    order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
+    rank = np.empty(len(names) + 1, np.int64)
+    rank[order] = np.arange(len(names))
+    rank[-1] = _NONE
+    return pd.Categorical.from_codes(rank[codes], categories=[names[i] for i in order])
 
 
 @dataclass
@@ -34,6 +72,9 @@ class Collected:
     """Everything parsed so far, block by block, plus per-row provenance and settled times."""
 
     text: dict[str, list[pa.Array]] = field(default_factory=lambda: {k: [] for k in _TEXT})
+    coded: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in _CODED})
+    vocabularies: dict[str, Vocabulary] = field(
+        default_factory=lambda: {v: Vocabulary() for v in set(_CODED.values())})
     numbers: dict[str, list[np.ndarray]] = field(
         default_factory=lambda: {k: [] for k in _NUMBERS})
     time: list[np.ndarray] = field(default_factory=list)
@@ -43,18 +84,13 @@ class Collected:
     sources: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, connections: Connections, device: np.ndarray, line: np.ndarray) -> None:
-        """One block's rows (their time is added per file by :meth:`add_times`).
-
-        Text is copied into memory owned by the calling (main) thread: the allocator keeps a
-        worker's freed memory for that worker, so arrays freed later in the main thread (while
-        the frame is built) would otherwise not be reusable and the peak would grow.
-        """
+        """One block's rows (their time is added per file by :meth:`add_times`)."""
+        rows = len(connections.row)
         for name in _TEXT:
-            values = getattr(connections, name)
-            if values is not None:  # a copy either way; few distinct values are kept encoded
-                values = (pc.dictionary_encode(values) if name in _FEW_VALUES
-                          else pa.concat_arrays([values]))
-            self.text[name].append(values)
+            self.text[name].append(_plain(getattr(connections, name)))
+        for name, vocabulary in _CODED.items():
+            self.coded[name].append(
+                self.vocabularies[vocabulary].codes(getattr(connections, name), rows))
         for name in _NUMBERS:
             self.numbers[name].append(getattr(connections, name))
         self.device.append(device)
@@ -74,65 +110,65 @@ def build_frame(collected: Collected, devices: list[str | None],
     """The connection-event frame (schema.CONNECTION_DTYPES) of everything collected.
 
     ``collected`` is consumed: each block's arrays are released as soon as their part of the
-    frame is built, so the peak stays near the size of the result. The text columns are built
-    on ``pool``'s threads when one is given (Arrow releases the GIL).
+    frame is built, so the peak stays near the size of the result. The addresses are swapped
+    block by block on ``pool``'s threads when one is given (Arrow releases the GIL), while this
+    thread builds the other columns.
     """
     run = pool.submit if pool is not None else _now
-    text = collected.text
-    lengths = [len(c) for c in text["conn_id"]]
-    numbers = collected.numbers
-    # what does not depend on the orientation starts at once on the pool, while this thread
-    # gathers the orientation's inputs and matches Teardowns to Builts
-    later = {k: run(_drain, numbers.pop(k))
-             for k in ("product", "duration_ns", "nbytes", "has_bytes", "close")}
-    later["time"] = run(_drain, collected.time)
-    later["line"] = run(_drain, collected.line)
-    jobs = {
-        "reason": run(_chunked, text.pop("reason")),
-    }
-    device = _drain(collected.device)
-    jobs["device"] = run(lambda: pa.array(devices, pa.large_string()).take(pa.array(device)))
-    num = {k: _drain(v) for k, v in numbers.items()}
-    msg = num["msg"]
+    lengths = [len(c) for c in collected.text["conn_id"]]
+    numbers = {k: _drain(v) for k, v in collected.numbers.items()}
+    msg = numbers.pop("msg")
     is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
-    port1, port2 = num.pop("port1"), num.pop("port2")
+    device = _drain(collected.device)
+    port1, port2 = numbers.pop("port1"), numbers.pop("port2")
     first_is_src, orientation = orient(
-        is_built, device, num.pop("conn_number"), num.pop("conn_numeric"),
-        num.pop("first_initiated"), port1, port2)
-    release_memory()
-    jobs["if"] = run(_swap, text.pop("if1"), text.pop("if2"), first_is_src, lengths)
-    jobs["ip"] = run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
-    jobs["user"] = run(_users, text.pop("user1"), text.pop("user2"), text.pop("aaa_user"),
-                       first_is_src, lengths)
+        is_built, device, numbers.pop("conn_number"), numbers.pop("conn_numeric"),
+        numbers.pop("first_initiated"), port1, port2)
+    text = collected.text
+    ips = run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
+    coded = {k: _drain(v) for k, v in collected.coded.items()}
+    words = collected.vocabularies
+    src_if = np.where(first_is_src, coded["if1"], coded["if2"])
+    dst_if = np.where(first_is_src, coded["if2"], coded["if1"])
+    initiator = np.where(first_is_src, coded["user1"], coded["user2"])
+    responder = np.where(first_is_src, coded["user2"], coded["user1"])
+    user = np.where(initiator >= 0, initiator, np.where(responder >= 0, responder,
+                                                        coded["aaa_user"]))
+    del coded["if1"], coded["if2"], coded["user1"], coded["user2"], coded["aaa_user"]
+    names = [d for d in devices if d is not None]
+    device_code = np.array([names.index(d) if d is not None else _NONE for d in devices]
+                           + [_NONE], dtype=np.int32)
+    source_names = list(dict.fromkeys(name for name, _ in collected.sources))
+    source = np.repeat([source_names.index(name) for name, _ in collected.sources],
+                       [rows for _, rows in collected.sources]).astype(np.int32)
     vendor_of = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES])
     event_of = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS])
     protocol_of = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS])
     present = np.zeros(len(msg), bool)
-    src_if, dst_if = jobs["if"].result()
-    src_ip, dst_ip = jobs["ip"].result()
     columns = {
-        "time": pd.DatetimeIndex(later.pop("time").result().view("M8[ns]")).tz_localize(
-            "UTC").array,
-        "device": _strings(jobs["device"].result()),
-        "vendor": _category(vendor_of[later.pop("product").result()], "vendor"),
+        "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
+        "device": categorical(names, device_code[device]),
+        "vendor": _category(vendor_of[numbers.pop("product")], "vendor"),
         "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
         "event": _category(event_of[msg], "event"),
         "protocol": _category(protocol_of[msg], "protocol"),
-        "conn_id": _strings(_chunked(text.pop("conn_id"))),
-        "src_if": _strings(src_if), "src_ip": _strings(src_ip),
+        "conn_id": _strings(pa.chunked_array(text.pop("conn_id"), pa.large_string())),
+        "src_if": words["if"].categorical(src_if),
         "src_port": pd.arrays.IntegerArray(np.where(first_is_src, port1, port2), present),
-        "dst_if": _strings(dst_if), "dst_ip": _strings(dst_ip),
+        "dst_if": words["if"].categorical(dst_if),
         "dst_port": pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present),
         "orientation": _category(orientation, "orientation"),
-        "duration": later.pop("duration_ns").result().view("m8[ns]"),
-        "bytes": pd.arrays.IntegerArray(later.pop("nbytes").result(),
-                                        ~later.pop("has_bytes").result()),
-        "reason": _strings(jobs["reason"].result()),
-        "close": _category(later.pop("close").result(), "close"),
-        "user": _strings(jobs["user"].result()),
-        "source": _strings(_repeated(collected.sources)),
-        "line": pd.arrays.IntegerArray(later.pop("line").result().view(np.uint64), present),
+        "duration": numbers.pop("duration_ns").view("m8[ns]"),
+        "bytes": pd.arrays.IntegerArray(numbers.pop("nbytes"), ~numbers.pop("has_bytes")),
+        "reason": words["reason"].categorical(coded.pop("reason")),
+        "close": _category(numbers.pop("close"), "close"),
+        "user": words["user"].categorical(user),
+        "source": categorical(source_names, source),
+        "line": pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present),
     }
+    src_ip, dst_ip = ips.result()
+    columns["src_ip"], columns["dst_ip"] = _strings(src_ip), _strings(dst_ip)
+    release_memory()
     return conform(pd.DataFrame(columns, copy=False))
 
 
@@ -150,12 +186,6 @@ def _drain(parts: list[np.ndarray]) -> np.ndarray:
     return whole
 
 
-def _chunked(chunks: list[pa.Array]) -> pa.ChunkedArray:
-    whole = pa.chunked_array([_plain(c) for c in chunks], pa.large_string())
-    chunks.clear()
-    return whole
-
-
 def _plain(values: pa.Array) -> pa.Array:
     """Large strings, decoding a dictionary-encoded column."""
     if isinstance(values, pa.DictionaryArray):
@@ -170,7 +200,7 @@ def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengt
     src, dst = [], []
     start = 0
     for n in lengths:
-        a, b = _plain(first.pop(0)), _plain(second.pop(0))
+        a, b = first.pop(0), second.pop(0)
         mask = pa.array(keep[start:start + n])
         start += n
         src.append(pc.if_else(mask, a, b).cast(pa.large_string()))
@@ -178,40 +208,9 @@ def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengt
     return pa.chunked_array(src, pa.large_string()), pa.chunked_array(dst, pa.large_string())
 
 
-def _users(user1: list, user2: list, aaa: list, keep: np.ndarray, lengths: list[int],
-           ) -> pa.ChunkedArray:
-    """One user per row: the initiator's identity user, else the responder's, else the AAA
-    user (blocks without any user are stored as None)."""
-    chunks = []
-    start = 0
-    for n in lengths:
-        parts = [user1.pop(0), user2.pop(0), aaa.pop(0)]
-        if all(p is None for p in parts):
-            chunks.append(pa.nulls(n, pa.large_string()))
-        else:
-            a, b, c = (pa.nulls(n, pa.large_string()) if p is None else p for p in parts)
-            mask = pa.array(keep[start:start + n])
-            chunks.append(pc.coalesce(pc.if_else(mask, a, b), pc.if_else(mask, b, a), c)
-                          .cast(pa.large_string()))
-        start += n
-    return pa.chunked_array(chunks, pa.large_string())
-
-
-def _strings(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+def _strings(values: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
     return pd.array(values, dtype=CONNECTION_DTYPES["conn_id"])
 
 
 def _category(codes: np.ndarray, column: str) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=CONNECTION_DTYPES[column])
-
-
-def _repeated(sources: list[tuple[str, int]]) -> pa.ChunkedArray:
-    """Each source's name repeated once per row, built straight into Arrow buffers."""
-    chunks = []
-    for name, rows in sources:
-        data = name.encode("utf-8")
-        offsets = np.arange(rows + 1, dtype=np.int64) * len(data)
-        chunks.append(pa.LargeStringArray.from_buffers(
-            rows, pa.py_buffer(offsets), pa.py_buffer(data * rows)))
-    return pa.chunked_array(chunks, pa.large_string())
-

@@ -74,8 +74,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     """Classify and parse every line of ``block`` (see the module docstring)."""
     lines = split_lines(block)
     n = len(lines)
-    data = np.frombuffer(lines.buffer, dtype=np.uint8)
-    line_end = lines.ends_without_newline()
+    data, line_end = lines.data, lines.ends
     body, number, product = find_tags(data, lines.cut, line_end, lines.has_tag & ~lines.control)
     tagged = number >= 0
     msg = np.searchsorted(MESSAGE_NUMBERS, number)
