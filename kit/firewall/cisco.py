@@ -19,8 +19,10 @@ from .cisco_fields import (
     BAD_PORT,
     CONN,
     DURATION_TOO_LONG,
+    GATHERED,
     IF1,
     IF2,
+    INTERNED,
     IP1,
     IP2,
     MAX_HOURS,
@@ -30,7 +32,7 @@ from .cisco_fields import (
     USER2,
     find_connections,
 )
-from .columns import dictionary, encode, strings
+from .columns import dictionary, strings
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
@@ -105,43 +107,58 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
     teardown = ~_IS_BUILT[msg]
-    (status, spans, ports, direction, seconds, nbytes, conn_number,
-     conn_numeric) = find_connections(data, line_start, body, line_end, teardown)
-    done = np.flatnonzero(status == OK)
-    failed = np.flatnonzero(status != OK)
+    (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
+     offsets, codes, interfaces, tails) = find_connections(data, line_start, body, line_end,
+                                                           teardown)
+    ok = status == OK
+    done = np.flatnonzero(ok)
+    failed = np.flatnonzero(~ok)
     reasons = [f"{MESSAGE_IDS[m]}: " + (
         _REJECTS[s] if s in _REJECTS
         else f"message not understood (expected {EXPECTED['teardown' if t else 'built']})")
         for m, s, t in zip(msg[failed], status[failed], teardown[failed], strict=True)]
+    gathered = [_gathered(text[k], offsets[k], ok) for k in range(len(GATHERED))]
     if len(failed):
-        spans, ports = spans[:, done], ports[:, done]
+        spans, ports, codes = spans[:, done], ports[:, done], codes[:, done]
         direction, seconds, nbytes = direction[done], seconds[done], nbytes[done]
         conn_number, conn_numeric = conn_number[done], conn_numeric[done]
         msg, product, teardown = msg[done], product[done], teardown[done]
+        keep = pa.array(ok)
+        gathered = [g.filter(keep) for g in gathered]
+    conn_id, ip1, ip2 = (gathered[GATHERED.index(f)] for f in (CONN, IP1, IP2))
+    names = strings(data, interfaces[0], interfaces[1])
 
-    def text(field: int) -> pa.Array:
-        return strings(data, spans[2 * field], spans[2 * field + 1])
-
-    def coded(field: int) -> pa.DictionaryArray:
-        return dictionary(data, spans[2 * field], spans[2 * field + 1])
+    def interface(field: int) -> pa.DictionaryArray:
+        at = codes[INTERNED.index(field)]
+        return pa.DictionaryArray.from_arrays(pa.array(at, mask=at < 0), names)
 
     def sparse(field: int) -> pa.Array | None:  # users are rare: None for an all-null column
-        return coded(field) if (spans[2 * field] >= 0).any() else None
+        starts = spans[2 * field]
+        return dictionary(data, starts, spans[2 * field + 1]) if (starts >= 0).any() else None
 
     first = direction.copy()
     first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(*encode(data, spans[2 * REST], spans[2 * REST + 1]))
+    reason, close, aaa = _reasons(codes[INTERNED.index(REST)], strings(data, tails[0], tails[1]))
     connections = Connections(
-        row=rows[done], msg=msg, product=product, conn_id=text(CONN),
+        row=rows[done], msg=msg, product=product, conn_id=conn_id,
         conn_number=conn_number, conn_numeric=conn_numeric,
-        if1=coded(IF1), ip1=text(IP1), port1=ports[0].astype(np.uint16),
-        if2=coded(IF2), ip2=text(IP2), port2=ports[1].astype(np.uint16),
+        if1=interface(IF1), ip1=ip1, port1=ports[0].astype(np.uint16),
+        if2=interface(IF2), ip2=ip2, port2=ports[1].astype(np.uint16),
         first_initiated=first,
         duration_ns=np.where(teardown, seconds * 10**9, np.iinfo(np.int64).min),
         nbytes=nbytes, has_bytes=teardown, reason=reason, close=close,
         user1=sparse(USER1), user2=sparse(USER2),
         aaa_user=None if aaa.null_count == len(aaa) else aaa)
     return connections, rows[failed].astype(np.int64), reasons
+
+
+def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.LargeStringArray:
+    """A text column the pass gathered: its bytes copied out of the pass's scratch."""
+    rows = len(offsets) - 1
+    missing = rows - int(present.sum())
+    return pa.LargeStringArray.from_buffers(
+        rows, pa.py_buffer(offsets), pa.py_buffer(text[:offsets[-1]].copy()),
+        pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None, missing)
 
 
 def _reasons(codes: np.ndarray, tails: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:

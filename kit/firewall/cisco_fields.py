@@ -5,7 +5,9 @@ its end, the message number and the product. :func:`find_connections` then reads
 connection message's body, field by field, each byte once: event, direction, connection id,
 both endpoints (interface, address, port, what follows them), and on a teardown the duration,
 byte count and the text after it (the reason; :mod:`.reasons` reads each distinct one once).
-Numbers are read in the same pass; out-of-range ones give a status naming the reject.
+Numbers are read in the same pass; out-of-range ones give a status naming the reject. The text
+fields are copied out (or, where they repeat, interned) in the same pass too, while each line is
+still in the CPU cache.
 
 The layouts (domain.md §A1), tried in this order on every row:
 
@@ -35,6 +37,7 @@ from .bytescan import (
     run_until,
     text_end,
 )
+from .columns import intern, new_table
 
 #: text fields, each a (start, end) pair of rows in the spans array
 CONN, IF1, IP1, IF2, IP2, REST, USER1, USER2 = range(8)
@@ -326,17 +329,26 @@ def _read_layout(data: np.ndarray, at: int, end: int, line_start: int, legacy: b
     return OK
 
 
+#: text gathered in the pass itself (row ``k`` of ``Found.text``), and the interned fields
+GATHERED = (CONN, IP1, IP2)
+INTERNED = (IF1, IF2, REST)
+
+
 @njit(nogil=True, cache=True)
 def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
                      end: np.ndarray, teardown: np.ndarray) -> tuple:
     """Read the connection messages whose body (after the tag) starts at ``body`` and whose line
     runs from ``line_start`` to ``end`` (its newline excluded).
 
-    Returns (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric):
-    ``status`` per row (``OK`` or a reject code), ``spans`` (2 * SPAN_FIELDS, n) start/end
-    byte positions (-1 where absent), ``ports`` (2, n), ``direction`` (1 the first endpoint
-    initiated, 0 the second, -1 not logged), teardown ``seconds`` and ``nbytes``, and the
-    connection id as a number where it is 1-19 digits.
+    Returns (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
+    offsets, codes, interfaces, tails): ``status`` per row (``OK`` or a reject code), ``spans``
+    (2 * SPAN_FIELDS, n) start/end byte positions (-1 where absent), ``ports`` (2, n),
+    ``direction`` (1 the first endpoint initiated, 0 the second, -1 not logged), teardown
+    ``seconds`` and ``nbytes``, the connection id as a number where it is 1-19 digits. While a
+    parsed line is still in the cache its ``GATHERED`` fields are copied into ``text`` (3, *)
+    with ``offsets`` (3, n + 1), and its ``INTERNED`` fields coded (``codes`` (3, n), -1
+    absent) into the distinct ``interfaces`` (both endpoints share them) and ``tails`` (spans,
+    (2, k)).
     """
     n = len(body)
     status = np.empty(n, np.int8)
@@ -347,6 +359,15 @@ def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
     nbytes = np.zeros(n, np.uint64)
     conn_number = np.zeros(n, np.uint64)
     conn_numeric = np.zeros(n, np.bool_)
+    capacity = 0
+    for i in range(n):
+        capacity += max(end[i] - body[i], 0)
+    text = np.empty((len(GATHERED), capacity), np.uint8)
+    offsets = np.zeros((len(GATHERED), n + 1), np.int64)
+    codes = np.full((len(INTERNED), n), NO_MATCH, np.int32)
+    if_slots, if_spans, if_hashes = new_table(2 * n)
+    tail_slots, tail_spans, tail_hashes = new_table(n)
+    interfaces = tails = 0
     for i in range(n):
         code = _read_layout(data, body[i], end[i], line_start[i], False, teardown[i], i, spans,
                             ports, direction, seconds, nbytes)
@@ -356,8 +377,28 @@ def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
             code = _read_layout(data, body[i], end[i], line_start[i], True, teardown[i], i,
                                 spans, ports, direction, seconds, nbytes)
         status[i] = code
+        for k in range(len(GATHERED)):
+            offsets[k, i + 1] = offsets[k, i]
+        if code != OK:
+            continue
+        for k in range(len(GATHERED)):
+            start, stop = spans[2 * GATHERED[k], i], spans[2 * GATHERED[k] + 1, i]
+            at = offsets[k, i]
+            text[k, at:at + stop - start] = data[start:stop]
+            offsets[k, i + 1] = at + stop - start
+        for k in range(2):
+            start = spans[2 * INTERNED[k], i]
+            if start >= 0:
+                codes[k, i], if_slots, interfaces = intern(
+                    data, start, spans[2 * INTERNED[k] + 1, i], if_slots, if_spans, if_hashes,
+                    interfaces)
+        if spans[2 * REST, i] >= 0:
+            codes[2, i], tail_slots, tails = intern(
+                data, spans[2 * REST, i], spans[2 * REST + 1, i], tail_slots, tail_spans,
+                tail_hashes, tails)
         start, stop = spans[2 * CONN, i], spans[2 * CONN + 1, i]
-        if code == OK and stop - start <= 19 and digit_count(data, start, stop) == stop - start:
+        if stop - start <= 19 and digit_count(data, start, stop) == stop - start:
             conn_number[i] = number(data, start, stop - start)
             conn_numeric[i] = True
-    return status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric
+    return (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
+            offsets, codes, if_spans[:, :interfaces], tail_spans[:, :tails])

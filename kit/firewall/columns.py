@@ -83,44 +83,54 @@ def _hash(data: np.ndarray, start: int, end: int) -> np.uint64:
 
 
 @njit(nogil=True, cache=True)
+def new_table(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An empty table of distinct values for :func:`intern`: (slots, distinct spans (2, capacity),
+    their hashes); ``capacity`` bounds the number of distinct values (the rows, say)."""
+    return (np.full(1024, -1, np.int64), np.empty((2, capacity), np.int64),
+            np.empty(capacity, np.uint64))
+
+
+@njit(nogil=True, cache=True)
+def intern(data: np.ndarray, start: int, end: int, slots: np.ndarray, spans: np.ndarray,
+           hashes: np.ndarray, count: int) -> tuple[int, np.ndarray, int]:
+    """The code of the text ``data[start:end]`` among the ``count`` distinct values seen so far
+    (open addressing, at most half full), adding it if new: (code, slots, count). ``slots`` is
+    replaced when it grows; ``spans`` keeps where each distinct value was first seen."""
+    h = _hash(data, start, end)
+    mask = np.uint64(len(slots) - 1)
+    slot = h & mask
+    while True:
+        d = slots[slot]
+        if d < 0:
+            break
+        if hashes[d] == h and _same(data, spans[0, d], spans[1, d], start, end):
+            return d, slots, count
+        slot = (slot + np.uint64(1)) & mask
+    slots[slot] = count
+    spans[0, count], spans[1, count], hashes[count] = start, end, h
+    count += 1
+    if 2 * count > len(slots):
+        slots = np.full(2 * len(slots), -1, np.int64)
+        mask = np.uint64(len(slots) - 1)
+        for j in range(count):
+            at = hashes[j] & mask
+            while slots[at] >= 0:
+                at = (at + np.uint64(1)) & mask
+            slots[at] = j
+    return count - 1, slots, count
+
+
+@njit(nogil=True, cache=True)
 def _encode(data: np.ndarray, start: np.ndarray, end: np.ndarray,
             ) -> tuple[np.ndarray, np.ndarray]:
-    """(code per span, -1 where absent; the row of each distinct value's first occurrence),
-    with an open-addressing hash table over the spans' bytes."""
-    n = len(start)
-    codes = np.full(n, -1, np.int32)
-    first = np.empty(n, np.int64)
-    hashes = np.empty(n, np.uint64)
-    size = 1024
-    table = np.full(size, -1, np.int64)
+    """(code per span, -1 where absent; the distinct values' spans (2, k))."""
+    codes = np.full(len(start), -1, np.int32)
+    slots, spans, hashes = new_table(len(start))
     count = 0
-    for i in range(n):
-        s, e = start[i], end[i]
-        if s < 0:
-            continue
-        h = _hash(data, s, e)
-        slot = h & np.uint64(size - 1)
-        while True:
-            d = table[slot]
-            if d < 0:
-                table[slot] = count
-                first[count], hashes[count], codes[i] = i, h, count
-                count += 1
-                if 2 * count > size:  # keep the table at most half full
-                    size *= 2
-                    table = np.full(size, -1, np.int64)
-                    for j in range(count):
-                        at = hashes[j] & np.uint64(size - 1)
-                        while table[at] >= 0:
-                            at = (at + np.uint64(1)) & np.uint64(size - 1)
-                        table[at] = j
-                break
-            r = first[d]
-            if hashes[d] == h and _same(data, start[r], end[r], s, e):
-                codes[i] = d
-                break
-            slot = (slot + np.uint64(1)) & np.uint64(size - 1)
-    return codes, first[:count].copy()
+    for i in range(len(start)):
+        if start[i] >= 0:
+            codes[i], slots, count = intern(data, start[i], end[i], slots, spans, hashes, count)
+    return codes, spans[:, :count]
 
 
 def encode(data: np.ndarray, start: np.ndarray, end: np.ndarray,
@@ -128,8 +138,8 @@ def encode(data: np.ndarray, start: np.ndarray, end: np.ndarray,
     """Distinct texts of the spans, each gathered once: (int32 code per span, -1 where absent;
     the distinct values in order of first appearance). For fields that repeat (interfaces,
     reasons, users, syslog headers)."""
-    codes, first = _encode(data, start, end)
-    return codes, strings(data, start[first], end[first])
+    codes, distinct = _encode(data, start, end)
+    return codes, strings(data, distinct[0], distinct[1])
 
 
 def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.DictionaryArray:
