@@ -64,7 +64,10 @@ def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     rank = np.empty(len(names) + 1, np.int64)
     rank[order] = np.arange(len(names))
     rank[-1] = _NONE
-    return pd.Categorical.from_codes(rank[codes], categories=[names[i] for i in order])
+    small = rank.astype(np.int8 if len(names) < 127 else np.int16 if len(names) < 32767
+                        else np.int32)
+    return pd.Categorical.from_codes(small[codes], categories=[names[i] for i in order],
+                                     validate=False)
 
 
 @dataclass
@@ -110,66 +113,115 @@ def build_frame(collected: Collected, devices: list[str | None],
     """The connection-event frame (schema.CONNECTION_DTYPES) of everything collected.
 
     ``collected`` is consumed: each block's arrays are released as soon as their part of the
-    frame is built, so the peak stays near the size of the result. The addresses are swapped
-    block by block on ``pool``'s threads when one is given (Arrow releases the GIL), while this
-    thread builds the other columns.
+    frame is built, so the peak stays near the size of the result. With a ``pool``, the columns
+    that do not depend on orientation are built on its threads while this one matches Teardowns
+    to Builts, then each block's addresses are swapped on the pool (numpy and Arrow release the
+    GIL).
     """
     run = pool.submit if pool is not None else _now
     lengths = [len(c) for c in collected.text["conn_id"]]
     numbers = {k: _drain(v) for k, v in collected.numbers.items()}
     msg = numbers.pop("msg")
-    is_built = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])[msg]
     device = _drain(collected.device)
+    later = {
+        "time": run(_times, _drain(collected.time)),
+        "device": run(_devices, devices, device),
+        "vendor": run(_coded, _VENDOR_OF, numbers.pop("product"), "vendor"),
+        "event": run(_coded, _EVENT_OF, msg, "event"),
+        "protocol": run(_coded, _PROTOCOL_OF, msg, "protocol"),
+        "reason": run(collected.vocabularies["reason"].categorical, _drain(
+            collected.coded.pop("reason"))),
+        "source": run(_sources, collected.sources),
+        "line": run(_present, _drain(collected.line).view(np.uint64), None),
+        "bytes": run(_present, numbers.pop("nbytes"), numbers.pop("has_bytes")),
+    }
     port1, port2 = numbers.pop("port1"), numbers.pop("port2")
     first_is_src, orientation = orient(
-        is_built, device, numbers.pop("conn_number"), numbers.pop("conn_numeric"),
+        _IS_BUILT[msg], device, numbers.pop("conn_number"), numbers.pop("conn_numeric"),
         numbers.pop("first_initiated"), port1, port2)
     text = collected.text
-    ips = run(_swap, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
+    ips = _swap_blocks(run, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
     coded = {k: _drain(v) for k, v in collected.coded.items()}
     words = collected.vocabularies
-    src_if = np.where(first_is_src, coded["if1"], coded["if2"])
-    dst_if = np.where(first_is_src, coded["if2"], coded["if1"])
     initiator = np.where(first_is_src, coded["user1"], coded["user2"])
     responder = np.where(first_is_src, coded["user2"], coded["user1"])
     user = np.where(initiator >= 0, initiator, np.where(responder >= 0, responder,
-                                                        coded["aaa_user"]))
-    del coded["if1"], coded["if2"], coded["user1"], coded["user2"], coded["aaa_user"]
-    names = [d for d in devices if d is not None]
-    device_code = np.array([names.index(d) if d is not None else _NONE for d in devices]
-                           + [_NONE], dtype=np.int32)
-    source_names = list(dict.fromkeys(name for name, _ in collected.sources))
-    source = np.repeat([source_names.index(name) for name, _ in collected.sources],
-                       [rows for _, rows in collected.sources]).astype(np.int32)
-    vendor_of = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES])
-    event_of = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS])
-    protocol_of = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS])
-    present = np.zeros(len(msg), bool)
+                                                        coded.pop("aaa_user")))
     columns = {
-        "time": pd.DatetimeIndex(_drain(collected.time).view("M8[ns]")).tz_localize("UTC").array,
-        "device": categorical(names, device_code[device]),
-        "vendor": _category(vendor_of[numbers.pop("product")], "vendor"),
-        "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS)),
-        "event": _category(event_of[msg], "event"),
-        "protocol": _category(protocol_of[msg], "protocol"),
+        "time": later["time"].result(),
+        "device": later["device"].result(),
+        "vendor": later["vendor"].result(),
+        "msg_id": pd.Categorical.from_codes(msg, categories=list(MESSAGE_IDS), validate=False),
+        "event": later["event"].result(),
+        "protocol": later["protocol"].result(),
         "conn_id": _strings(pa.chunked_array(text.pop("conn_id"), pa.large_string())),
-        "src_if": words["if"].categorical(src_if),
-        "src_port": pd.arrays.IntegerArray(np.where(first_is_src, port1, port2), present),
-        "dst_if": words["if"].categorical(dst_if),
-        "dst_port": pd.arrays.IntegerArray(np.where(first_is_src, port2, port1), present),
+        "src_if": words["if"].categorical(np.where(first_is_src, coded["if1"], coded["if2"])),
+        "src_port": _present(np.where(first_is_src, port1, port2), None),
+        "dst_if": words["if"].categorical(np.where(first_is_src, coded["if2"], coded["if1"])),
+        "dst_port": _present(np.where(first_is_src, port2, port1), None),
         "orientation": _category(orientation, "orientation"),
         "duration": numbers.pop("duration_ns").view("m8[ns]"),
-        "bytes": pd.arrays.IntegerArray(numbers.pop("nbytes"), ~numbers.pop("has_bytes")),
-        "reason": words["reason"].categorical(coded.pop("reason")),
+        "bytes": later["bytes"].result(),
+        "reason": later["reason"].result(),
         "close": _category(numbers.pop("close"), "close"),
         "user": words["user"].categorical(user),
-        "source": categorical(source_names, source),
-        "line": pd.arrays.IntegerArray(_drain(collected.line).view(np.uint64), present),
+        "source": later["source"].result(),
+        "line": later["line"].result(),
     }
-    src_ip, dst_ip = ips.result()
-    columns["src_ip"], columns["dst_ip"] = _strings(src_ip), _strings(dst_ip)
+    del coded
+    src, dst = zip(*(job.result() for job in ips), strict=True)
+    columns["src_ip"] = _strings(pa.chunked_array(src, pa.large_string()))
+    columns["dst_ip"] = _strings(pa.chunked_array(dst, pa.large_string()))
     release_memory()
     return conform(pd.DataFrame(columns, copy=False))
+
+
+_IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
+_VENDOR_OF = np.array([VENDORS.index(PRODUCTS[p]) for p in PRODUCT_NAMES], np.int8)
+_EVENT_OF = np.array([EVENTS.index(CONNECTION_MESSAGES[m][0]) for m in MESSAGE_IDS], np.int8)
+_PROTOCOL_OF = np.array([PROTOCOLS.index(CONNECTION_MESSAGES[m][1]) for m in MESSAGE_IDS],
+                        np.int8)
+
+
+def _times(utc_ns: np.ndarray) -> pd.arrays.DatetimeArray:
+    return pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").array
+
+
+def _devices(devices: list[str | None], device: np.ndarray) -> pd.Categorical:
+    names = [d for d in devices if d is not None]
+    code = np.array([names.index(d) if d is not None else _NONE for d in devices] + [_NONE],
+                    dtype=np.int32)
+    return categorical(names, code[device])
+
+
+def _sources(sources: list[tuple[str, int]]) -> pd.Categorical:
+    names = list(dict.fromkeys(name for name, _ in sources))
+    codes = np.repeat(np.array([names.index(name) for name, _ in sources], np.int32),
+                      [rows for _, rows in sources])
+    return categorical(names, codes)
+
+
+def _coded(table: np.ndarray, index: np.ndarray, column: str) -> pd.Categorical:
+    return _category(table[index], column)
+
+
+def _present(values: np.ndarray, present: np.ndarray | None) -> pd.arrays.IntegerArray:
+    """A nullable integer column, null where not ``present`` (None: never null)."""
+    return pd.arrays.IntegerArray(values, np.zeros(len(values), bool) if present is None
+                                  else ~present)
+
+
+def _swap_blocks(run: Callable[..., Future[Any]], first: list[pa.Array],
+                 second: list[pa.Array], keep: np.ndarray, lengths: list[int],
+                 ) -> list[Future[tuple[pa.Array, pa.Array]]]:
+    """(initiator, responder) of each block, one job per block: ``first`` where ``keep``, else
+    ``second``; a block's inputs are released once its outputs exist."""
+    jobs = []
+    start = 0
+    for n in lengths:
+        jobs.append(run(_swap, first.pop(0), second.pop(0), keep[start:start + n]))
+        start += n
+    return jobs
 
 
 def _now(function: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -193,19 +245,10 @@ def _plain(values: pa.Array) -> pa.Array:
     return values.cast(pa.large_string())
 
 
-def _swap(first: list[pa.Array], second: list[pa.Array], keep: np.ndarray, lengths: list[int],
-          ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(initiator, responder) block by block: ``first`` where ``keep``, else ``second``; each
-    block's inputs are released once its outputs exist."""
-    src, dst = [], []
-    start = 0
-    for n in lengths:
-        a, b = first.pop(0), second.pop(0)
-        mask = pa.array(keep[start:start + n])
-        start += n
-        src.append(pc.if_else(mask, a, b).cast(pa.large_string()))
-        dst.append(pc.if_else(mask, b, a).cast(pa.large_string()))
-    return pa.chunked_array(src, pa.large_string()), pa.chunked_array(dst, pa.large_string())
+def _swap(first: pa.Array, second: pa.Array, keep: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    mask = pa.array(keep)
+    return (pc.if_else(mask, first, second).cast(pa.large_string()),
+            pc.if_else(mask, second, first).cast(pa.large_string()))
 
 
 def _strings(values: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
@@ -213,4 +256,4 @@ def _strings(values: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
 
 
 def _category(codes: np.ndarray, column: str) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, dtype=CONNECTION_DTYPES[column])
+    return pd.Categorical.from_codes(codes, dtype=CONNECTION_DTYPES[column], validate=False)
