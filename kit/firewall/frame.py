@@ -37,7 +37,8 @@ _NONE = -1
 
 
 class Vocabulary:
-    """The distinct values of a low-cardinality text column across blocks, as int32 codes."""
+    """The distinct values of a low-cardinality text column across blocks, as codes (the
+    smallest integer type that holds the values seen so far: a byte or two a row)."""
 
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
@@ -45,29 +46,53 @@ class Vocabulary:
     def codes(self, values: pa.Array | None, rows: int) -> np.ndarray:
         """Codes of ``values`` (-1 for null; all -1 when ``values`` is None)."""
         if values is None:
-            return np.full(rows, _NONE, np.int32)
+            return np.full(rows, _NONE, np.int8)
         if not isinstance(values, pa.DictionaryArray):
             values = values.dictionary_encode()
         lookup = np.array([_NONE if v is None else self.values.setdefault(v, len(self.values))
-                           for v in values.dictionary.to_pylist()] + [_NONE], dtype=np.int32)
+                           for v in values.dictionary.to_pylist()] + [_NONE])
         indices = pc.fill_null(values.indices, len(lookup) - 1)
-        return lookup[indices.to_numpy(zero_copy_only=False)]
+        return lookup.astype(_code_type(len(self.values)))[
+            indices.to_numpy(zero_copy_only=False)]
 
-    def categorical(self, codes: np.ndarray) -> pd.Categorical:
-        """A categorical of ``codes``, categories sorted (so sorting rows sorts by text)."""
-        return categorical(list(self.values), codes)
+    def ranks(self) -> tuple[list[str], np.ndarray]:
+        """(the values sorted, each code's rank among them with -1 mapping to -1)."""
+        return sorted_ranks(list(self.values))
+
+
+def _code_type(count: int) -> type:
+    return np.int8 if count < 127 else np.int16 if count < 32767 else np.int32
+
+
+def sorted_ranks(names: list[str]) -> tuple[list[str], np.ndarray]:
+    """``names`` sorted, and each name's position among them (index -1 gives -1): categories
+    sorted make sorting rows by the column sort them by its text."""
+    order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
+    rank = np.empty(len(names) + 1, _code_type(len(names)))
+    rank[order] = np.arange(len(names))
+    rank[-1] = _NONE
+    return [names[i] for i in order], rank
 
 
 def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     """Codes into ``names`` (-1 missing) as a categorical whose categories are sorted."""
-    order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
-    rank = np.empty(len(names) + 1, np.int64)
-    rank[order] = np.arange(len(names))
-    rank[-1] = _NONE
-    small = rank.astype(np.int8 if len(names) < 127 else np.int16 if len(names) < 32767
-                        else np.int32)
-    return pd.Categorical.from_codes(small[codes], categories=[names[i] for i in order],
-                                     validate=False)
+    categories, rank = sorted_ranks(names)
+    return pd.Categorical.from_codes(rank[codes], categories=categories, validate=False)
+
+
+def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: list[int],
+               pick: Callable[..., np.ndarray]) -> pd.Categorical:
+    """One categorical column from per-block codes of one vocabulary: ``pick`` combines a
+    block's parts (and its rows' slice); each block's parts are released once used, so no
+    whole-column temporary is made."""
+    categories, rank = vocabulary.ranks()
+    out = np.empty(sum(lengths), rank.dtype)
+    start = 0
+    for n in lengths:
+        out[start:start + n] = rank[pick(slice(start, start + n),
+                                         *(part.pop(0) for part in parts))]
+        start += n
+    return pd.Categorical.from_codes(out, categories=categories, validate=False)
 
 
 @dataclass
@@ -129,8 +154,8 @@ def build_frame(collected: Collected, devices: list[str | None],
         "vendor": run(_coded, _VENDOR_OF, numbers.pop("product"), "vendor"),
         "event": run(_coded, _EVENT_OF, msg, "event"),
         "protocol": run(_coded, _PROTOCOL_OF, msg, "protocol"),
-        "reason": run(collected.vocabularies["reason"].categorical, _drain(
-            collected.coded.pop("reason"))),
+        "reason": run(_blockwise, collected.vocabularies["reason"],
+                      [collected.coded.pop("reason")], lengths, lambda _, codes: codes),
         "source": run(_sources, collected.sources),
         "line": run(_present, _drain(collected.line).view(np.uint64), None),
         "bytes": run(_present, numbers.pop("nbytes"), numbers.pop("has_bytes")),
@@ -141,12 +166,23 @@ def build_frame(collected: Collected, devices: list[str | None],
         numbers.pop("first_initiated"), port1, port2)
     text = collected.text
     ips = _swap_blocks(run, text.pop("ip1"), text.pop("ip2"), first_is_src, lengths)
-    coded = {k: _drain(v) for k, v in collected.coded.items()}
-    words = collected.vocabularies
-    initiator = np.where(first_is_src, coded["user1"], coded["user2"])
-    responder = np.where(first_is_src, coded["user2"], coded["user1"])
-    user = np.where(initiator >= 0, initiator, np.where(responder >= 0, responder,
-                                                        coded.pop("aaa_user")))
+    coded, words = collected.coded, collected.vocabularies
+
+    def initiator(rows: slice, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return np.where(first_is_src[rows], first, second)
+
+    def responder(rows: slice, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return np.where(first_is_src[rows], second, first)
+
+    def user(rows: slice, first: np.ndarray, second: np.ndarray, aaa: np.ndarray) -> np.ndarray:
+        mine, theirs = initiator(rows, first, second), responder(rows, first, second)
+        return np.where(mine >= 0, mine, np.where(theirs >= 0, theirs, aaa))
+
+    interfaces = [coded["if1"], coded["if2"]]
+    src_if = _blockwise(words["if"], [list(p) for p in interfaces], lengths, initiator)
+    dst_if = _blockwise(words["if"], interfaces, lengths, responder)
+    users = _blockwise(words["user"], [coded["user1"], coded["user2"], coded["aaa_user"]],
+                       lengths, user)
     columns = {
         "time": later["time"].result(),
         "device": later["device"].result(),
@@ -155,20 +191,19 @@ def build_frame(collected: Collected, devices: list[str | None],
         "event": later["event"].result(),
         "protocol": later["protocol"].result(),
         "conn_id": _strings(pa.chunked_array(text.pop("conn_id"), pa.large_string())),
-        "src_if": words["if"].categorical(np.where(first_is_src, coded["if1"], coded["if2"])),
+        "src_if": src_if,
         "src_port": _present(np.where(first_is_src, port1, port2), None),
-        "dst_if": words["if"].categorical(np.where(first_is_src, coded["if2"], coded["if1"])),
+        "dst_if": dst_if,
         "dst_port": _present(np.where(first_is_src, port2, port1), None),
         "orientation": _category(orientation, "orientation"),
         "duration": numbers.pop("duration_ns").view("m8[ns]"),
         "bytes": later["bytes"].result(),
         "reason": later["reason"].result(),
         "close": _category(numbers.pop("close"), "close"),
-        "user": words["user"].categorical(user),
+        "user": users,
         "source": later["source"].result(),
         "line": later["line"].result(),
     }
-    del coded
     src, dst = zip(*(job.result() for job in ips), strict=True)
     columns["src_ip"] = _strings(pa.chunked_array(src, pa.large_string()))
     columns["dst_ip"] = _strings(pa.chunked_array(dst, pa.large_string()))
