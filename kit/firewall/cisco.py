@@ -32,7 +32,7 @@ from .cisco_fields import (
     USER2,
     find_connections,
 )
-from .columns import dictionary, strings
+from .columns import arrow_copy, dictionary, strings
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
@@ -153,11 +153,12 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
 
 def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.LargeStringArray:
-    """A text column the pass gathered: its bytes copied out of the pass's scratch."""
+    """A text column the pass gathered: its bytes copied out of the pass's scratch into
+    Arrow's memory (where the address swap of the frame build reuses it)."""
     rows = len(offsets) - 1
     missing = rows - int(present.sum())
     return pa.LargeStringArray.from_buffers(
-        rows, pa.py_buffer(offsets), pa.py_buffer(text[:offsets[-1]].copy()),
+        rows, arrow_copy(offsets), arrow_copy(text[:offsets[-1]]),
         pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None, missing)
 
 

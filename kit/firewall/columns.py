@@ -36,6 +36,14 @@ def _gather(data: np.ndarray, start: np.ndarray, end: np.ndarray,
     return offsets, out
 
 
+def arrow_copy(values: np.ndarray) -> pa.Buffer:
+    """A copy of ``values`` in Arrow's memory pool: a column that is later replaced by Arrow
+    kernels (e.g. swapped with ``if_else``) then frees memory that the replacement reuses."""
+    buffer = pa.allocate_buffer(values.nbytes)
+    np.frombuffer(buffer, dtype=values.dtype)[:] = values
+    return buffer
+
+
 def strings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
     """The text of each span ``data[start:end]`` as Arrow large strings (null where start < 0).
 

@@ -160,6 +160,7 @@ def build_frame(collected: Collected, devices: list[str | None],
         "line": run(_present, _drain(collected.line).view(np.uint64), None),
         "bytes": run(_present, numbers.pop("nbytes"), numbers.pop("has_bytes")),
     }
+    release_memory()  # the blocks' parts, freed in the threads that made them
     port1, port2 = numbers.pop("port1"), numbers.pop("port2")
     first_is_src, orientation = orient(
         _IS_BUILT[msg], device, numbers.pop("conn_number"), numbers.pop("conn_numeric"),
