@@ -47,6 +47,12 @@ def is_space(byte: int) -> bool:
 
 
 @njit(nogil=True, cache=True)
+def is_digit(byte: int) -> bool:
+    """A decimal digit."""
+    return _ZERO <= byte <= _NINE
+
+
+@njit(nogil=True, cache=True)
 def non_space_run(data: np.ndarray, at: int, end: int) -> int:
     """End of ``\\S+`` at ``at`` (-1 when it is empty)."""
     k = at

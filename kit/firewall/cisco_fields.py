@@ -1,7 +1,7 @@
 """The Cisco field finder: one compiled pass over a block's lines (see :mod:`.bytescan`).
 
-:func:`find_tags` reads each line's message tag (``%ASA-6-302014:``, ``%FTD-session-6-...``):
-its end, the message number and the product. :func:`find_connections` then reads each
+After :func:`.cisco_tags.find_tags` has read each line's message tag, :func:`find_connections`
+reads each
 connection message's body, field by field, each byte once: event, direction, connection id,
 both endpoints (interface, address, port, what follows them), and on a teardown the duration,
 byte count and the text after it (the reason; :mod:`.reasons` reads each distinct one once).
@@ -29,6 +29,7 @@ from numba import njit
 from .bytescan import (
     NO_MATCH,
     digit_count,
+    is_digit,
     literal,
     match,
     non_space_run,
@@ -50,13 +51,10 @@ MAX_PORT = 65535
 #: digits a byte count may have (uint64 is exact up to 19)
 MAX_BYTE_DIGITS = 19
 
-_PERCENT, _DASH, _COLON, _SLASH, _SPACE, _CR = 37, 45, 58, 47, 32, 13
-_ZERO, _NINE = 48, 57
+_COLON, _SLASH, _SPACE, _CR = 58, 47, 32, 13
 _OPEN, _CLOSE, _COMMA = 40, 41, 44
 _BACKSLASH, _AT, _STAR = 92, 64, 42
-_A, _P, _W = 65, 80, 87
 
-_ASA, _PIX, _FWSM, _FTD = literal("ASA-"), literal("PIX-"), literal("FWSM-"), literal("FTD-")
 _BUILT, _TEARDOWN = literal("Built "), literal("Teardown ")
 _INBOUND, _OUTBOUND, _PROBE = literal("inbound "), literal("outbound "), literal("Probe ")
 _TCP, _UDP, _BYPASS = literal("TCP "), literal("UDP "), literal("state-bypass ")
@@ -65,64 +63,6 @@ _FOR, _FROM, _TO = literal(" for "), literal(" from "), literal("to ")
 _FOR_FADDR, _FADDR = literal(" for faddr "), literal(" faddr ")
 _GADDR, _LADDR = literal(" gaddr "), literal(" laddr ")
 _DURATION, _BYTES = literal("duration "), literal(" bytes ")
-
-
-@njit(nogil=True, cache=True)
-def _letter(byte: int) -> bool:
-    return (65 <= byte <= 90) or (97 <= byte <= 122)
-
-
-@njit(nogil=True, cache=True)
-def _digit(byte: int) -> bool:
-    return _ZERO <= byte <= _NINE
-
-
-@njit(nogil=True, cache=True)
-def find_tags(data: np.ndarray, cut: np.ndarray, end: np.ndarray, candidate: np.ndarray,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per line: (position after the tag, message number or -1 without a tag, product code).
-
-    The tag is ``%(?:ASA|PIX|FWSM|FTD)-(?:[A-Za-z]+-)?\\d-\\d{6}:? ?`` at the line's first
-    ``%`` (``cut``); only ``candidate`` lines are looked at. Product codes follow
-    ``cisco.PRODUCT_NAMES`` (ASA, PIX, FWSM, FTD)."""
-    n = len(cut)
-    after = np.zeros(n, np.int64)
-    message = np.full(n, -1, np.int64)
-    product = np.zeros(n, np.int8)
-    for i in range(n):
-        if not candidate[i]:
-            continue
-        stop = end[i]
-        at = cut[i] + 1  # past the "%"
-        code = 0
-        p = match(data, at, stop, _ASA)
-        if p < 0:
-            code, p = 1, match(data, at, stop, _PIX)
-        if p < 0:
-            code, p = 2, match(data, at, stop, _FWSM)
-        if p < 0:
-            code, p = 3, match(data, at, stop, _FTD)
-        if p < 0:
-            continue
-        if p < stop and _letter(data[p]):  # a class token: "%ASA-session-6-..."
-            q = p
-            while q < stop and _letter(data[q]):
-                q += 1
-            if q < stop and data[q] == _DASH:
-                p = q + 1
-        if p + 8 > stop or not _digit(data[p]) or data[p + 1] != _DASH:
-            continue
-        if digit_count(data, p + 2, p + 8) != 6:
-            continue
-        message[i] = np.int64(number(data, p + 2, 6))
-        p += 8
-        if p < stop and data[p] == _COLON:
-            p += 1
-        if p < stop and data[p] == _SPACE:
-            p += 1
-        after[i] = p
-        product[i] = code
-    return after, message, product
 
 
 @njit(nogil=True, cache=True)
@@ -209,7 +149,7 @@ def _endpoint(data: np.ndarray, at: int, end: int, named: bool, spans: np.ndarra
 @njit(nogil=True, cache=True)
 def _trailing_text(data: np.ndarray, at: int, end: int) -> int:
     """End of ``[^\\d\\r\\n][^\\r\\n]*`` at ``at``, or -1 when there is none."""
-    if at >= end or _digit(data[at]) or data[at] == _CR:
+    if at >= end or is_digit(data[at]) or data[at] == _CR:
         return NO_MATCH
     return text_end(data, at, end)
 

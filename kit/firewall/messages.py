@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
-from .cisco_fields import find_tags
+from .cisco_tags import find_tags
 from .clock import known_times
 from .columns import encode
 from .headers import Heads, read_heads

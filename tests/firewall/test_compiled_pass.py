@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kit.firewall.blocks import split_lines
-from kit.firewall.cisco_fields import find_tags
+from kit.firewall.cisco_tags import find_tags
 from kit.firewall.columns import dictionary, encode, strings
 
 from .helpers import read
