@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: lab test install lint notebooks clean browser-deps
+.PHONY: lab test install lint notebooks clean browser-deps fuzz
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
@@ -34,6 +34,11 @@ browser-deps:
 
 test: lint browser-deps
 	$(PY) -m pytest
+
+# The slow exploratory fuzz run (tests/README.md): thousands of fresh hostile inputs per reader.
+# CI runs the same suite with a few dozen derandomized examples as part of `make test`.
+fuzz: install
+	KIT_FUZZ=explore $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 # Re-execute the guided notebooks in place on the sample case: they are committed with their
 # outputs (the worked example, and what nbval compares in `make test`). MPLBACKEND would hide charts.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .errors import CaseError, KitError, ParseError, SourceError
+from .errors import CaseError, FrameError, KitError, ParseError, SourceError
 from .loadreport import LoadReport
 
 __version__ = "0.1.0"
@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     # loaders
     "read_firewall_log": "kit.firewall",
     "read_keepalive": "kit.hosts",
+    "read_bpdbjobs": "kit.apps",
+    "read_app_errors": "kit.apps",
     "read_sockets": "kit.hosts.sockets",
     "keepalive_coverage": "kit.hosts.sockets",
     "keepalive_risk": "kit.hosts.risk",
@@ -32,11 +34,15 @@ _EXPORTS: dict[str, str] = {
     "idle_teardowns": "kit.analysis",
     "infer_idle_timeout": "kit.analysis",
     "TimeoutEstimate": "kit.analysis",
+    "CaseTimeout": "kit.analysis",
     "affected": "kit.analysis",
+    "explain_failures": "kit.analysis",
     "concurrency": "kit.analysis",
     "readable": "kit.analysis.format",
     "Concurrency": "kit.analysis",
     "compare_remedies": "kit.remedies",
+    "Assumptions": "kit.remedies",
+    "resolve_assumptions": "kit.remedies",
     "recommend": "kit.remedies",
     "Recommendation": "kit.remedies",
     "replay_remedy": "kit.remedies",
@@ -50,10 +56,12 @@ _EXPORTS: dict[str, str] = {
     "duration_findings": "kit.findings",
     "remedy_findings": "kit.findings",
     "case_findings": "kit.findings",
+    "failure_findings": "kit.findings.failures",
+    "failure_summary": "kit.findings.failures",
 }
 
 __all__ = [
-    "CaseError", "KitError", "LoadReport", "ParseError", "SourceError", *_EXPORTS,
+    "CaseError", "FrameError", "KitError", "LoadReport", "ParseError", "SourceError", *_EXPORTS,
 ]
 
 

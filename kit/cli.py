@@ -7,11 +7,46 @@ listing it in ``_COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import KitError
+from .redaction.keys import KEY_ENV
+
+#: what to do about an output error, by errno: a full disk, a read-only or unwritable folder
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free some space or choose another --out folder",
+    errno.EDQUOT: "free some space or choose another --out folder",
+    errno.EACCES: "choose a writable --out folder",
+    errno.EPERM: "choose a writable --out folder",
+    errno.EROFS: "choose a writable --out folder",
+}
+
+
+def _duration(option: str) -> Callable[[str], object]:
+    """An argparse type reading a duration in the kit's grammar (``kit.units``)."""
+    from .units import UnitError, parse_duration
+
+    def read(text: str) -> object:
+        try:
+            return parse_duration(text, name=option)
+        except UnitError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return read
+
+
+def _zone(option: str) -> Callable[[str], str]:
+    """An argparse type reading a time zone in the kit's grammar (``kit.units``)."""
+    from .units import UnitError, parse_zone
+
+    def read(text: str) -> str:
+        try:
+            return parse_zone(text, name=option).name
+        except UnitError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return read
 
 
 def _add_synth_log(subparsers: argparse._SubParsersAction) -> None:
@@ -59,11 +94,12 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, default=2, help="days of logs (first night: fulls)")
     parser.add_argument("--clients", type=int, default=8, help="DMZ clients (OS mix repeats)")
-    parser.add_argument("--timeout", default="1:00:00",
-                        help='firewall idle timeout, "h:mm:ss" or seconds (default 1:00:00)')
+    parser.add_argument("--timeout", default="1:00:00", type=_duration("--timeout"),
+                        help='firewall idle timeout: seconds, "h:mm:ss" or "1h" (default 1:00:00)')
     parser.add_argument("--keepalive", default="sample",
-                        help='"sample", "all-tuned", "all-default", or host=seconds pairs '
-                             'separated by commas (on top of the sample)')
+                        help='"sample", "all-tuned", "all-default", or host=duration pairs '
+                             '(seconds, "h:mm:ss" or "15min") separated by commas (on top of '
+                             'the sample)')
     parser.add_argument("--background-rate", type=float, default=100.0,
                         help="background connections per hour")
     parser.add_argument("--start", default="2024-06-03", help="first day (relay-local date)")
@@ -74,14 +110,15 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .case.settings import parse_timeout
     from .synth import generate_case
+    from .units import parse_duration
 
-    timeout = parse_timeout(args.timeout, source="--timeout")
+    timeout = args.timeout
     keepalive: str | dict[str, object] = args.keepalive
     if "=" in args.keepalive:
         pairs = (item.split("=", 1) for item in args.keepalive.split(","))
-        keepalive = {name.strip(): int(value) for name, value in pairs}
+        keepalive = {name.strip(): int(parse_duration(value, name=f"--keepalive {name.strip()}")
+                                       .total_seconds()) for name, value in pairs}
     truth = generate_case(args.out_dir, seed=args.seed, days=args.days, clients=args.clients,
                           timeout_s=int(timeout.total_seconds()), keepalive=keepalive,
                           background_rate=args.background_rate, start=args.start,
@@ -97,8 +134,10 @@ def _add_parse(subparsers: argparse._SubParsersAction) -> None:
         "parse", help="read firewall logs and print a summary and the load report",
         description="Read firewall syslog files (plain or compressed) and print what was found.")
     parser.add_argument("files", nargs="+", help="files, folders or globs")
-    parser.add_argument("--tz", default="UTC", help="zone of the device stamps")
-    parser.add_argument("--relay-tz", default="UTC", help="zone of the relay header")
+    parser.add_argument("--tz", default="UTC", type=_zone("--tz"),
+                        help='zone of the device stamps: IANA name, "UTC", "+02:00", "UTC+2"')
+    parser.add_argument("--relay-tz", default="UTC", type=_zone("--relay-tz"),
+                        help="zone of the relay header (same forms as --tz)")
     parser.add_argument("--year", type=int, default=None, help="year of year-less stamps")
     parser.set_defaults(func=_parse)
 
@@ -115,7 +154,7 @@ def _parse(args: argparse.Namespace) -> int:
     closes = teardowns["close"].value_counts(dropna=False)
     print("teardowns by close: " + ", ".join(f"{k if isinstance(k, str) else 'none'} {n:,}"
                                               for k, n in closes.items() if n))
-    print(frame.attrs["load_report"])
+    print(printable(str(frame.attrs["load_report"])))
     return 0
 
 
@@ -131,8 +170,10 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:
                         help="output folder (default: CASE_DIR/report)")
     parser.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
                         help="redact addresses, host, device and user names (default: on)")
-    parser.add_argument("--key", help="redaction key: 64 hex digits or a file holding them "
-                                      "(default: the case's .redaction-key, made on first use)")
+    parser.add_argument("--key", help="redaction key: a file holding its 64 hex digits, or "
+                                      f"the digits themselves (visible to others in ps: prefer "
+                                      f"a file or ${KEY_ENV}); default: ${KEY_ENV} if set, else "
+                                      "the case's .redaction-key, made on first use")
     parser.add_argument("--notebooks", type=Path, default=None,
                         help="folder of the notebooks (default: the project's notebooks/)")
     parser.set_defaults(func=_report)
@@ -144,11 +185,15 @@ def _report(args: argparse.Namespace) -> int:
 
     key = None
     if args.key is not None:
-        text = Path(args.key).read_text() if Path(args.key).is_file() else args.key
+        from_file = Path(args.key).is_file()
+        text = Path(args.key).read_text() if from_file else args.key
         try:
             key = parse_key(text)
         except ValueError as exc:
             raise ReportError(f"--key: {exc}") from None
+        if not from_file:
+            print(f"kit report: warning: a key typed on the command line is visible to other "
+                  f"users (ps); prefer a file or ${KEY_ENV}", file=sys.stderr)
     report = build_report(args.case_dir, args.out, redact=args.redact, key=key,
                           notebooks_dir=args.notebooks,
                           progress=lambda line: print(line, flush=True))
@@ -161,8 +206,32 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_cache(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "cache", help="manage a case's parse cache (CASE/.kit/cache)",
+        description="The parsed firewall logs of a case are kept in CASE/.kit/cache so the "
+                    "notebooks and `kit report` do not parse them again; a changed file is "
+                    "parsed again by itself. `kit cache clear CASE` removes the cache.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    clear = actions.add_parser("clear", help="remove the parse cache of a case")
+    clear.add_argument("case_dir", type=Path, help="the case folder")
+    clear.set_defaults(func=_cache_clear)
+
+
+def _cache_clear(args: argparse.Namespace) -> int:
+    from .case.cache import cache_dir, clear_cache
+    from .errors import CaseError
+
+    if not args.case_dir.is_dir():
+        raise CaseError(f"{args.case_dir}: not a case folder")
+    removed = clear_cache(args.case_dir)
+    where = cache_dir(args.case_dir)
+    print(f"removed {where} ({removed} file(s))" if removed else f"no parse cache in {where}")
+    return 0
+
+
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report,
+    _add_new_case, _add_sample, _add_synth_log, _add_parse, _add_report, _add_cache,
 ]
 
 
@@ -182,8 +251,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KitError as exc:
-        print(f"kit {args.command}: error: {exc}", file=sys.stderr)
+        print(printable(f"kit {args.command}: error: {exc}"), file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.errno not in _WRITE_ADVICE:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(printable(f"kit {args.command}: error: cannot write {where}{exc.strerror} "
+                        f"({_WRITE_ADVICE[exc.errno]})"), file=sys.stderr)
+        return 2
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (newlines kept): a file name or a log line can
+    hold terminal escape sequences that would otherwise reach the terminal."""
+    if all(c.isprintable() or c == "\n" for c in text):
+        return text
+    return "".join(c if c.isprintable() or c == "\n"
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 if __name__ == "__main__":

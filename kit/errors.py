@@ -29,3 +29,8 @@ class SourceError(ParseError):
 
 class CaseError(KitError, ValueError):
     """A case folder that is missing, malformed or inconsistent; the message says how to fix it."""
+
+
+class FrameError(KitError, ValueError):
+    """A function was handed the wrong frame (events for sessions, missing columns); the message
+    names the frame it needs and how to get it."""

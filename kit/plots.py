@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from .analysis import Concurrency, host_at_risk
 from .analysis.affected import endpoint_names
 from .analysis.format import hms
+from .analysis.frames import require_frame
 
 SIZE = (9.0, 4.5)
 WIDE = (13.0, 4.5)
@@ -71,6 +72,8 @@ def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta
     logarithmic so that a handful of idle-timeout teardowns stays visible beside thousands of
     normal connections.
     """
+    require_frame(sessions, "sessions", ("duration", "close", "open"),
+                  caller="plots.duration_histogram")
     fig, ax = _figure()
     ax.set_title("Connection durations by how they closed")
     ax.set_xlabel("duration (seconds, log scale; H:MM:SS below)")
@@ -97,6 +100,8 @@ def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta
 def duration_ecdf(sessions: pd.DataFrame, *, top: int = 6,
                   firewall_timeout: pd.Timedelta | None = None) -> Figure:
     """The cumulative share of connections by duration, one line per service (the ``top``)."""
+    require_frame(sessions, "sessions", ("duration", "open", "service"),
+                  caller="plots.duration_ecdf")
     fig, ax = _figure()
     ax.set_title("Duration distribution per service (ECDF)")
     ax.set_xlabel("duration (seconds, log scale; H:MM:SS below)")
@@ -120,6 +125,8 @@ def duration_ecdf(sessions: pd.DataFrame, *, top: int = 6,
 def bytes_vs_duration(sessions: pd.DataFrame, *,
                       firewall_timeout: pd.Timedelta | None = None) -> Figure:
     """Bytes against duration (log-log): idle victims sit low and just right of the timeout."""
+    require_frame(sessions, "sessions", ("duration", "bytes", "close", "open"),
+                  caller="plots.bytes_vs_duration")
     fig, ax = _figure()
     ax.set_title("Bytes against duration")
     ax.set_xlabel("duration (seconds, log scale; H:MM:SS below)")
@@ -146,6 +153,9 @@ def bytes_vs_duration(sessions: pd.DataFrame, *,
 
 def teardown_timeline(sessions: pd.DataFrame, *, top: int = 15) -> Figure:
     """When each host pair lost connections to the idle timeout (the ``top`` pairs)."""
+    require_frame(sessions, "sessions", ("close", "end", "src_host", "src_ip", "dst_host", "dst_ip",
+                                         "service"),
+                  caller="plots.teardown_timeline")
     fig, ax = _figure()
     ax.set_title("Idle-timeout teardowns over time per host pair")
     ax.set_xlabel("time of teardown (UTC)")
@@ -203,6 +213,7 @@ def concurrency_chart(today: Concurrency, remedy: Concurrency | None = None, *,
 
 def keepalive_chart(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> Figure:
     """Each host's keepalive time against the firewall timeout; at-risk hosts in red."""
+    require_frame(hosts, "hosts", ("host", "keepalive_time"), caller="plots.keepalive_chart")
     fig, ax = _figure()
     ax.set_title(f"Host keepalive time against the firewall timeout ({hms(firewall_timeout)})")
     ax.set_xlabel("keepalive time before the first probe (minutes)")

@@ -9,22 +9,21 @@ a glob, bytes, a binary or text file-like, an ipywidgets ``FileUpload`` value (a
 
 from __future__ import annotations
 
-import bz2
 import glob as globlib
 import io
-import lzma
 import os
-import zipfile
-import zlib
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from isal import igzip
-
 from .errors import SourceError
+from .streams import compression, decoded, read_piece
+
+__all__ = ["BLOCK_SIZE", "MAX_LINE", "Source", "compression", "decode_text", "display_name",
+           "iter_sources", "nothing_in"]
 
 #: bytes per block handed to parsers: large enough to amortise per-block work, small enough that
 #: two blocks in flight stay far below the input size.
@@ -33,25 +32,46 @@ BLOCK_SIZE = 16 * 1024 * 1024
 #: a run of bytes without a newline longer than this is handed on as one (rejected) line.
 MAX_LINE = 64 * 1024 * 1024
 _READ_SIZE = 1024 * 1024
-_GZIP, _BZ2, _ZIP, _XZ = b"\x1f\x8b\x08", b"BZh", b"PK\x03\x04", b"\xfd7zXZ\x00"
 _GLOB_CHARS = frozenset("*?[")
 
 
 @dataclass(frozen=True)
 class Source:
-    """One input file (or buffer): a display name, its modification time and a way to open it."""
+    """One input file (or buffer): a display name, its modification time and a way to open it.
+
+    ``path`` and ``size`` (bytes on disk) are set only for local files: in-memory input is never
+    looked up on the filesystem, whatever its name says (a name may be a FIFO's path).
+    """
 
     name: str
     mtime: datetime | None
     _open_raw: Callable[[], IO[bytes]]
+    path: Path | None = None
+    size: int | None = None
 
     def open(self) -> IO[bytes]:
-        """A binary stream of the decompressed content (raises SourceError if unreadable)."""
+        """A binary stream of the decompressed content as UTF-8 (raises SourceError if the file
+        is unreadable, or clearly not a log: an image, an office document, a PDF, ...)."""
         try:
             raw = self._open_raw()
         except OSError as exc:
             raise SourceError(f"cannot open: {exc.strerror or exc}", source=self.name) from exc
-        return _decompressed(raw, self.name)
+        try:
+            return decoded(raw, self.name)
+        except BaseException:
+            raw.close()
+            raise
+
+    def plain_size(self) -> int | None:
+        """Bytes on disk of an uncompressed local file, else None (content size unknown)."""
+        if self.path is None or self.size is None:
+            return None
+        try:
+            with open(self.path, "rb") as raw:
+                head = raw.read(10)
+        except OSError:
+            return None
+        return None if compression(head) else self.size
 
     def blocks(self, size: int = BLOCK_SIZE) -> Iterator[bytes]:
         """Newline-aligned blocks of the content; the last one may lack the final newline.
@@ -91,8 +111,16 @@ class Source:
 
     def read_bytes(self, limit: int | None = None) -> bytes:
         """The whole decompressed content (or its first ``limit`` bytes)."""
+        pieces, got = [], 0
         with self.open() as stream:
-            return _read(stream, -1 if limit is None else limit, self.name)
+            while limit is None or got < limit:
+                want = _READ_SIZE if limit is None else min(_READ_SIZE, limit - got)
+                piece = read_piece(stream, want, self.name)
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
+        return b"".join(pieces)
 
     def read_text(self) -> str:
         """The content as text: BOM-aware (UTF-8, UTF-16), else UTF-8, else latin-1."""
@@ -113,8 +141,14 @@ def decode_text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def iter_sources(source: Any) -> Iterator[Source]:
-    """Expand whatever the user passed into Sources, in a stable, sorted order."""
+def iter_sources(source: Any, *, _within: frozenset[int] = frozenset()) -> Iterator[Source]:
+    """Expand whatever the user passed into Sources, in a stable, sorted order.
+
+    In-memory input (bytes, file-likes, uploads) never touches the filesystem, whatever its name
+    says. In a folder, what cannot be read (an unreadable or looping sub-folder, a named pipe, a
+    file that vanished mid-walk) becomes a Source whose ``open`` raises SourceError: a file
+    problem in the load report, never a silent skip.
+    """
     if isinstance(source, Source):
         yield source
     elif isinstance(source, (bytes, bytearray, memoryview)):
@@ -123,12 +157,15 @@ def iter_sources(source: Any) -> Iterator[Source]:
     elif isinstance(source, dict) and "content" in source:
         yield _upload(source)
     elif isinstance(source, (str, os.PathLike)):
-        yield from _from_path(Path(source))
+        yield from _from_path(source)
     elif hasattr(source, "read"):
         yield _from_filelike(source)
     elif isinstance(source, Iterable):
+        if id(source) in _within:
+            raise SourceError("this list of sources contains itself; pass each path once",
+                              source=f"<{type(source).__name__}>")
         for item in source:
-            yield from iter_sources(item)
+            yield from iter_sources(item, _within=_within | {id(source)})
     else:
         raise TypeError(
             f"cannot read from {type(source).__name__}: pass a path, directory, glob, bytes, "
@@ -136,38 +173,118 @@ def iter_sources(source: Any) -> Iterator[Source]:
         )
 
 
-def _from_path(path: Path) -> Iterator[Source]:
+def _from_path(given: str | os.PathLike[str]) -> Iterator[Source]:
+    text = os.fsdecode(given)
+    if not text.strip():
+        raise SourceError("an empty path names no file or folder: pass the log's file or "
+                          "folder (\".\" for the current folder)", source=repr(text))
+    path = Path(given)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-        for file in files:
-            yield _file(file)
+        yield from _walk(path)
     elif path.is_file():
         yield _file(path)
-    elif _GLOB_CHARS & set(str(path)):
-        matches = sorted(Path(p) for p in globlib.glob(str(path), recursive=True))
+    elif path.exists():
+        raise SourceError(_special_kind(path), source=display_name(path))
+    elif _GLOB_CHARS & set(text):
+        matches = sorted(Path(p) for p in globlib.glob(text, recursive=True))
         files = [p for p in matches if p.is_file()]
         if not files:
-            raise SourceError("the pattern matches no file", source=str(path))
+            raise SourceError("the pattern matches no file", source=text)
         for file in files:
             yield _file(file)
     else:
-        raise SourceError("no such file or directory", source=str(path))
+        raise SourceError("no such file or directory", source=display_name(path))
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def nothing_in(item: Any) -> SourceError:
+    """The error for an input that gave no source at all (an empty or hidden-only folder, an
+    empty list), naming it."""
+    if isinstance(item, (str, os.PathLike)):
+        return SourceError("the folder holds no files (hidden ones, whose names start with "
+                           "'.', are skipped)", source=display_name(item))
+    return SourceError("nothing to read in this input", source=f"<{type(item).__name__}>")
+
+
+def _walk(folder: Path, ancestors: frozenset[str] = frozenset()) -> Iterator[Source]:
+    """Files under ``folder`` in sorted order, hidden ones skipped. Symlinked sub-folders are
+    read like any other; a link back to a folder being read (a loop), a folder that cannot be
+    listed, and anything that is not a regular file become problem Sources."""
+    ancestors = ancestors | {os.path.realpath(folder)}
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        yield _problem(folder, f"cannot list this folder ({exc.strerror or exc}): its files "
+                               "were not read; fix its permissions or copy them elsewhere")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.is_dir():
+                if os.path.realpath(path) in ancestors:
+                    yield _problem(path, "a link back to a folder above it (a loop): not "
+                                         "followed")
+                else:
+                    yield from _walk(path, ancestors)
+            elif entry.is_file():
+                yield _file(path)
+            else:
+                yield _problem(path, _special_kind(path))
+        except FileNotFoundError:
+            yield _problem(path, "the file disappeared while the folder was read (rotated "
+                                 "or moved away?); read the folder again to include it")
+        except OSError as exc:
+            yield _problem(path, f"cannot read: {exc.strerror or exc}")
+
+
+def _special_kind(path: Path) -> str:
+    """Why an existing path that is neither a file nor a folder cannot be read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken link (what it points to does not exist)"
+    for test, what in ((stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device (like /dev/zero)"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return f"{what}, not a regular file: save the log to a file and read that"
+    return "not a regular file"
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A path as text that is safe to print: undecodable bytes and control characters escaped
+    (a file name can hold terminal escape sequences, or bytes that are not UTF-8)."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _problem(path: Path, message: str) -> Source:
+    """A Source that cannot be read: opening it raises ``message`` as a SourceError."""
+    name = display_name(path)
+
+    def refuse() -> IO[bytes]:
+        raise SourceError(message, source=name)
+
+    return Source(name, None, refuse)
 
 
 def _file(path: Path) -> Source:
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return Source(str(path), mtime, lambda: open(path, "rb"))
+    info = path.stat()
+    mtime = datetime.fromtimestamp(info.st_mtime, tz=UTC)
+    return Source(display_name(path), mtime, lambda: open(path, "rb"), path, info.st_size)
 
 
 def _upload(value: dict[str, Any]) -> Source:
     data = bytes(value["content"])
     modified = value.get("last_modified")
     mtime = modified if isinstance(modified, datetime) else None
-    return Source(str(value.get("name") or "<upload>"), mtime, lambda: io.BytesIO(data))
+    return Source(display_name(str(value.get("name") or "<upload>")), mtime,
+                  lambda: io.BytesIO(data))
 
 
 def _from_filelike(obj: Any) -> Source:
@@ -175,88 +292,19 @@ def _from_filelike(obj: Any) -> Source:
     if isinstance(data, str):
         data = data.encode("utf-8")
     name = getattr(obj, "name", None)
-    return Source(str(name) if isinstance(name, str) else "<stream>", None,
+    return Source(display_name(name) if isinstance(name, str) else "<stream>", None,
                   lambda: io.BytesIO(data))
-
-
-def _decompressed(raw: IO[bytes], name: str) -> IO[bytes]:
-    kind = compression(_peek(raw, 10))
-    if kind == "gzip":
-        return igzip.IGzipFile(fileobj=raw, mode="rb")
-    if kind == "bz2":
-        return bz2.BZ2File(raw, mode="rb")
-    if kind == "xz":
-        return lzma.LZMAFile(raw, mode="rb")
-    if kind == "zip":
-        return _zip_members(raw, name)
-    return raw
-
-
-def compression(head: bytes) -> str | None:
-    """The compression of content starting with ``head`` (10 bytes suffice): "gzip", "bz2",
-    "xz", "zip", or None for plain content. Magic numbers are checked beyond their first bytes
-    (gzip's method byte, bzip2's block marker), so text or junk that merely starts like one is
-    read as the text it is."""
-    if head.startswith(_GZIP):
-        return "gzip"
-    if _is_bz2(head):
-        return "bz2"
-    if head.startswith(_XZ):
-        return "xz"
-    if head.startswith(_ZIP):
-        return "zip"
-    return None
-
-
-def _is_bz2(head: bytes) -> bool:
-    """``BZh``, a block-size digit, then a block or end-of-stream marker: text that merely
-    starts with "BZh" is not mistaken for bzip2."""
-    return (head.startswith(_BZ2) and head[3:4].isdigit() and head[3:4] != b"0"
-            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
-
-
-def _peek(raw: IO[bytes], n: int) -> bytes:
-    if hasattr(raw, "peek"):
-        return raw.peek(n)[:n]
-    head = raw.read(n)
-    raw.seek(0)
-    return head
-
-
-def _zip_members(raw: IO[bytes], name: str) -> IO[bytes]:
-    """All members of a zip archive, concatenated in name order (zip needs a seekable file)."""
-    try:
-        with zipfile.ZipFile(raw) as archive:
-            members = sorted(i for i in archive.namelist() if not i.endswith("/"))
-            data = b"".join(_ensure_newline(archive.read(m)) for m in members)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise SourceError(f"corrupt zip archive: {exc}", source=name) from exc
-    return io.BytesIO(data)
-
-
-def _ensure_newline(data: bytes) -> bytes:
-    return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
 def _read_into(stream: IO[bytes], view: memoryview, name: str) -> int:
     """Fill the start of ``view``; returns the bytes read (0 at the end). A plain file is read
-    straight into it; a decompressor hands out each piece as it comes (``read1``), so a
-    truncated stream still yields everything before the damage."""
+    straight into it; a decoder hands out each piece as it comes, so a damaged stream still
+    yields everything before the damage."""
     if isinstance(stream, io.BufferedReader):
         try:
             return stream.readinto(view) or 0
         except OSError as exc:
             raise SourceError(f"cannot read: {exc.strerror or exc}", source=name) from exc
-    piece = _read(stream, min(len(view), _READ_SIZE), name, piecewise=True)
+    piece = read_piece(stream, min(len(view), _READ_SIZE), name)
     view[:len(piece)] = piece
     return len(piece)
-
-
-def _read(stream: IO[bytes], size: int, name: str, *, piecewise: bool = False) -> bytes:
-    """Up to ``size`` bytes (all with -1); ``piecewise`` uses ``read1`` where there is one."""
-    try:
-        if piecewise and hasattr(stream, "read1"):
-            return stream.read1(size)
-        return stream.read(size)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
-        raise SourceError(f"corrupt or truncated compressed data: {exc}", source=name) from exc

@@ -2,8 +2,9 @@
 
 - ``CasePicker``: a case folder typed in a box, or firewall logs and keepalive exports dropped on
   upload buttons (read directly from memory, nothing is written to disk); ``picker.case``.
-- ``WhatIf``: keepalive time, new firewall timeout and heartbeat sliders that recompute
-  ``kit.compare_remedies`` and redraw the comparison table and chart; ``whatif.table``.
+- ``WhatIf``: keepalive time, new firewall timeout and heartbeat sliders (passive values, one
+  callback) that recompute ``kit.compare_remedies`` and redraw the table and chart;
+  ``whatif.assumptions``, ``whatif.table``.
 - ``ExportButton``: ``kit.report.build_report`` from inside JupyterLab (notebook 04).
 
 An exported report cannot render widgets, so every control also prints the values it holds as
@@ -106,6 +107,7 @@ class CasePicker:
     def load(self) -> Any:
         """(Re)load from the uploads if any firewall log was dropped, else from the folder."""
         from .redaction import fingerprint, open_case, redact_case, resolve_key
+        from .report.prepared import read_prepared
 
         try:
             if self.firewall_upload.value:
@@ -114,7 +116,8 @@ class CasePicker:
                     case = redact_case(case, key=resolve_key(self.path))
                 self.source = "upload"
             else:
-                case = open_case(self.path, redact=self.redact)
+                case = read_prepared(self.path, redact=self.redact) or \
+                    open_case(self.path, redact=self.redact)
                 self.source = "folder"
             self.fingerprint = fingerprint(resolve_key(self.path)) if self.redact else None
         except KitError as exc:
@@ -146,93 +149,107 @@ class CasePicker:
 
 
 class WhatIf:
-    """What-if controls for the remedy comparison (notebook 03).
+    """What-if controls for the remedy comparison (notebook 03): passive sliders, one callback.
 
-    Moving a slider recomputes ``kit.compare_remedies(case, keepalive=..., new_firewall_timeout=
-    ..., heartbeat=...)`` and redraws the table and ``kit.plots.remedy_chart`` below the sliders.
+    The sliders only hold the keepalive, new firewall timeout and heartbeat (whole minutes);
+    ``assumptions`` reads them as a ``kit.Assumptions``. One callback runs when any slider moves:
+    by default ``update``, which recomputes ``kit.compare_remedies(case, assumptions)`` (only the
+    rows that depend on the moved slider: the rest is kept on the case) and redraws the table and
+    ``kit.plots.remedy_chart`` below the sliders.
 
     Parameters
     ----------
     case
         The loaded case.
+    assumptions : kit.Assumptions, optional
+        The starting assumptions (the notebook's parameters); fields left None are resolved from
+        the case (``kit.resolve_assumptions``).
     keepalive, new_firewall_timeout, heartbeat
-        Starting values (anything ``pandas.Timedelta`` reads); None: ``compare_remedies``'s
-        defaults resolved from the case.
+        Override those fields (the kit's duration grammar: a bare number is seconds).
+    on_change
+        Called with this object after a slider moved; default ``WhatIf.update``.
 
     Attributes
     ----------
-    keepalive, new_firewall_timeout, heartbeat : pandas.Timedelta
+    given : kit.Assumptions
+        The assumptions as given (None fields resolved by the comparison).
+    start : kit.Assumptions
+        The starting assumptions, every default resolved (exact; the sliders hold whole minutes).
+    assumptions : kit.Assumptions
         The chosen values.
     table : DataFrame
-        The comparison for the chosen values.
+        The comparison for the chosen values (after ``update``).
     """
 
-    def __init__(self, case: Any, *, keepalive: Any = None, new_firewall_timeout: Any = None,
-                 heartbeat: Any = None):
-        from .remedies import compare_remedies
+    def __init__(self, case: Any, assumptions: Any = None, *, keepalive: Any = None,
+                 new_firewall_timeout: Any = None, heartbeat: Any = None,
+                 on_change: Callable[[WhatIf], Any] | None = None):
+        from .remedies import resolve_assumptions
+        from .remedies.assumptions import as_assumptions
 
         self.case = case
-        first = compare_remedies(case, **_given(keepalive=keepalive,
-                                                new_firewall_timeout=new_firewall_timeout,
-                                                heartbeat=heartbeat))
-        chosen = {name: pd.Timedelta(_resolved(first, name, value)) for name, value in
-                  (("keepalive", keepalive), ("new_firewall_timeout", new_firewall_timeout),
-                   ("heartbeat", heartbeat))}
-        timeout = pd.Timedelta(_resolved(first, "firewall_timeout", None))
-        top = max(240, 2 * _minutes(timeout))
+        given = as_assumptions(assumptions, keepalive=keepalive,
+                               new_firewall_timeout=new_firewall_timeout, heartbeat=heartbeat)
+        self.given = given
+        self.start = resolve_assumptions(case, given)
+        top = max(240, 2 * _minutes(self.start.firewall_timeout))
         self.sliders = {
-            "keepalive": _slider("keepalive (min)", chosen["keepalive"], 1, top),
-            "new_firewall_timeout": _slider("new firewall timeout (min)",
-                                            chosen["new_firewall_timeout"], 5,
-                                            max(600, 2 * _minutes(chosen["new_firewall_timeout"]))),
-            "heartbeat": _slider("heartbeat (min)", chosen["heartbeat"], 1, top),
+            "keepalive": _slider("keepalive (min)", self.start.keepalive, 1, top),
+            "new_firewall_timeout": _slider(
+                "new firewall timeout (min)", self.start.new_firewall_timeout, 5,
+                max(600, 2 * _minutes(self.start.new_firewall_timeout))),
+            "heartbeat": _slider("heartbeat (min)", self.start.heartbeat, 1, top),
         }
         self.output = widgets.Output()
-        self.table: pd.DataFrame = first
+        self.table: pd.DataFrame | None = None
         self.figure: Any = None
-        self._apply(first)
+        self._on_change = on_change or WhatIf.update
+        self.update()
         for slider in self.sliders.values():
-            slider.observe(lambda _change: self.update(), names="value")
+            slider.observe(lambda _change: self._on_change(self), names="value")
         self.widget = widgets.VBox([*self.sliders.values(), self.output])
 
     @property
+    def assumptions(self) -> Any:
+        """The given assumptions with the sliders' values (whole minutes); the others stay as
+        given, so the comparison keeps its slider-independent part (``kit.compare_remedies``)."""
+        return self.given.replace(**{name: pd.Timedelta(minutes=slider.value)
+                                     for name, slider in self.sliders.items()})
+
+    @property
     def keepalive(self) -> pd.Timedelta:
-        return pd.Timedelta(minutes=self.sliders["keepalive"].value)
+        return self.assumptions.keepalive
 
     @property
     def new_firewall_timeout(self) -> pd.Timedelta:
-        return pd.Timedelta(minutes=self.sliders["new_firewall_timeout"].value)
+        return self.assumptions.new_firewall_timeout
 
     @property
     def heartbeat(self) -> pd.Timedelta:
-        return pd.Timedelta(minutes=self.sliders["heartbeat"].value)
+        return self.assumptions.heartbeat
 
     def describe(self) -> str:
         """The chosen values as text (exported reports cannot show the sliders)."""
-        return (f"what-if: keepalive {_hms(self.keepalive)}, new firewall timeout "
-                f"{_hms(self.new_firewall_timeout)}, heartbeat {_hms(self.heartbeat)}")
+        a = self.assumptions
+        return (f"what-if: keepalive {_hms(a.keepalive)}, new firewall timeout "
+                f"{_hms(a.new_firewall_timeout)}, heartbeat {_hms(a.heartbeat)} (firewall "
+                f"timeout {_hms(self.start.firewall_timeout)})")
 
     def update(self) -> pd.DataFrame:
         """Recompute the comparison for the sliders' values and redraw it."""
+        from .plots import remedy_chart
         from .remedies import compare_remedies
 
-        table = compare_remedies(self.case, keepalive=self.keepalive,
-                                 new_firewall_timeout=self.new_firewall_timeout,
-                                 heartbeat=self.heartbeat)
-        self._apply(table)
-        return table
-
-    def _apply(self, table: pd.DataFrame) -> None:
-        """Keep ``table`` and its chart, and show them in the Output widget by setting its
-        state (not by capturing cell output: nbval would see those outputs twice)."""
-        from .plots import remedy_chart
-
+        table = compare_remedies(self.case, self.assumptions)
         self.table = table
         self.figure = remedy_chart(table)
+        # shown by setting the Output's state, not by capturing cell output: nbval would see
+        # those outputs twice
         self.output.outputs = ()
         self.output.append_stdout(self.describe() + "\n")
         self.output.append_display_data(table)
         self.output.append_display_data(self.figure)
+        return table
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -296,22 +313,7 @@ class ExportButton:
               "to write it")
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    return {k: pd.Timedelta(v) for k, v in values.items() if v is not None}
-
-
-def _resolved(table: pd.DataFrame, name: str, given: Any) -> Any:
-    """A value ``compare_remedies`` used: the one given, else its resolved assumption."""
-    if given is not None:
-        return given
-    assumption = table.attrs.get("assumptions", {}).get(name)
-    value = assumption.get("value") if isinstance(assumption, dict) else assumption
-    if value is None:
-        raise KitError(f"compare_remedies did not report the {name} it assumed")
-    return value
-
-
-def _minutes(value: pd.Timedelta) -> int:
+def _minutes(value: Any) -> int:
     return max(1, round(pd.Timedelta(value).total_seconds() / 60))
 
 

@@ -2,10 +2,12 @@
 
 from .affected import affected, host_at_risk
 from .concurrency import Concurrency, concurrency
+from .explain import EXPLAIN_COLUMNS, ClockOffset, explain_failures
 from .sessions import SESSION_COLUMNS, idle_teardowns, sessions
-from .timeout import TimeoutEstimate, infer_idle_timeout
+from .timeout import CaseTimeout, TimeoutEstimate, infer_idle_timeout, timeout_in_force
 
 __all__ = [
-    "SESSION_COLUMNS", "Concurrency", "TimeoutEstimate", "affected", "concurrency",
-    "host_at_risk", "idle_teardowns", "infer_idle_timeout", "sessions",
+    "EXPLAIN_COLUMNS", "SESSION_COLUMNS", "CaseTimeout", "ClockOffset", "Concurrency",
+    "TimeoutEstimate", "affected", "concurrency", "explain_failures", "host_at_risk",
+    "idle_teardowns", "infer_idle_timeout", "sessions", "timeout_in_force",
 ]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from .sessions import STRING, idle_teardowns
-from .timeout import infer_idle_timeout
+from ..errors import FrameError
+from ..units import parse_duration
+from .frames import require_frame
+from .sessions import STRING, idle_teardowns, is_case
+
+_COLUMNS = ("src_host", "src_ip", "src_role", "dst_host", "dst_ip", "dst_role", "service_port",
+            "service", "end", "duration", "bytes", "close")
 
 
 def host_at_risk(hosts: pd.DataFrame, firewall_timeout: pd.Timedelta) -> pd.Series:
@@ -25,19 +32,21 @@ def endpoint_names(frame: pd.DataFrame, side: str) -> pd.Series:
     return frame[f"{side}_host"].fillna(frame[f"{side}_ip"]).astype(STRING)
 
 
-def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
-             firewall_timeout: pd.Timedelta | None = None) -> pd.DataFrame:
+def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
+             firewall_timeout: Any = None) -> pd.DataFrame:
     """Idle-timeout teardowns per host pair and service.
 
     Parameters
     ----------
-    sessions : DataFrame
-        ``kit.sessions`` output.
+    sessions : DataFrame or Case
+        ``kit.sessions`` output; or a ``kit.Case``, whose ``case.sessions``, ``case.hosts`` and
+        ``case.timeout`` (the one timeout in force) are then used.
     hosts : DataFrame, optional
         The keepalive frame (``kit.read_keepalive``); with it, each side says whether its
-        keepalive comes too late for the firewall timeout (``kit.keepalive_risk``).
-    firewall_timeout : Timedelta, optional
-        Default: inferred from the sessions (``kit.infer_idle_timeout``).
+        keepalive comes too late for ``firewall_timeout`` (``kit.keepalive_risk``).
+    firewall_timeout : duration, optional
+        The timeout to judge the hosts against (``kit.units`` grammar; ``case.timeout.value``
+        for a case). Needed with ``hosts``: the analysis never picks a timeout of its own.
 
     Returns
     -------
@@ -47,6 +56,17 @@ def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
         and ``typical_bytes`` (medians), ``src_at_risk``, ``dst_at_risk`` and ``at_risk``
         (either side; NA when its keepalive is unknown); most teardowns first.
     """
+    if is_case(sessions):
+        case = sessions
+        sessions = case.sessions
+        hosts = case.hosts if hosts is None else hosts
+        if firewall_timeout is None:
+            firewall_timeout = case.timeout.value
+    elif hosts is not None and len(hosts) and firewall_timeout is None:
+        raise FrameError("kit.affected(sessions, hosts=...) needs firewall_timeout= to judge the "
+                         "hosts' keepalive against; pass case.timeout.value (or the case itself: "
+                         "kit.affected(case))")
+    require_frame(sessions, "sessions", _COLUMNS, caller="kit.affected")
     idle = idle_teardowns(sessions)
     frame = pd.DataFrame({
         "src": endpoint_names(idle, "src"), "src_role": idle["src_role"],
@@ -65,11 +85,8 @@ def affected(sessions: pd.DataFrame, *, hosts: pd.DataFrame | None = None,
     table["teardowns"] = table["teardowns"].astype("int64")
 
     risk = pd.Series(dtype="boolean")
-    if hosts is not None and len(hosts):
-        if firewall_timeout is None:
-            firewall_timeout = infer_idle_timeout(sessions).value
-        if firewall_timeout is not None:
-            risk = host_at_risk(hosts, firewall_timeout)
+    if hosts is not None and len(hosts) and firewall_timeout is not None:
+        risk = host_at_risk(hosts, parse_duration(firewall_timeout, name="firewall_timeout"))
     table["src_at_risk"] = table["src"].map(risk).astype("boolean")
     table["dst_at_risk"] = table["dst"].map(risk).astype("boolean")
     table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]

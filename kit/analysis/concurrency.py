@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .frames import require_frame
+
 
 @dataclass(frozen=True)
 class Concurrency:
@@ -28,8 +30,77 @@ class Concurrency:
                 f"mean {self.mean:.1f}")
 
 
+_NAT = np.iinfo(np.int64).min
+
+
 def _ns(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The open intervals of a window, as sorted clipped starts and ends (int64 ns): what the
+    peak and the mean need. ``moved`` gives the sweep after some intervals' ends moved, without
+    sorting everything again (a remedy replay moves few ends of many sessions)."""
+
+    lo: int
+    hi: int
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def peak(self) -> tuple[int, pd.Timestamp | None]:
+        """The most intervals open at once, and the first moment it is reached."""
+        s, e = self.starts, self.ends
+        if not len(s):
+            return 0, None
+        # the count just after the last start at each start time, ends at that time already
+        # gone (an end is excluded): the peak is reached at a start
+        running = np.searchsorted(s, s, side="right") - np.searchsorted(e, s, side="right")
+        at = int(np.argmax(running))
+        return int(running[at]), pd.Timestamp(s[at], tz="UTC")
+
+    def mean(self) -> float:
+        """Time-weighted mean of the open intervals over the window."""
+        if self.hi <= self.lo:
+            return 0.0
+        # sum(ends) - sum(starts), pairwise within the window (no int64 overflow)
+        total = (self.ends - self.starts).astype(np.float64).sum()
+        return float(total) / float(self.hi - self.lo)
+
+    def clip(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+        """Raw int64 ns starts and ends (NaT allowed) -> clipped ones and which count."""
+        valid = (starts != _NAT) & (ends != _NAT)
+        s, e = np.clip(starts, self.lo, self.hi), np.clip(ends, self.lo, self.hi)
+        return s, e, valid & (e > s)
+
+    def moved(self, starts: np.ndarray, old_ends: np.ndarray, new_ends: np.ndarray) -> Sweep:
+        """The sweep after the intervals (``starts``, ``old_ends``) end at ``new_ends`` instead
+        (raw int64 ns, one entry per moved interval)."""
+        s, old, was = self.clip(starts, old_ends)
+        _, new, now = self.clip(starts, new_ends)
+        return Sweep(self.lo, self.hi,
+                     _update_sorted(self.starts, s[was], s[now]),
+                     _update_sorted(self.ends, old[was], new[now]))
+
+
+def sweep(starts: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> Sweep:
+    """The sweep of raw int64 ns intervals (NaT allowed) clipped to ``[lo, hi]``."""
+    empty = Sweep(lo, hi, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    s, e, keep = empty.clip(starts, ends)
+    return Sweep(lo, hi, np.sort(s[keep]), np.sort(e[keep]))
+
+
+def _update_sorted(values: np.ndarray, remove: np.ndarray, add: np.ndarray) -> np.ndarray:
+    """A sorted array with the values ``remove`` (each present) taken out and ``add`` put in."""
+    if len(remove):
+        remove = np.sort(remove)
+        nth_equal = np.arange(len(remove)) - np.searchsorted(remove, remove, side="left")
+        values = np.delete(values, np.searchsorted(values, remove, side="left") + nth_equal)
+    if len(add):
+        add = np.sort(add)
+        values = np.insert(values, np.searchsorted(values, add), add)
+    return values
 
 
 def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
@@ -50,6 +121,7 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     -------
     Concurrency
     """
+    require_frame(sessions, "sessions", ("start", "end"), caller="kit.concurrency")
     both = sessions[["start", "end"]].dropna()
     begins, ends = both["start"], both["end"]
     if start is None and len(both):
@@ -62,21 +134,10 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
         return Concurrency(empty, 0, None, 0.0, None)
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     lo, hi = start.as_unit("ns").value, end.as_unit("ns").value
-    s = np.clip(_ns(begins), lo, hi)
-    e = np.clip(_ns(ends), lo, hi)
-    keep = e > s
-    s, e = np.sort(s[keep]), np.sort(e[keep])
-
-    times = np.concatenate([s, e])
-    steps = np.concatenate([np.ones(len(s), np.int64), -np.ones(len(e), np.int64)])
-    order = np.lexsort((steps, times))          # at equal times ends (-1) come first
-    running = np.cumsum(steps[order])
-    if len(running):
-        at = int(np.argmax(running))
-        peak, peak_time = int(running[at]), pd.Timestamp(times[order][at], tz="UTC")
-    else:
-        peak, peak_time = 0, None
-    mean = float((e - s).sum()) / float(hi - lo)
+    intervals = sweep(_ns(begins), _ns(ends), lo, hi)
+    s, e = intervals.starts, intervals.ends
+    peak, peak_time = intervals.peak()
+    mean = intervals.mean()
 
     grid = pd.date_range(start.floor(freq), end.ceil(freq), freq=freq, name="time")
     g = grid.as_unit("ns").asi8

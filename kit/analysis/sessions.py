@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import KitError
 from ..services import service_names, service_port, service_table
+from .frames import require_frame
 
 STRING = pd.StringDtype("pyarrow")
 
@@ -26,24 +26,26 @@ SESSION_COLUMNS = (
     "device", "conn_id", "protocol", "start", "end", "duration", "bytes", "close", "reason",
     "open", "has_built", "src_if", "src_ip", "src_port", "src_host", "src_role", "dst_if",
     "dst_ip", "dst_port", "dst_host", "dst_role", "service_port", "service", "vendor", "source",
-    "line",
+    "line", "idle_before_teardown", "resumed",
 )
+#: a refused packet counts as the application resuming a torn-down connection within this
+RESUME_WINDOW = pd.Timedelta(hours=24)
+
+
+def is_case(value: Any) -> bool:
+    """Whether ``value`` is a ``kit.Case`` (duck-typed: the analysis does not import the case)."""
+    return hasattr(value, "connections") and hasattr(value, "settings")
 
 
 def _unpack(connections: Any, inventory: pd.DataFrame | None,
             services: Mapping[int, str] | None):
-    """Accept a Case (its connections, inventory and ``[services]``) or a bare frame."""
-    if hasattr(connections, "connections") and hasattr(connections, "settings"):
+    """Accept a Case (its connections, inventory and ``[services]``) or a bare event frame."""
+    if is_case(connections):
         case = connections
         inventory = case.inventory if inventory is None else inventory
         services = case.settings.services if services is None else services
         connections = case.connections
-    if not isinstance(connections, pd.DataFrame):
-        raise TypeError(f"expected a connection-event frame or a Case, got {type(connections)}")
-    missing = [c for c in _NEEDED if c not in connections.columns]
-    if missing:
-        raise KitError(f"the connection frame lacks columns {missing}; pass the frame that "
-                       "kit.read_firewall_log or kit.load_case returns")
+    require_frame(connections, "events", _NEEDED, caller="kit.sessions")
     return connections, inventory, services
 
 
@@ -103,18 +105,23 @@ def _pair_teardowns(built: pd.DataFrame, tear: pd.DataFrame) -> np.ndarray:
 
 
 def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
-             services: Mapping[int, str] | None = None) -> pd.DataFrame:
+             services: Mapping[int, str] | None = None,
+             timeout: pd.Timedelta | None = None) -> pd.DataFrame:
     """One row per connection: Built and Teardown joined, endpoints named.
 
     Parameters
     ----------
     connections : DataFrame or Case
-        The connection-event frame (``kit.read_firewall_log``), or a ``kit.Case``, whose
-        inventory and ``[services]`` are then used.
+        The connection-event frame (``kit.read_firewall_log``), or a ``kit.Case``: then its
+        ``case.sessions`` (built once per case, with its inventory and ``[services]``) is
+        returned, the same object every time; copy it before changing it.
     inventory : DataFrame, optional
         ``host, ip, role`` rows (several IPs per host allowed) naming the endpoints.
     services : mapping of port -> name, optional
         Added to the built-in service table (``kit.services``).
+    timeout : Timedelta, optional
+        The firewall's idle timeout (a Case's stated ``idle_timeout`` by default): how long an
+        idle-timeout teardown's connection had been silent (``idle_before_teardown``).
 
     Returns
     -------
@@ -122,9 +129,25 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
         Columns ``SESSION_COLUMNS``, sorted by start. A teardown without its Built starts at
         ``time - duration`` (``has_built`` False); a Built without a teardown stays open until the
         end of the data (``open`` True, no close). ``service_port`` is the responder's port when
-        it is a known service, else the other known or lower port.
+        it is a known service, else the other known or lower port. ``idle_before_teardown``:
+        the silence before an idle-timeout teardown (the device's ``idle_wait`` where it logs
+        one, else ``timeout``), so the last traffic was at ``end - idle_before_teardown``.
+        ``resumed``: the first ``deny-no-connection`` on the same addresses and ports within
+        24 h after the teardown, the moment the application tried the dead connection again.
     """
+    if is_case(connections) and inventory is None and services is None and timeout is None \
+            and hasattr(connections, "sessions"):
+        return connections.sessions  # built once per case, cached there
+    if timeout is None and is_case(connections) and hasattr(connections, "timeout"):
+        timeout = connections.timeout.value  # the case's one timeout in force
     events, inventory, services = _unpack(connections, inventory, services)
+    return build_sessions(events, inventory, services, timeout)
+
+
+def build_sessions(events: pd.DataFrame, inventory: pd.DataFrame | None,
+                   services: Mapping[int, str] | None,
+                   timeout: pd.Timedelta | None = None) -> pd.DataFrame:
+    """The work of ``sessions`` on a checked event frame (``Case.sessions`` calls it once)."""
     table = service_table(services)
     is_built = (events["event"] == "built").fillna(False).to_numpy(dtype=bool)
     is_tear = (events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)
@@ -169,16 +192,56 @@ def sessions(connections: Any, *, inventory: pd.DataFrame | None = None,
     for col in ("bytes", "close", "reason", "src_if", "dst_if", "vendor", "source", "line"):
         if col in events.columns:
             frame[col] = frame[col].astype(events[col].dtype)
+    frame["idle_before_teardown"] = _idle_before(frame, timeout)
+    frame["resumed"] = _resumed(frame, events)
     frame = frame.sort_values(["start", "device", "conn_id"], kind="stable", ignore_index=True)
     return frame.loc[:, list(SESSION_COLUMNS)]
 
 
+def _idle_before(frame: pd.DataFrame, timeout: pd.Timedelta | None) -> pd.Series:
+    """Silence before an idle-timeout teardown: the logged ``idle_wait``, else ``timeout``."""
+    idle = (frame["close"] == "idle-timeout").fillna(False).to_numpy(dtype=bool)
+    value = pd.Series(pd.NaT, index=frame.index, dtype="timedelta64[ns]")
+    if timeout is not None:
+        value[idle] = pd.Timedelta(timeout)
+    if "idle_wait" in frame.columns:
+        value = frame["idle_wait"].astype("timedelta64[ns]").where(
+            frame["idle_wait"].notna(), value)
+    return value.where(idle, pd.NaT)
+
+
+def endpoint_key(a_ip: pd.Series, a_port: pd.Series, b_ip: pd.Series,
+                 b_port: pd.Series) -> pd.Series:
+    """The connection's two endpoints as one key, whichever side is written first."""
+    one = a_ip.astype(str) + "/" + a_port.astype(str)
+    two = b_ip.astype(str) + "/" + b_port.astype(str)
+    return one.where(one <= two, two) + "|" + two.where(one <= two, one)
+
+
+def _resumed(frame: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """First ``deny-no-connection`` on the torn-down connection's endpoints after its end."""
+    result = pd.Series(pd.NaT, index=frame.index, dtype=events["time"].dtype)
+    denies = events.loc[(events["event"] == "deny-no-connection").fillna(False).to_numpy(bool)]
+    closed = frame.index[~frame["open"].to_numpy(dtype=bool)]
+    if denies.empty or closed.empty:
+        return result
+    tear = frame.loc[closed]
+    left = pd.DataFrame({"t": tear["end"].to_numpy(), "pos": closed, "key": endpoint_key(
+        tear["src_ip"], tear["src_port"], tear["dst_ip"], tear["dst_port"]).to_numpy()})
+    right = pd.DataFrame({"r": denies["time"].to_numpy(), "key": endpoint_key(
+        denies["src_ip"], denies["src_port"], denies["dst_ip"], denies["dst_port"]).to_numpy()})
+    joined = pd.merge_asof(left.sort_values("t"), right.sort_values("r"), left_on="t",
+                           right_on="r", by="key", direction="forward",
+                           tolerance=RESUME_WINDOW)
+    result.loc[joined["pos"].to_numpy()] = joined["r"].to_numpy()
+    return result
+
+
 def idle_teardowns(frame: Any) -> pd.DataFrame:
     """The idle-timeout teardowns of a connection-event frame, a sessions frame or a Case."""
-    if hasattr(frame, "connections") and hasattr(frame, "settings"):
+    if is_case(frame):
         frame = frame.connections
-    if "close" not in frame.columns:
-        raise KitError("expected a connection-event or sessions frame with a 'close' column")
+    require_frame(frame, "sessions", ("close",), caller="kit.idle_teardowns")
     keep = (frame["close"] == "idle-timeout").fillna(False)
     if "event" in frame.columns:
         keep &= (frame["event"] == "teardown").fillna(False)

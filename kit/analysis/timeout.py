@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .format import hms
+from .frames import require_frame
 from .sessions import idle_teardowns
 
 #: a teardown counts as "at the edge" within this of the edge (or 2 % of it, if larger)
@@ -121,6 +122,7 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
         saying why; ``value`` is None when there is no evidence.
     """
     idle = idle_teardowns(connections)
+    require_frame(idle, "sessions", ("duration", "device"), caller="kit.infer_idle_timeout")
     if "protocol" in idle.columns:
         idle = idle.loc[(idle["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
     if device is not None:
@@ -155,3 +157,67 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
                            explanation, device=None,
                            outliers=sum(e.outliers for e in per.values()), edge=chosen.edge,
                            by_device=per)
+
+
+@dataclass(frozen=True)
+class CaseTimeout:
+    """The one firewall idle timeout in force, by one precedence rule: stated in case.toml >
+    inferred from the data > none (``kit.Case.timeout``).
+
+    ``value`` is the timeout every table, Finding and chart uses (None when neither is known),
+    ``source`` says where it came from (``"case.toml"``, ``"inferred"`` or ``"none"``),
+    ``stated`` is case.toml's value and ``estimate`` the inference with its evidence;
+    ``disagrees`` is True when both exist and the data's edge lies more than ``EDGE_WINDOW``
+    seconds (or 2 %) from the stated value.
+    """
+
+    value: pd.Timedelta | None
+    source: str
+    stated: pd.Timedelta | None
+    estimate: TimeoutEstimate
+
+    @property
+    def disagrees(self) -> bool:
+        if self.stated is None or self.estimate.value is None:
+            return False
+        tolerance = max(pd.Timedelta(seconds=EDGE_WINDOW), 0.02 * self.stated)
+        return abs(self.estimate.value - self.stated) > tolerance
+
+    @property
+    def label(self) -> str:
+        """``1:00:00 (case.toml)``: the value and where it came from, for table cells."""
+        return "unknown" if self.value is None else f"{hms(self.value)} ({self.source})"
+
+    @property
+    def explanation(self) -> str:
+        """The timeout in force in one or two sentences, with the evidence and any disagreement."""
+        stated, estimate = self.stated, self.estimate
+        if stated is None and estimate.value is None:
+            return ("The firewall idle timeout is neither stated in case.toml nor visible in the "
+                    "data (no idle-timeout teardowns); set [firewall] idle_timeout from `show "
+                    "running-config timeout`.")
+        if stated is None:
+            return (f"The firewall idle timeout is not stated in case.toml; inferred from the "
+                    f"data: {hms(estimate.value)}. {estimate.explanation}")
+        if estimate.value is None:
+            return (f"The firewall idle timeout is {hms(stated)} (case.toml); the data has no "
+                    "idle-timeout teardowns to confirm it.")
+        if not self.disagrees:
+            return (f"The firewall idle timeout is {hms(stated)} (case.toml), and the data "
+                    f"agrees: {estimate.explanation}")
+        return (f"The firewall idle timeout is {hms(stated)} (case.toml), used everywhere; the "
+                f"data disagrees: it suggests {hms(estimate.value)}: {estimate.explanation} "
+                "Check `show running-config timeout` and any `set connection timeout idle` "
+                "policy for these ports.")
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def timeout_in_force(stated: pd.Timedelta | None, estimate: TimeoutEstimate) -> CaseTimeout:
+    """Apply the one precedence rule: stated > inferred > none (see ``CaseTimeout``)."""
+    if stated is not None:
+        return CaseTimeout(pd.Timedelta(stated), "case.toml", pd.Timedelta(stated), estimate)
+    if estimate.value is not None:
+        return CaseTimeout(estimate.value, "inferred", None, estimate)
+    return CaseTimeout(None, "none", None, estimate)

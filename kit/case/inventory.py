@@ -7,9 +7,9 @@ ambiguous address is an error naming the file, the line and the fix, never a sil
 from __future__ import annotations
 
 import csv
-import io
 import ipaddress
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +39,10 @@ def read_inventory(path: Path) -> pd.DataFrame:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8 CSV") from exc
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1)
-                if line.strip() and not line.lstrip().startswith("#")]
+    numbered = _records(text, path)
     if not numbered:
         return empty_inventory()
-    header_line, header = numbered[0][0], [c.lower() for c in _cells(numbered[0][1])]
+    header_line, header = numbered[0][0], [c.lower() for c in numbered[0][1]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise CaseError(
@@ -54,8 +53,8 @@ def read_inventory(path: Path) -> pd.DataFrame:
         warnings.warn(f"{path}: columns {', '.join(extra)} ignored; the kit reads "
                       f"{','.join(COLUMNS)}", stacklevel=3)
     rows, owner = [], {}
-    for number, line in numbered[1:]:
-        row = dict(zip(header, _cells(line), strict=False))
+    for number, cells in numbered[1:]:
+        row = dict(zip(header, cells, strict=False))
         rows.append(_row(row, path, number, owner))
     return _frame(rows)
 
@@ -83,8 +82,37 @@ def _row(row: dict[str, str], path: Path, number: int,
     return {"host": host, "ip": ip, "role": role, "os": system}
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in next(csv.reader(io.StringIO(line)))]
+def _records(text: str, path: Path) -> list[tuple[int, list[str]]]:
+    """(first line number, stripped cells) of each CSV record, comments and blank lines left out.
+
+    The whole text goes through one ``csv.reader``, so a quoted field may hold a newline (as
+    spreadsheets write them). A ``#`` or blank line is skipped only where a record starts, which
+    the reader itself tells (it pulls a line at a time): never inside a quoted field.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    numbers: list[int] = []  # physical line number of each line handed to the reader
+    at_start = True
+
+    def feed() -> Iterator[str]:
+        nonlocal at_start
+        for number, line in enumerate(lines, 1):
+            if at_start and (not line.strip() or line.lstrip().startswith("#")):
+                continue
+            at_start = False
+            numbers.append(number)
+            yield line + "\n"
+
+    records = []
+    reader = csv.reader(feed(), strict=False)
+    consumed = 0
+    try:
+        for cells in reader:
+            records.append((numbers[consumed], [c.strip() for c in cells]))
+            consumed, at_start = reader.line_num, True
+    except csv.Error as exc:  # e.g. a NUL byte: name the line instead of a raw csv error
+        raise CaseError(f"{path}:{numbers[-1] if numbers else 1}: not CSV ({exc}); save it "
+                        "as plain UTF-8 CSV") from None
+    return records
 
 
 def _frame(rows: list[dict[str, str | None]]) -> pd.DataFrame:

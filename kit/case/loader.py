@@ -7,6 +7,8 @@
       firewall/        firewall syslog files, any names, plain or gzip/bz2
       hosts/           keepalive exports, one or more files per host, any OS format
       sockets/         optional ss / netstat captures
+      jobs/            optional bpdbjobs -report -all_columns exports
+      apps/            optional application-error CSVs
       inventory.csv    host,ip,role,os (one row per IP)
 """
 
@@ -14,16 +16,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..analysis.timeout import CaseTimeout
+from ..apps.schema import FAILURE_DTYPES, JOB_DTYPES
+from ..apps.schema import frame as failure_frame
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
+from ..services import service_table
 from ..sources import iter_sources
+from .cache import SessionsCache, read_cached
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -47,7 +56,16 @@ class Case:
     inventory : DataFrame
         host, ip, role, os from ``inventory.csv``; empty when the file is absent.
     load_report : LoadReport
-        The firewall, hosts and sockets files' counts together.
+        The firewall, hosts, sockets, jobs and apps files' counts together.
+    jobs : DataFrame
+        One row per job try from ``jobs/`` (``kit.read_bpdbjobs``); empty when none.
+    app_errors : DataFrame
+        Application errors from ``apps/`` (``kit.read_app_errors``); empty when none.
+
+    The facts derived from these frames are computed on first use and kept for the life of the
+    object, so every notebook cell, Finding, widget and the report read the same values:
+    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts`` and ``services``. Treat the frames as
+    read-only (copy before changing one): the derived facts are not recomputed.
     """
 
     path: Path
@@ -57,6 +75,75 @@ class Case:
     sockets: pd.DataFrame
     inventory: pd.DataFrame
     load_report: LoadReport
+    jobs: pd.DataFrame = field(default_factory=lambda: failure_frame([], JOB_DTYPES))
+    app_errors: pd.DataFrame = field(default_factory=lambda: failure_frame([], FAILURE_DTYPES))
+
+    #: where ``sessions`` is cached (set by ``load_case`` with its parse cache; not copied by
+    #: ``dataclasses.replace``, so a redacted copy builds its own sessions)
+    sessions_cache: SessionsCache | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per connection (``kit.sessions`` on this case's events, inventory and
+        ``[services]``), built once (and read from the case's cache when it is there)."""
+        cached = self.sessions_cache.load() if self.sessions_cache is not None else None
+        if cached is not None:
+            return cached
+        builder = import_module("kit.analysis.sessions")  # the module: tests count its calls
+        built = builder.build_sessions(self.connections, self.inventory, self.settings.services,
+                                       self.timeout.value)
+        if self.sessions_cache is not None:
+            self.sessions_cache.store(built)
+        return built
+
+    @cached_property
+    def timeout(self) -> CaseTimeout:
+        """The one firewall idle timeout in force: stated in case.toml > inferred > none, with
+        where it came from and whether the data disagrees (``kit.analysis.CaseTimeout``)."""
+        from ..analysis import infer_idle_timeout, timeout_in_force
+
+        return timeout_in_force(self.settings.idle_timeout, infer_idle_timeout(self.connections))
+
+    @cached_property
+    def risk(self) -> pd.DataFrame:
+        """``kit.keepalive_risk`` of the hosts against ``timeout``; no rows when the case has no
+        keepalive exports or no timeout is known (``missing`` says which)."""
+        from ..hosts.risk import keepalive_risk
+
+        if self.timeout.value is None:  # same columns and dtypes, no rows
+            return keepalive_risk(self.hosts.iloc[:0], pd.Timedelta(hours=1))
+        return keepalive_risk(self.hosts, self.timeout.value)
+
+    @cached_property
+    def at_risk_hosts(self) -> tuple[str, ...]:
+        """The hosts whose keepalive comes too late for ``timeout``, sorted."""
+        flags = self.risk["at_risk"].fillna(False).to_numpy(dtype=bool)
+        return tuple(sorted(self.risk.loc[flags, "host"].astype(str)))
+
+    @cached_property
+    def services(self) -> dict[int, str]:
+        """Port -> service name: the built-in table with case.toml's ``[services]`` on top."""
+        return service_table(self.settings.services)
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Values other modules derive from this case and keep, under their own keys (the
+        remedy comparison's slider-independent part and rows)."""
+        return {}
+
+    @property
+    def missing(self) -> list[str]:
+        """What the case lacks for a full analysis, as sentences (empty when nothing)."""
+        out = []
+        if not len(self.hosts):
+            out.append("no keepalive exports in hosts/: which hosts are at risk cannot be judged, "
+                       "and the keepalive remedy changes no host (collect them as the case "
+                       "README shows)")
+        if self.timeout.value is None:
+            out.append("no firewall idle timeout: neither stated in case.toml nor visible in "
+                       "the data")
+        return out
 
     def __repr__(self) -> str:
         timeout = self.settings.idle_timeout
@@ -66,7 +153,7 @@ class Case:
                 f"idle_timeout={'infer' if timeout is None else str(timeout)})")
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path, *, cache: bool = True) -> Case:
     """Load a case folder: settings, firewall connections, keepalive exports, sockets, inventory.
 
     Parameters
@@ -79,6 +166,10 @@ def load_case(path: str | Path) -> Case:
                         tz (device stamps' zone), relay_tz (relay header's zone), year,
                         capacity (max concurrent connections), model
             [services]  ports = { 1556 = "pbx", ... }  (adds to the built-in list)
+
+    cache : bool
+        Keep each firewall log's parsed rows in ``CASE/.kit/cache`` and read them back on the
+        next load while the file is unchanged (``kit.case.cache``); False parses every file.
 
     Returns
     -------
@@ -93,6 +184,9 @@ def load_case(path: str | Path) -> Case:
         log, or a file cannot be read; the message names the file and the fix. Unknown keys in
         ``case.toml`` only warn.
     """
+    if not str(path).strip():
+        raise CaseError("an empty path names no case folder: pass the folder that holds "
+                        "case.toml and firewall/ (\".\" for the current folder)")
     root = Path(path)
     if not root.is_dir():
         what = "is a file, not a folder" if root.exists() else "does not exist"
@@ -104,6 +198,7 @@ def load_case(path: str | Path) -> Case:
         raise CaseError(f"{firewall_dir}: no firewall log files; copy the firewall's syslog "
                         "files (plain or gzip) into this folder")
     hosts_dir, sockets_dir = root / "hosts", root / "sockets"
+    jobs_dir, apps_dir = root / "jobs", root / "apps"
     if not _has_files(hosts_dir):
         warnings.warn(f"{hosts_dir}: no keepalive exports; the hosts' keepalive risk cannot be "
                       "judged until you add them (see the case README)", stacklevel=2)
@@ -113,35 +208,67 @@ def load_case(path: str | Path) -> Case:
         root, settings, firewall=firewall_dir,
         hosts=hosts_dir if _has_files(hosts_dir) else None,
         sockets=sockets_dir if _has_files(sockets_dir) else None,
-        inventory=inventory,
+        inventory=inventory, cache=cache,
+        jobs=jobs_dir if _has_files(jobs_dir) else None,
+        apps=apps_dir if _has_files(apps_dir) else None,
     )
 
 
 def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: Any = None,
-                  sockets: Any = None, inventory: pd.DataFrame | None = None) -> Case:
+                  sockets: Any = None, inventory: pd.DataFrame | None = None,
+                  jobs: Any = None, apps: Any = None, cache: bool = False) -> Case:
     """Read each input with its reader and bind them into a Case with one load report.
 
-    ``firewall``, ``hosts`` and ``sockets`` are anything ``kit.sources`` reads (a folder, files,
-    FileUpload values); ``None`` or empty gives an empty frame. Malformed lines are skipped and
-    counted; a reader's KitError becomes a CaseError naming the input.
+    ``firewall``, ``hosts``, ``sockets``, ``jobs`` and ``apps`` are anything ``kit.sources``
+    reads (a folder, files, FileUpload values); ``None`` or empty gives an empty frame.
+    Malformed lines are skipped and counted; a reader's KitError becomes a CaseError naming
+    the input. ``cache``: read a ``firewall`` folder through the case's parse cache
+    (``kit.case.cache``).
     """
     import kit  # the readers are re-exported lazily by the package
 
-    connections = _read(firewall, lambda: kit.read_firewall_log(
-        firewall, tz=settings.tz, relay_tz=settings.relay_tz, year=settings.year,
-        on_bad_lines="skip"))
+    def parse(source: Any) -> pd.DataFrame:
+        return kit.read_firewall_log(source, tz=settings.tz, relay_tz=settings.relay_tz,
+                                     year=settings.year, on_bad_lines="skip")
+
+    files = _plain_files(firewall) if cache else None
+    part_keys = None
+    if files:
+        parse_settings = {"tz": settings.tz, "relay_tz": settings.relay_tz, "year": settings.year}
+        connections, part_keys = _read(
+            firewall, lambda: read_cached(files, path, parse_settings, parse))
+    else:
+        connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
     frames = {}
-    for name, source, reader, dtypes in (("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES),
-                                         ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES)):
+    for name, source, reader, dtypes, empty in (
+            ("hosts", hosts, kit.read_keepalive, KEEPALIVE_DTYPES, frame),
+            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
+            ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
+            ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
         if source:
             frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
         else:
-            frames[name] = frame([], dtypes)
+            frames[name] = empty([], dtypes)
     inventory = empty_inventory() if inventory is None else inventory
-    return Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
-                report)
+    case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
+                report, frames["jobs"], frames["apps"])
+    if part_keys is not None:
+        case.sessions_cache = SessionsCache(path, part_keys, inventory, settings.services,
+                                            settings.idle_timeout)
+    return case
+
+
+def _plain_files(source: Any) -> list[Path] | None:
+    """The files a folder source holds (what the reader would read), or None when ``source`` is
+    not a folder of plain files (uploads, buffers): then it is read without the cache."""
+    if not isinstance(source, (str, Path)) or not Path(source).is_dir():
+        return None
+    try:
+        return [Path(item.name) for item in iter_sources(source)]
+    except KitError:
+        return None
 
 
 def _has_files(folder: Path) -> bool:
@@ -149,7 +276,7 @@ def _has_files(folder: Path) -> bool:
     return folder.is_dir() and next(iter_sources(folder), None) is not None
 
 
-def _read(source: Any, reader: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+def _read(source: Any, reader: Callable[[], Any]) -> Any:
     """Run a reader; its KitError becomes a CaseError that says which input it came from."""
     try:
         return reader()

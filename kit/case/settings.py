@@ -3,8 +3,9 @@
 Keys (all optional except ``[case] id``)::
 
     [case]       id, title, opened (date), notes
-    [firewall]   idle_timeout ("1:00:00" or seconds; absent = infer from the data), tz, relay_tz,
-                 year, capacity (max concurrent connections), model (free text)
+    [firewall]   idle_timeout ("1:00:00", "1h" or seconds; absent = infer from the data),
+                 tz, relay_tz (kit.units zones), year, capacity (max concurrent connections),
+                 model (free text)
     [services]   ports = { 1556 = "pbx", 13724 = "vnetd" }   (adds to the built-in list)
 
 Unknown tables or keys give a warning (a typo must not silently change the analysis); values of
@@ -14,17 +15,16 @@ the wrong type or out of range give a ``CaseError`` naming the file, the key and
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from ..errors import CaseError
+from ..units import UnitError, optional_duration, parse_zone
 
 #: table -> the keys the kit understands in it
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
@@ -32,8 +32,6 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "firewall": ("idle_timeout", "tz", "relay_tz", "year", "capacity", "model"),
     "services": ("ports",),
 }
-_OFFSET = re.compile(r"^[+-](\d{2}):?(\d{2})$")
-_HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -100,47 +98,24 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
     )
 
 
-def parse_timeout(value: Any, *, source: str = "case.toml") -> pd.Timedelta | None:
-    """``"1:00:00"`` (hours may pass 24), a number of seconds, or None -> a positive Timedelta."""
-    if value is None:
-        return None
-    seconds: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if match := _HMS.match(text):
-            hours, minutes, secs = (int(g) for g in match.groups())
-            seconds = hours * 3600 + minutes * 60 + secs
-        elif re.fullmatch(r"\d+(\.\d+)?", text):
-            seconds = float(text)
-    if seconds is None or not seconds > 0:
+def parse_timeout(value: Any, *, source: str = "case.toml",
+                  key: str = "[firewall] idle_timeout") -> pd.Timedelta | None:
+    """``idle_timeout`` in the kit's duration grammar (``kit.units``: a bare number is seconds,
+    ``"1:00:00"``, ``"1h"``), or None (infer) -> a Timedelta; CaseError names file and key."""
+    try:
+        return optional_duration(value, name=key)
+    except UnitError as exc:
         raise CaseError(
-            f"{source}: [firewall] idle_timeout = {value!r} is not a timeout; write it as the "
-            'firewall shows it, "1:00:00" (h:mm:ss), or as seconds, 3600; leave it out to let '
-            "the kit infer it from the teardowns"
-        )
-    return pd.Timedelta(seconds=seconds)
+            f"{source}: {exc}. Write it as the firewall shows it, \"1:00:00\" (h:mm:ss), or as "
+            "seconds, 3600; leave it out to let the kit infer it from the teardowns") from None
 
 
 def check_zone(value: Any, key: str, source: str) -> str:
-    """A zone the readers accept: ``UTC``, a fixed offset (``+02:00``, ``-0500``) or IANA name."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.upper() in ("UTC", "Z", "GMT"):
-            return "UTC"
-        if _OFFSET.match(text):
-            return text
-        try:
-            ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-        else:
-            return text
-    raise CaseError(
-        f"{source}: [firewall] {key} = {value!r} is not a time zone; use \"UTC\", a fixed "
-        'offset such as "+02:00", or a region name such as "America/Chicago" or "Europe/Berlin"'
-    )
+    """A zone in the kit's grammar (``kit.units.parse_zone``) -> its canonical name."""
+    try:
+        return parse_zone(value, name=f"[firewall] {key}").name
+    except UnitError as exc:
+        raise CaseError(f"{source}: {exc}") from None
 
 
 def _warn_unknown(data: dict[str, Any], source: str) -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import affected, concurrency, idle_teardowns, infer_idle_timeout, sessions
+from ..analysis import affected, concurrency, idle_teardowns
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
-from ..analysis.timeout import EDGE_WINDOW, TimeoutEstimate
+from ..analysis.timeout import TimeoutEstimate, timeout_in_force
 from ..report.display import Findings
 from .tables import assumptions, firewall_timeout, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
@@ -33,43 +33,23 @@ def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Facts:
-    """What the sentences of several notebooks share, computed once per call."""
+    """What the sentences of several notebooks share: the case's own derived facts (built once
+    per case, so every notebook and the report quote the same timeout and hosts)."""
 
     def __init__(self, case: Any):
         self.case = case
-        self.sessions = sessions(case)
+        self.sessions = case.sessions
         self.idle = _tcp(idle_teardowns(self.sessions))
-        self.estimate = infer_idle_timeout(case.connections)
-        configured = case.settings.idle_timeout
+        self.estimate = case.timeout.estimate
         #: the timeout the analysis works with, and where it comes from
-        self.timeout: pd.Timedelta | None = configured if configured is not None \
-            else self.estimate.value
-        self.timeout_source = "case.toml" if configured is not None else "inferred"
+        self.timeout: pd.Timedelta | None = case.timeout.value
+        self.timeout_source = case.timeout.source
 
 
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
-    """The firewall idle timeout: configured vs inferred, with the evidence.
-
-    The two agree when the inferred edge lies within ``EDGE_WINDOW`` seconds (or 2 %) of the
-    configured value; otherwise the sentence says they disagree and what to check.
-    """
-    if configured is None and estimate.value is None:
-        return ("The firewall idle timeout is neither stated in case.toml nor visible in the "
-                "data (no idle-timeout teardowns); set [firewall] idle_timeout from `show "
-                "running-config timeout`.")
-    if configured is None:
-        return (f"The firewall idle timeout is not stated in case.toml; inferred from the data: "
-                f"{hms(estimate.value)}. {estimate.explanation}")
-    if estimate.value is None:
-        return (f"The firewall idle timeout is {hms(configured)} (case.toml); the data has no "
-                "idle-timeout teardowns to confirm it.")
-    tolerance = max(pd.Timedelta(seconds=EDGE_WINDOW), 0.02 * configured)
-    if abs(estimate.value - configured) <= tolerance:
-        return (f"The firewall idle timeout is {hms(configured)} (case.toml), and the data "
-                f"agrees: {estimate.explanation}")
-    return (f"case.toml says the firewall idle timeout is {hms(configured)}, but the data "
-            f"suggests {hms(estimate.value)}: {estimate.explanation} Check `show running-config "
-            "timeout` and any `set connection timeout idle` policy for these ports.")
+    """The firewall idle timeout: configured vs inferred, with the evidence (the sentence of
+    ``kit.analysis.CaseTimeout``; a case says it as ``str(case.timeout)``)."""
+    return timeout_in_force(configured, estimate).explanation
 
 
 def _load_sentences(facts: _Facts) -> list[str]:
@@ -131,7 +111,7 @@ def teardown_findings(case: Any) -> Findings:
     """
     facts = _Facts(case)
     return Findings([*_load_sentences(facts), *_teardown_sentences(facts),
-                     timeout_sentence(case.settings.idle_timeout, facts.estimate)])
+                     case.timeout.explanation, *_missing_sentences(case)])
 
 
 def _duration_sentences(facts: _Facts) -> list[str]:
@@ -204,9 +184,11 @@ def duration_findings(case: Any) -> Findings:
     return Findings(_duration_sentences(_Facts(case)))
 
 
-def _risk_sentences(facts: _Facts) -> list[str]:
-    from .. import keepalive_risk
+def _missing_sentences(case: Any) -> list[str]:
+    return [f"Missing: {what}." for what in case.missing]
 
+
+def _risk_sentences(facts: _Facts) -> list[str]:
     case, timeout = facts.case, facts.timeout
     hosts = case.hosts
     if not len(hosts):
@@ -215,7 +197,7 @@ def _risk_sentences(facts: _Facts) -> list[str]:
     if timeout is None:
         return [f"{plural(len(hosts), 'host')} have a keepalive export, but with no firewall "
                 "timeout (configured or inferred) their risk cannot be judged."]
-    risk = keepalive_risk(hosts, timeout)
+    risk = case.risk
     at_risk = risk.loc[risk["at_risk"].fillna(False).to_numpy(dtype=bool)]
     out = []
     if len(at_risk):
@@ -258,7 +240,7 @@ def _socket_sentences(case: Any) -> list[str]:
 
     if not len(case.sockets):
         return []
-    coverage = keepalive_coverage(case.sockets)
+    coverage = keepalive_coverage(case.sockets, services=case.settings.services)
     out = []
     for state, meaning in (("none", "show no keepalive timer: SO_KEEPALIVE is off there, so "
                                     "the OS keepalive setting cannot keep them alive"),
@@ -276,25 +258,28 @@ def _recommendation_sentences(comparison: pd.DataFrame) -> list[str]:
     from ..remedies import recommend
 
     advice = recommend(comparison)
-    assumptions = comparison.attrs.get("assumptions", {})
-    used = [f"{label} {hms(assumptions[name]['value'])}" for name, label in
-            (("firewall_timeout", "firewall timeout"), ("keepalive", "keepalive"),
-             ("new_firewall_timeout", "new firewall timeout"), ("heartbeat", "heartbeat"))
-            if name in assumptions]
+    resolved = comparison.attrs.get("resolved")
+    used = [] if resolved is None else [
+        f"{label} {hms(getattr(resolved, name))}" for name, label in
+        (("firewall_timeout", "firewall timeout"), ("keepalive", "keepalive"),
+         ("new_firewall_timeout", "new firewall timeout"), ("heartbeat", "heartbeat"))]
     out = list(advice.reasons[:2])
     if used:
         out.append("The comparison assumed " + listing(used) + ".")
     return out
 
 
-def remedy_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings:
+def remedy_findings(case: Any, comparison: pd.DataFrame | None = None,
+                    assumptions: Any = None) -> Findings:
     """Findings of notebook 03: the at-risk hosts, the socket evidence and the recommendation.
 
     Parameters
     ----------
     case : kit.Case
     comparison : DataFrame, optional
-        A ``kit.compare_remedies`` table; default: compared with its default assumptions.
+        A ``kit.compare_remedies`` table; default: compared under ``assumptions``.
+    assumptions : kit.Assumptions, optional
+        Used when ``comparison`` is not given (default: ``kit.Assumptions()``).
 
     Returns
     -------
@@ -303,12 +288,13 @@ def remedy_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findin
     from ..remedies import compare_remedies
 
     facts = _Facts(case)
-    table = compare_remedies(case) if comparison is None else comparison
+    table = compare_remedies(case, assumptions) if comparison is None else comparison
     return Findings([*_risk_sentences(facts), *_socket_sentences(case),
                      *_recommendation_sentences(table)])
 
 
-def case_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings:
+def case_findings(case: Any, comparison: pd.DataFrame | None = None,
+                  assumptions: Any = None) -> Findings:
     """All findings of the case (notebook 04): the case, then those of notebooks 01 to 03,
     recomputed from the data.
 
@@ -316,7 +302,9 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings
     ----------
     case : kit.Case
     comparison : DataFrame, optional
-        A ``kit.compare_remedies`` table; default: compared with its default assumptions.
+        A ``kit.compare_remedies`` table; default: compared under ``assumptions``.
+    assumptions : kit.Assumptions, optional
+        Used when ``comparison`` is not given (default: ``kit.Assumptions()``).
 
     Returns
     -------
@@ -331,9 +319,9 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None) -> Findings
         header += f": {settings.title}"
     if settings.opened:
         header += f" (opened {settings.opened.isoformat()})"
-    table = compare_remedies(case) if comparison is None else comparison
+    table = compare_remedies(case, assumptions) if comparison is None else comparison
     return Findings([
         header + ".", *_load_sentences(facts), *_teardown_sentences(facts),
-        timeout_sentence(settings.idle_timeout, facts.estimate), *_duration_sentences(facts),
+        case.timeout.explanation, *_duration_sentences(facts),
         *_risk_sentences(facts), *_socket_sentences(case), *_recommendation_sentences(table),
     ], title="Findings of the case")

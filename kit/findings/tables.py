@@ -6,15 +6,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import infer_idle_timeout
 from ..analysis.format import hms
 
 
 def firewall_timeout(case: Any) -> pd.Timedelta | None:
-    """The firewall idle timeout the notebooks work with: case.toml's, else inferred from the
-    idle-timeout teardowns (``kit.infer_idle_timeout``), else None (no evidence)."""
-    configured = case.settings.idle_timeout
-    return configured if configured is not None else infer_idle_timeout(case.connections).value
+    """The firewall idle timeout the notebooks work with: ``case.timeout.value`` (case.toml's,
+    else inferred from the idle-timeout teardowns, else None)."""
+    return case.timeout.value
 
 
 def teardown_reasons(case: Any) -> pd.DataFrame:

@@ -112,6 +112,14 @@ def _scan_lines(data: np.ndarray, words: np.ndarray, lines: int,
     return starts, ends, cut, has_tag, control
 
 
+def views(buffer: pa.Buffer, starts: np.ndarray) -> pa.LargeStringArray:
+    """Zero-copy strings starting at the increasing byte positions ``starts``; each runs on to
+    the next one's start (or the end of the block), so readers must stop at a newline (for the
+    RE2 layouts of rare messages, ``denies``)."""
+    offsets = np.append(np.asarray(starts, dtype=np.int64), buffer.size)
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), buffer)
+
+
 def _valid_utf8(block: bytes) -> tuple[bytes, int]:
     whole = pa.LargeStringArray.from_buffers(
         1, pa.py_buffer(np.array([0, len(block)], dtype=np.int64)), pa.py_buffer(block))

@@ -18,7 +18,6 @@ from .cisco_fields import (
     BAD_DURATION,
     BAD_PORT,
     CONN,
-    DURATION_TOO_LONG,
     GATHERED,
     IF1,
     IF2,
@@ -28,15 +27,18 @@ from .cisco_fields import (
     MAX_HOURS,
     OK,
     REST,
+    TOO_LONG,
     USER1,
     USER2,
     find_connections,
 )
 from .columns import arrow_copy, dictionary, strings
+from .denies import DENY_NO_CONNECTION, parse_denies
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
+    DENY_NO_CONNECTION: ("deny-no-connection", "tcp"),
     "302013": ("built", "tcp"), "302014": ("teardown", "tcp"),
     "302015": ("built", "udp"), "302016": ("teardown", "udp"),
     "302303": ("built", "tcp"), "302304": ("teardown", "tcp"),
@@ -46,7 +48,10 @@ MESSAGE_NUMBERS = np.array([int(m) for m in MESSAGE_IDS])
 PRODUCTS = {"ASA": "cisco-asa", "PIX": "cisco-pix", "FWSM": "cisco-fwsm", "FTD": "cisco-ftd"}
 PRODUCT_NAMES = tuple(PRODUCTS)
 STATE_BYPASS_BUILT = "302303"
+MAX_DURATION_HOURS = MAX_HOURS
+DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
+_DENY = MESSAGE_IDS.index(DENY_NO_CONNECTION)
 
 #: a Cisco tag anywhere, to tell a damaged tag from a line of another program
 ANY_TAG = r"%(?:ASA|PIX|FWSM|FTD)-"
@@ -91,7 +96,7 @@ class Connections:
 _REJECTS = {
     BAD_PORT: "port out of range (expected 0-65535)",
     BAD_DURATION: "duration minutes or seconds out of range (expected h:mm:ss)",
-    DURATION_TOO_LONG: f"duration out of range (at most {MAX_HOURS:,} hours)",
+    TOO_LONG: DURATION_TOO_LONG,
     BAD_BYTES: "byte count too large",
 }
 
@@ -106,6 +111,15 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
+    deny = msg == _DENY
+    if deny.any():  # 106015: its own layout (kit.firewall.denies)
+        columns, bad, why = parse_denies(pa.py_buffer(data), body[deny], rows[deny], msg[deny],
+                                         product[deny])
+        parsed, failed, reasons = parse_connections(
+            data, *(a[~deny] for a in (line_start, body, line_end, rows, msg, product)))
+        order = np.argsort(np.concatenate([failed, bad]), kind="stable")
+        return (_in_row_order([parsed, Connections(**columns)]),
+                np.concatenate([failed, bad])[order], [(reasons + why)[i] for i in order])
     teardown = ~_IS_BUILT[msg]
     (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
      offsets, codes, interfaces, tails) = find_connections(data, line_start, body, line_end,
@@ -150,6 +164,31 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
         user1=sparse(USER1), user2=sparse(USER2),
         aaa_user=None if aaa.null_count == len(aaa) else aaa)
     return connections, rows[failed].astype(np.int64), reasons
+
+
+def _in_row_order(parts: list[Connections]) -> Connections:
+    """One Connections of several parts' rows, in line order (blocks with 106015 denies)."""
+    order = np.argsort(np.concatenate([p.row for p in parts]), kind="stable")
+    take = pa.array(order)
+    merged: dict[str, object] = {}
+    for name in Connections.__dataclass_fields__:
+        values = [getattr(p, name) for p in parts]
+        if isinstance(values[0], np.ndarray):
+            merged[name] = np.concatenate(values)[order]
+        elif all(v is None for v in values):
+            merged[name] = None
+        else:
+            merged[name] = pa.concat_arrays([
+                pa.nulls(len(p.row), pa.large_string()) if v is None else _plain(v)
+                for p, v in zip(parts, values, strict=True)]).take(take)
+    return Connections(**merged)  # type: ignore[arg-type]
+
+
+def _plain(values: pa.Array) -> pa.Array:
+    """Large strings, decoding a dictionary-encoded column."""
+    if isinstance(values, pa.DictionaryArray):
+        values = values.dictionary.take(values.indices)
+    return values.cast(pa.large_string())
 
 
 def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.LargeStringArray:

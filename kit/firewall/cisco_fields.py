@@ -44,9 +44,10 @@ from .columns import intern, new_table
 CONN, IF1, IP1, IF2, IP2, REST, USER1, USER2 = range(8)
 SPAN_FIELDS = 8
 #: row status: parsed, or why it is rejected
-OK, NOT_UNDERSTOOD, BAD_PORT, BAD_DURATION, DURATION_TOO_LONG, BAD_BYTES = range(6)
-#: the longest duration a timedelta64[ns] holds, in hours
-MAX_HOURS = np.iinfo(np.int64).max // (3600 * 10**9)
+OK, NOT_UNDERSTOOD, BAD_PORT, BAD_DURATION, TOO_LONG, BAD_BYTES = range(6)
+#: longest teardown duration kept: 100,000 hours is 11 years of uptime, far beyond any real
+#: connection, and far below 2,562,047 hours, where nanoseconds overflow int64
+MAX_HOURS = 100_000
 MAX_PORT = 65535
 #: digits a byte count may have (uint64 is exact up to 19)
 MAX_BYTE_DIGITS = 19
@@ -256,7 +257,7 @@ def _read_layout(data: np.ndarray, at: int, end: int, line_start: int, legacy: b
         if hours_digits > 9 or minutes > 59 or secs > 59:
             return BAD_DURATION
         if hours > MAX_HOURS:
-            return DURATION_TOO_LONG
+            return TOO_LONG
         if bytes_digits > MAX_BYTE_DIGITS:
             return BAD_BYTES
         seconds[i] = np.int64(hours * np.uint64(3600) + minutes * np.uint64(60) + secs)

@@ -231,9 +231,11 @@ def _devices(devices: list[str | None], device: np.ndarray) -> pd.Categorical:
 
 
 def _sources(sources: list[tuple[str, int]]) -> pd.Categorical:
-    names = list(dict.fromkeys(name for name, _ in sources))
-    codes = np.repeat(np.array([names.index(name) for name, _ in sources], np.int32),
+    files = list(dict.fromkeys(name for name, _ in sources))
+    codes = np.repeat(np.array([files.index(name) for name, _ in sources], np.int32),
                       [rows for _, rows in sources])
+    # a name with undecodable bytes too (os.fsdecode's surrogates have no UTF-8)
+    names = [name.encode("utf-8", "backslashreplace").decode("utf-8") for name in files]
     return categorical(names, codes)
 
 

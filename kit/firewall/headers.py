@@ -59,8 +59,19 @@ _FACILITY = re.compile(
     r"(?i:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
     r"\.(?i:emerg|alert|crit|err|error|warning|warn|notice|info|debug|\*)")
 _PROGRAM = re.compile(r"[\w./-]+\[\d+\]")
-_HOST = re.compile(r"[\w.@-]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+")
+#: a name, or an IPv6 address (a colon before any dot); the lookahead keeps a run of colons
+#: from being split every possible way (quadratic)
+_HOST = re.compile(r"[\w.@-]+|(?=[0-9A-Fa-f]*:[0-9A-Fa-f:.])[0-9A-Fa-f:.]+")
 _HOST_PORT = re.compile(r"([\w.-]+):\d{1,5}")
+
+#: stamp years the kit accepts (the ``year=`` parameter's range): beyond them nanoseconds since
+#: 1970 overflow int64 (2262) and a mistyped year would silently become 1677 or 1830
+MIN_YEAR, MAX_YEAR = 1970, 2200
+#: real UTC offsets run from -12:00 to +14:00; "+99:99" is a typo, not a 100-hour shift
+MAX_OFFSET_MINUTES = 14 * 60
+INVALID_STAMP = (f"invalid timestamp (month, day or time out of range, or a year outside "
+                 f"{MIN_YEAR}-{MAX_YEAR})")
+INVALID_OFFSET = "timestamp offset out of range (expected -12:00 to +14:00, minutes 00-59)"
 
 Span = tuple[int, int]
 
@@ -209,7 +220,11 @@ def _read_shape(shape: Shape, text: pa.Array, rows: np.ndarray, out: Heads, devi
     fields = _fields(text, shape.stamp)
     local, valid = _naive(fields, None)
     for i in rows[~valid]:
-        out.error[i] = "invalid timestamp (month, day or time out of range)"
+        out.error[i] = INVALID_STAMP
+    bad_zone = valid & ~fields["zone_ok"]
+    for i in rows[bad_zone]:
+        out.error[i] = INVALID_OFFSET
+    valid &= ~bad_zone
     out.local_ns[rows] = np.where(valid, local, NAT)
     out.zone[rows] = fields["zone"] if fields["zone"] is not None else shape.role
     out.yearless[rows] = shape.stamp.year is None
@@ -238,15 +253,17 @@ def _fields(text: pa.Array, stamp: StampShape) -> dict[str, np.ndarray | None]:
     fraction = number(stamp.fraction)
     if fraction is not None and stamp.fraction is not None:
         fraction = fraction * 10 ** (9 - (stamp.fraction[1] - stamp.fraction[0]))
-    zone = None
+    zone, zone_ok = None, np.ones(n, bool)
     if isinstance(stamp.zone, int):
         zone = np.full(n, stamp.zone, np.int64)
     elif stamp.zone is not None:
         sign, hours, minutes = stamp.zone
         zone = sign * (number(hours) * 60 + number(minutes))
+        zone_ok = (number(minutes) <= 59) & (np.abs(zone) <= MAX_OFFSET_MINUTES)
     return {"year": number(stamp.year), "month": month, "day": number(stamp.day),
             "hour": number(stamp.hour), "minute": number(stamp.minute),
-            "second": number(stamp.second), "fraction": fraction, "zone": zone}
+            "second": number(stamp.second), "fraction": fraction, "zone": zone,
+            "zone_ok": zone_ok}
 
 
 def _naive(f: dict[str, np.ndarray | None], year: np.ndarray | None,
@@ -257,7 +274,8 @@ def _naive(f: dict[str, np.ndarray | None], year: np.ndarray | None,
         years = np.full(len(f["month"]), YEARLESS_BASE, np.int64)
     month, day = f["month"], f["day"]
     valid = ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (f["hour"] <= 23)
-             & (f["minute"] <= 59) & (f["second"] <= 60) & (years >= 1970))
+             & (f["minute"] <= 59) & (f["second"] <= 60) & (years >= MIN_YEAR)
+             & (years <= MAX_YEAR))
     months = np.where(valid, (years - 1970) * 12 + month - 1, 0).astype("M8[M]")
     days = months.astype("M8[D]") + np.where(valid, day - 1, 0).astype("m8[D]")
     valid &= days.astype("M8[M]") == months  # no 30 February

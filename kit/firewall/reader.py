@@ -8,7 +8,6 @@ needs the file's last stamp).
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -20,7 +19,8 @@ import pandas as pd
 
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
-from ..sources import Source, compression, iter_sources
+from ..sources import Source, iter_sources, nothing_in
+from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
@@ -75,7 +75,8 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     Returns
     -------
     pandas.DataFrame
-        One row per TCP/UDP connection event (302013-302016, 302303/302304) in file order, with
+        One row per TCP/UDP connection event (302013-302016, 302303/302304; 106015 as
+        ``deny-no-connection``) in file order, with
         the columns of ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is
         the :class:`kit.LoadReport` (per-file counts, ignored messages by id, first rejects,
         relay-minus-device clock offsets).
@@ -110,6 +111,7 @@ def read_firewall_log(source: Any, *, vendor: str = "auto", tz: Any = "UTC",
     loader = _Loader(parse_zone(tz, parameter="tz"), parse_zone(relay_tz, parameter="relay_tz"),
                      year)
     sources = loader.expand(source)
+    check_fits(sources)
     report = loader.report
     with _progress_bar(progress, sources) as bar, ThreadPoolExecutor(WORKERS) as pool:
         for item in sources:
@@ -151,7 +153,10 @@ class _Loader:
         found: list[Source] = []
         for item in items:
             try:
-                found.extend(iter_sources(item))
+                expanded = list(iter_sources(item))  # all or nothing: a loop adds none
+                if not expanded:
+                    raise nothing_in(item)
+                found.extend(expanded)
             except SourceError as exc:
                 name = exc.source or str(item)
                 self.report.files.append(FileReport(name, problems=[_message(exc)]))
@@ -194,7 +199,7 @@ class _Loader:
         if file.read == 0 and not file.problems:
             file.problems.append("empty file (no lines)")
         elif file.read and not firewall_lines:
-            file.problems.append(NO_FIREWALL_LINES)
+            file.problems.append(NO_FIREWALL_LINES + _binary_hint(file))
 
     def _account(self, file: FileReport, result: BlockResult) -> None:
         first_line = file.read + 1
@@ -221,6 +226,14 @@ class _Loader:
             release_memory()
 
 
+def _binary_hint(file: FileReport) -> str:
+    """A hint when every line kept as a reject was binary: UTF-16 text without a BOM reads so."""
+    if file.rejects and all(r.reason.startswith("binary data") for r in file.rejects):
+        return ("; its lines hold NUL or control bytes: UTF-16 without BOM? Save the log as "
+                "UTF-8, or as UTF-16 with a byte-order mark")
+    return ""
+
+
 def _message(exc: SourceError) -> str:
     """The error's text without its ``source:`` prefix (the report adds the file name)."""
     text = str(exc)
@@ -233,21 +246,10 @@ def _progress_bar(progress: bool | None, sources: list[Source]) -> Any:
         return nullcontext(_NoBar())
     from tqdm.auto import tqdm  # imported only when a bar may show (it pulls in ipywidgets)
 
-    sizes = [_plain_size(s) for s in sources]
+    sizes = [s.plain_size() for s in sources]
     total = sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
     return tqdm(total=total, unit="B", unit_scale=True, desc="reading firewall log",
                 delay=0 if progress else PROGRESS_DELAY, leave=False)
-
-
-def _plain_size(source: Source) -> int | None:
-    """On-disk size of an uncompressed file (its decompressed size is unknown otherwise)."""
-    try:
-        with open(source.name, "rb") as raw:
-            head = raw.read(10)
-        size = os.path.getsize(source.name)
-    except OSError:
-        return None
-    return None if compression(head) else size
 
 
 class _NoBar:

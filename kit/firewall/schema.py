@@ -13,7 +13,7 @@ STRING = pd.StringDtype("pyarrow")
 #: costs a byte or two a row where a string costs its length plus 8 (categories sorted)
 FEW_VALUES = "category"
 
-EVENTS = ("built", "teardown")
+EVENTS = ("built", "teardown", "deny-no-connection")
 PROTOCOLS = ("tcp", "udp")
 ORIENTATIONS = ("logged", "built", "port")
 CLOSES = ("idle-timeout", "fin", "reset", "syn-timeout", "half-closed-timeout", "policy", "other")

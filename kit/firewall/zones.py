@@ -8,31 +8,24 @@ daylight saving (each stamp then gets the offset in force at that moment).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-#: zone abbreviations seen in syslog stamps -> minutes east of UTC. Ambiguous ones take their
-#: most common (US / European) meaning: CST is US Central, IST is not listed (India? Ireland?).
-ZONE_ABBREVIATIONS: dict[str, int] = {
-    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60,
-    "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
-    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
-    "JST": 540, "KST": 540, "HKT": 480, "SGT": 480, "AWST": 480,
-    "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
-}
+from .. import units
+
+#: zone abbreviations seen in syslog stamps -> minutes east of UTC: the kit's one table
+#: (``kit.units``), so a stamp's "CEST" means what ``tz="CEST"`` means
+ZONE_ABBREVIATIONS = units.ZONE_ABBREVIATIONS
 
 #: zone codes stored per line next to its naive local time: these two stand for the user's
 #: ``tz`` and ``relay_tz``; any other value is a fixed offset in minutes east of UTC.
 ZONE_DEVICE = -32768
 ZONE_RELAY = -32767
 
-_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 _NS_PER_MINUTE = 60 * 10**9
 
 
@@ -65,53 +58,20 @@ class Zone:
 
 
 def parse_zone(spec: str | tzinfo | None, *, parameter: str = "tz") -> Zone:
-    """Read a user's zone: ``"UTC"``, a fixed offset (``"+02:00"``, ``"-0500"``), an abbreviation
-    from :data:`ZONE_ABBREVIATIONS`, an IANA name (``"America/Chicago"``) or a ``tzinfo``.
+    """Read a user's zone in the kit's grammar (``kit.units.parse_zone``) into a ``Zone``.
 
     Raises
     ------
-    ValueError
-        Naming the parameter and what was expected.
+    kit.units.UnitError
+        A ValueError naming the parameter and what was expected.
     """
-    if spec is None:
-        return Zone("UTC", 0)
-    if isinstance(spec, ZoneInfo):
-        return Zone(spec.key, iana=spec)
-    if isinstance(spec, tzinfo):
-        offset = spec.utcoffset(None)
-        if offset is None:
-            raise ValueError(f"{parameter}={spec!r}: a tzinfo without a fixed offset; "
-                             "pass an IANA name such as 'America/Chicago' instead")
-        return Zone(str(spec), offset // timedelta(minutes=1))
-    if not isinstance(spec, str):
-        raise TypeError(f"{parameter} must be a zone name or offset string, not "
-                        f"{type(spec).__name__}")
-    text = spec.strip()
-    minutes = zone_minutes(text)
-    if minutes is not None:
-        return Zone(text, minutes)
-    try:
-        return Zone(text, iana=ZoneInfo(text))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"{parameter}={spec!r} is not a time zone: expected 'UTC', an offset like '+02:00' "
-            "or '-0500', or an IANA name like 'America/Chicago'"
-        ) from exc
+    zone = units.parse_zone(spec, name=parameter)
+    return Zone(zone.name, zone.minutes, zone.iana)
 
 
 def zone_minutes(text: str) -> int | None:
     """Minutes east of UTC for an abbreviation or a ``±HH[:]MM`` offset, else None."""
-    upper = text.upper()
-    if upper in ZONE_ABBREVIATIONS:
-        return ZONE_ABBREVIATIONS[upper]
-    match = _OFFSET.match(upper)
-    if not match:
-        return None
-    sign, hours, minutes = match.groups()
-    total = int(hours) * 60 + int(minutes or 0)
-    if total > 18 * 60:
-        return None
-    return -total if sign == "-" else total
+    return units.fixed_offset_minutes(text)
 
 
 def localize(local_ns: np.ndarray, codes: np.ndarray, device_zone: Zone, relay_zone: Zone,

@@ -15,7 +15,9 @@ from .text import command_of
 OSES = ("aix",)
 
 _NAME = r"tcp_keep(?:idle|intvl|cnt)"
-_SETTING = re.compile(rf"^\s*(?P<name>{_NAME})\s*=\s*(?P<value>.*?)\s*$")
+#: the lazy ``(.*?)\s*$`` tails of these patterns rescan blank runs (quadratic): they match
+#: ``line.rstrip()`` in full instead, the value running to the end
+_SETTING = re.compile(rf"\s*(?P<name>{_NAME})\s*=\s*(?P<value>.*)")
 _SET_ANSWER = re.compile(
     rf"^\s*Setting (?P<name>{_NAME}) to (?P<value>\S+)(?: in nextboot file)?\s*$"
 )
@@ -33,7 +35,7 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
         if _L_HEADER.match(line):
             table = True
             continue
-        match = _SETTING.match(line) or _SET_ANSWER.match(line)
+        match = _SETTING.fullmatch(line.rstrip()) or _SET_ANSWER.match(line)
         if match is None and table:
             match = _L_ROW.match(line)
         if match:

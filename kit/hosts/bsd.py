@@ -20,9 +20,10 @@ from .text import answers, command_of
 
 OSES = ("macos", "freebsd")
 
+#: matched against the stripped line; the value is stripped after (linear on blank runs)
 _SETTING = re.compile(
-    r"^\s*net\.inet\.tcp\.(?P<name>keepidle|keepintvl|keepcnt)\s*[:=]\s*"
-    r"(?:(?P<old>\S+)\s*->\s*)?(?P<value>[^#]*?)\s*(?:#.*)?$"
+    r"net\.inet\.tcp\.(?P<name>keepidle|keepintvl|keepcnt)\s*[:=]\s*"
+    r"(?:(?P<old>[^\s-]\S*)\s*->)?(?P<value>[^#]*)(?:#.*)?"
 )
 _OTHER_TCP = re.compile(r"(?m)^\s*net\.inet\.tcp\.\w+\s*[:=]")
 _ASKED = re.compile(r"net\.inet\.tcp\.(keepidle|keepintvl|keepcnt)\b(?!\s*=)")
@@ -36,8 +37,8 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
     for number, line in enumerate(file.lines, start=1):
         if command_of(line) is not None:
             continue
-        if match := _SETTING.match(line):
-            found.add(match["name"], match["value"], number)
+        if match := _SETTING.fullmatch(line.strip()):
+            found.add(match["name"], match["value"].strip(), number)
     for answer in answers(file.lines, _asked):
         found.add(answer.name, answer.text, answer.line)
     if not found.settings and _OTHER_TCP.search("\n".join(file.lines)) is None:

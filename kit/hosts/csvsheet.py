@@ -39,10 +39,10 @@ _COLUMNS: dict[str, str] = {
     **dict.fromkeys(("keepalive_probes", "probes", "keepcnt", "count", "keepalive_count"),
                     "probes"),
 }
-_HEADER = re.compile(
-    r"^(?P<base>.*?)[\s_]*(?:[(\[](?P<bracketed>[a-z]+)[)\]]|_(?P<suffix>[a-z]+))?$"
-)
-_TERM = re.compile(r"\s*(\d{1,12}(?:\.\d{1,9})?)\s*([a-z]*)")
+_BRACKETED_UNIT = re.compile(r"[(\[](?P<unit>[a-z]+)[)\]]")
+_SUFFIX_UNIT = re.compile(r"_(?P<unit>[a-z]+)$")
+#: a blank run is entered only at its start: ``\s*`` at every position of a long run is quadratic
+_TERM = re.compile(r"(?:(?<!\s)\s+)?(\d{1,12}(?:\.\d{1,9})?)\s*([a-z]*)")
 _OS_WORDS: tuple[tuple[str, str], ...] = (
     ("hp-ux", "hpux"), ("hpux", "hpux"), ("hp ux", "hpux"), ("solaris", "solaris"),
     ("sunos", "solaris"), ("aix", "aix"), ("freebsd", "freebsd"), ("darwin", "macos"),
@@ -84,12 +84,27 @@ def _fields(line: str, delimiter: str) -> list[str]:
     return [cell.strip() for cell in cells]
 
 
+def _split_unit(header: str) -> tuple[str, str | None]:
+    """``"keepalive time (s)"`` -> ("keepalive time", "s"); ``"idle_ms"`` -> ("idle", "ms").
+
+    String scanning, not one regex: a lazy ``^(.*?)[\\s_]*(unit)?$`` rescans blank runs.
+    """
+    unit, end = None, len(header)
+    opening = max(header.rfind("("), header.rfind("["))
+    if header.endswith((")", "]")) and opening >= 0 and _BRACKETED_UNIT.fullmatch(
+            header[opening:]):
+        unit, end = header[opening + 1:-1], opening
+    elif match := _SUFFIX_UNIT.search(header):
+        unit, end = match["unit"], match.start()
+    while end and (header[end - 1].isspace() or header[end - 1] == "_"):
+        end -= 1
+    return header[:end], unit
+
+
 def _column(name: str) -> tuple[str | None, int | None]:
     """(role, unit in ns from the header) of one header cell."""
-    match = _HEADER.match(name.strip().lower())
-    assert match is not None  # the pattern matches any string
-    base = re.sub(r"[\s-]+", "_", match["base"])
-    unit = match["bracketed"] or match["suffix"]
+    base, unit = _split_unit(name.strip().lower())
+    base = re.sub(r"[\s-]+", "_", base)
     if unit is not None and unit not in _UNITS_NS:  # "keepalive_time" itself ends in "_time"
         base, unit = re.sub(r"[\s-]+", "_", name.strip().lower()), None
     return _COLUMNS.get(base), (_UNITS_NS[unit] if unit else None)

@@ -115,7 +115,13 @@ class OsKeepalive:
         interval, probes = values.get("interval"), values.get("probes")
         if interval is None or probes is None:
             return None
-        return time + interval * int(probes)
+        # in integer nanoseconds: 4 billion probes of a long interval overflow a Timedelta
+        total = pd.Timedelta(time).value + pd.Timedelta(interval).value * int(probes)
+        return pd.Timedelta(min(total, NEVER.value), unit="ns")
+
+
+#: a time to detect beyond this (a century) means "never"; it is shown as this value
+NEVER = pd.Timedelta(days=36_500)
 
 
 def _ms(n: int) -> pd.Timedelta:

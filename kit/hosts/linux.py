@@ -17,12 +17,15 @@ from .text import answers, command_of
 OSES = ("linux",)
 
 _SUFFIXES = ("time", "intvl", "probes")
+#: matched against the stripped line; the value is taken greedily and stripped after (a lazy
+#: value before ``\s*$``, or ``\s*-?\s*``, rescans blank runs: quadratic on long lines)
 _SETTING = re.compile(
-    r"^\s*-?\s*(?:/proc/sys/)?net[./]ipv4[./]tcp_keepalive_(?P<key>time|intvl|probes)"
-    r"\s*[=:]\s*(?P<value>[^#;]*?)\s*(?:[#;].*)?$"
+    r"(?:-[^\S\n]*)?(?:/proc/sys/)?net[./]ipv4[./]tcp_keepalive_(?P<key>time|intvl|probes)"
+    r"[^\S\n]*[=:](?P<value>[^#;]*)(?:[#;].*)?"
 )
 #: other Linux sysctl names: a file of them without keepalive lines leaves the defaults in force
-_SYSCTL_NAMES = re.compile(r"(?m)^\s*-?\s*(?:/proc/sys/)?net[./](?:ipv4|ipv6|core)[./]\w+\s*[=:]")
+_SYSCTL_NAMES = re.compile(
+    r"(?m)^[^\S\n]*(?:-[^\S\n]*)?(?:/proc/sys/)?net[./](?:ipv4|ipv6|core)[./]\w+[^\S\n]*[=:]")
 _ASKED = re.compile(r"tcp_keepalive_(?:(time|intvl|probes)\b|\*|\{([\w,]*)\})")
 
 
@@ -32,9 +35,9 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
     for number, line in enumerate(file.lines, start=1):
         if command_of(line) is not None:
             continue
-        match = _SETTING.match(line)
+        match = _SETTING.fullmatch(line.strip())
         if match:
-            found.add(f"tcp_keepalive_{match['key']}", match["value"], number)
+            found.add(f"tcp_keepalive_{match['key']}", match["value"].strip(), number)
     for answer in answers(file.lines, _asked):
         found.add(answer.name, answer.text, answer.line)
     found.settings.sort(key=lambda s: s.line)

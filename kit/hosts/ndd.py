@@ -32,9 +32,11 @@ _IPADM_NAMES = {
 }
 _NDD_NAME = "|".join(_NDD_NAMES)
 _IPADM_NAME = "|".join(_IPADM_NAMES)
-_NAMED = re.compile(rf"^\s*(?P<name>{_NDD_NAME})\s*[=:]\s*(?P<value>.*?)\s*$")
+#: the lazy ``(.*?)\s*$`` tails of these patterns rescan blank runs (quadratic): they match
+#: ``line.rstrip()`` in full instead, the value running to the end
+_NAMED = re.compile(rf"\s*(?P<name>{_NDD_NAME})\s*[=:]\s*(?P<value>.*)")
 _IPADM_HEADER = re.compile(r"^\s*PROTO\s+PROPERTY\s+.*\bCURRENT\b")
-_IPADM_ROW = re.compile(rf"^\s*tcp\s+(?P<name>{_IPADM_NAME})\s+(?P<rest>.*?)\s*$")
+_IPADM_ROW = re.compile(rf"\s*tcp\s+(?P<name>{_IPADM_NAME})\s+(?P<rest>.*)")
 _IPADM_PARSABLE = re.compile(rf"^\s*(?P<name>{_IPADM_NAME}):(?P<value>[^:\s]*)\s*$")
 #: the documented column order when the header was not pasted
 _DEFAULT_CURRENT = 3
@@ -51,7 +53,7 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
         if _IPADM_HEADER.match(line):
             current = line.split().index("CURRENT")
             continue
-        if match := _IPADM_ROW.match(line):
+        if match := _IPADM_ROW.fullmatch(line.rstrip()):
             ipadm = True
             fields = ["tcp", match["name"], *match["rest"].split()]
             value = fields[current] if current < len(fields) else ""
@@ -62,7 +64,7 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
         elif match := _IPADM_PARSABLE.match(line):
             ipadm = True
             found.add(_IPADM_NAMES[match["name"]], match["value"], number)
-        elif match := _NAMED.match(line):
+        elif match := _NAMED.fullmatch(line.rstrip()):
             found.add(match["name"], match["value"], number)
     for answer in answers(file.lines, _asked):
         ipadm = ipadm or answer.name.startswith("_")

@@ -10,7 +10,6 @@ written in that OS's unit, persistent across reboots where the OS allows it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import pandas as pd
 
@@ -131,14 +130,7 @@ def _row(host: str, table: OsKeepalive, keepalive: pd.Timedelta, timeout: pd.Tim
 
 
 def _duration(value: object, name: str) -> pd.Timedelta:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a duration, not {value!r}")
-    if isinstance(value, (int, float)):
-        return pd.Timedelta(seconds=value)
-    if isinstance(value, (pd.Timedelta, timedelta, str)):
-        result = pd.Timedelta(value)
-        if pd.isna(result):
-            raise ValueError(f"{name} must be a duration, not {value!r}")
-        return result
-    raise TypeError(f"{name} must be a Timedelta, timedelta, string or seconds, not "
-                    f"{type(value).__name__}")
+    """A duration in the kit's one grammar (``kit.units``: a bare number is seconds)."""
+    from ..units import parse_duration
+
+    return parse_duration(value, name=name)

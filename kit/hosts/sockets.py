@@ -15,13 +15,14 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ParseError
 from ..loadreport import FileReport, LoadReport, OnBadLines
-from ..services import BUILTIN_SERVICES, service_names, service_port
+from ..services import BUILTIN_SERVICES, service_names, service_port, service_table
 from ..sources import decode_text, iter_sources
 from .naming import host_from_content, host_from_filename
 from .schema import SOCKET_DTYPES, STRING, TIMERS, frame
@@ -64,6 +65,9 @@ _NETSTAT_TIMER = re.compile(
 _NETSTAT_MARKS = re.compile(r"Foreign Address|Active Internet connections|^\s*tcp6?\s+\d+\s+\d+\s",
                             re.MULTILINE)
 _HEADER = re.compile(r"Recv-Q\s+Send-Q")
+#: the longest timer a listing can sensibly show (a year): beyond it a number is garbage, and
+#: beyond ~292 years it would overflow the nanosecond timedelta column
+MAX_TIMER = pd.Timedelta(days=365)
 _SERVICE_PORTS = {name: port for port, name in BUILTIN_SERVICES.items()}
 
 
@@ -179,7 +183,7 @@ def _ss_row(line: str, state_filter: str | None) -> dict[str, object] | None:
     if timer:
         name = timer["name"] if timer["name"] in TIMERS else "unknown"
         row.update(timer=name, timer_remaining=ss_expiry(timer["expire"]),
-                   probes=int(timer["count"]) if name == "keepalive" else None)
+                   probes=_probes(timer["count"]) if name == "keepalive" else None)
     return row
 
 
@@ -200,10 +204,20 @@ def _netstat_row(line: str) -> dict[str, object] | None:
     if timer:
         name = timer["name"]
         name = "persist" if name == "probe" else ("unknown" if name.startswith("unkn") else name)
-        row.update(timer=name, timer_remaining=pd.Timedelta(seconds=float(timer["secs"])),
-                   probes=(int(timer["probes"]) if name == "keepalive" and timer["probes"]
+        seconds = float(timer["secs"])
+        if not abs(seconds) <= MAX_TIMER.total_seconds():
+            raise ValueError(f"timer of {timer['secs'][:20]} s is out of range (not a real timer)")
+        row.update(timer=name, timer_remaining=pd.Timedelta(seconds=seconds),
+                   probes=(_probes(timer["probes"]) if name == "keepalive" and timer["probes"]
                            else None))
     return row
+
+
+def _probes(text: str) -> int:
+    """A timer's probe counter; a number no kernel counts to is a rejected line."""
+    if len(text.lstrip("-")) > 6:
+        raise ValueError(f"probe count {text[:20]} is out of range (not a real counter)")
+    return int(text)
 
 
 def ss_expiry(text: str) -> pd.Timedelta:
@@ -211,6 +225,8 @@ def ss_expiry(text: str) -> pd.Timedelta:
     if text == "":
         return pd.Timedelta(0)  # ss prints nothing for an expiry of 0
     if match := _SS_EXPIRE_SEC.match(text):
+        if int(match["sec"]) > MAX_TIMER.total_seconds():
+            raise ValueError(f"ss timer expiry {text[:20]!r} is out of range (not a real timer)")
         frac = match["frac"].ljust(9, "0")
         return pd.Timedelta(int(match["sec"]) * 10**9 + int(frac), unit="ns")
     match = _SS_EXPIRE.match(text)
@@ -218,6 +234,8 @@ def ss_expiry(text: str) -> pd.Timedelta:
         raise ValueError(f"unreadable ss timer expiry {text!r}: expected e.g. 118min, 28sec, "
                          "1.595ms or 005ms")
     minutes, seconds, millis = (int(match[k] or 0) for k in ("min", "sec", "ms"))
+    if minutes * 60 + seconds + millis / 1000 > MAX_TIMER.total_seconds():
+        raise ValueError(f"ss timer expiry {text[:20]!r} is out of range (not a real timer)")
     return pd.Timedelta(minutes=minutes, seconds=seconds, milliseconds=millis)
 
 
@@ -287,7 +305,8 @@ def _state_filter(lines: list[str]) -> str | None:
     return None
 
 
-def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
+def keepalive_coverage(sockets: pd.DataFrame, *,
+                       services: Mapping[int, str] | None = None) -> pd.DataFrame:
     """Per host, peer and service port: do the application's established sockets keep alive?
 
     The service port is the local port when the host listens on it (an inbound connection),
@@ -299,6 +318,9 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     ----------
     sockets
         A ``read_sockets`` frame.
+    services
+        A case's own ``[services]`` (``case.settings.services``), on top of the built-in table,
+        so a port has the same name here as in the sessions.
 
     Returns
     -------
@@ -313,8 +335,8 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     listening = sockets.loc[sockets["state"] == "listen", ["host", "local_port"]].dropna()
     listens = pd.MultiIndex.from_frame(established[["host", "local_port"]]).isin(
         pd.MultiIndex.from_frame(listening))
-    guessed = service_port(established["local_port"], established["peer_port"],
-                           BUILTIN_SERVICES)
+    names = service_table(services)
+    guessed = service_port(established["local_port"], established["peer_port"], names)
     port = established["local_port"].where(listens, guessed).astype(pd.UInt16Dtype())
     timer = established["timer"].astype(object)
     table = pd.DataFrame({
@@ -336,7 +358,7 @@ def keepalive_coverage(sockets: pd.DataFrame) -> pd.DataFrame:
     summary["coverage"] = [_coverage(k, n, u) for k, n, u in
                            zip(summary["keepalive"], summary["no_keepalive"], summary["unknown"],
                                strict=True)]
-    summary["service"] = service_names(summary["service_port"], BUILTIN_SERVICES)
+    summary["service"] = service_names(summary["service_port"], names)
     columns = ["host", "peer_ip", "service_port", "service", "direction", "sockets", "keepalive",
                "no_keepalive", "unknown", "coverage", "longest_timer"]
     counts = {c: "int64" for c in ("sockets", "keepalive", "no_keepalive", "unknown")}

@@ -17,12 +17,14 @@ _COMMANDS = (
     r"|hostname|uname|sw_vers|oslevel|showrev"
     r"|(?i:reg(?:\.exe)?\s+(?:query|add|export|delete)|Get-ItemProperty(?:Value)?)"
 )
+#: matched against the *stripped* line: a leading ``^\s*`` or trailing ``.*?\s*$`` would rescan
+#: a long run of blanks from every position (a 10,000-space line took 42 s, 20,000 never ended)
 _COMMAND = re.compile(
-    rf"^\s*(?P<prompt>[^#$%>]{{0,80}}?[#$%>])?\s*(?:sudo\s+(?:-\S+\s+)*)?"
-    rf"(?P<command>(?:{_COMMANDS})(?![\w.:=-]).*?)\s*$"
+    rf"(?P<prompt>[^#$%>]{{0,80}}?[#$%>])?\s*(?:sudo\s+(?:-\S+\s+)*)?"
+    rf"(?P<command>(?:{_COMMANDS})(?![\w.:=-]).*)"
 )
 #: the answers a command may print instead of a value
-_BARE = re.compile(r"^\s*([^\s:=]+)\s*$")
+_BARE = re.compile(r"[^\s:=]+")
 
 
 def split_lines(text: str) -> list[str]:
@@ -35,15 +37,13 @@ def split_lines(text: str) -> list[str]:
 
 def command_of(line: str) -> str | None:
     """The command typed on ``line`` (after any prompt or ``sudo``), else None."""
-    match = _COMMAND.match(line)
-    if match is None:
-        return None
-    return match.group("command")
+    match = _COMMAND.fullmatch(line.strip())
+    return None if match is None else match.group("command")
 
 
 def prompt_of(line: str) -> str | None:
     """The shell prompt in front of a command on ``line`` (``root@web01:~#``), else None."""
-    match = _COMMAND.match(line)
+    match = _COMMAND.fullmatch(line.strip())
     return match.group("prompt") if match else None
 
 
@@ -53,8 +53,8 @@ def bare_token(line: str) -> str | None:
     ``name:value`` and ``name=value`` are not bare: ``grep`` over several files prefixes
     each answer with its file name.
     """
-    match = _BARE.match(line)
-    return match.group(1) if match else None
+    match = _BARE.fullmatch(line.strip())
+    return match.group(0) if match else None
 
 
 @dataclass(frozen=True)

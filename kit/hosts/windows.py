@@ -26,15 +26,17 @@ OSES = ("windows",)
 
 _NAMES = {"keepalivetime": "KeepAliveTime", "keepaliveinterval": "KeepAliveInterval"}
 _NAME = r"(?i:KeepAliveTime|KeepAliveInterval)"
+#: the lazy ``(.*?)\s*$`` tails of these patterns rescan blank runs (quadratic): they match
+#: ``line.rstrip()`` in full instead, the value running to the end
 _KEY_LINE = re.compile(
-    r"^\s*\[?(?P<delete>-)?(?P<key>(?:\\\\[^\\]+\\)?(?i:HKEY_|HKLM)[^\]]*?)\]?\s*$"
+    r"\s*\[?(?P<delete>-)?(?P<key>(?:\\\\[^\\]+\\)?(?i:HKEY_|HKLM)[^\]]*)\]?"
 )
 _PARAMETERS_KEY = re.compile(r"(?i)\\Services\\Tcpip\\Parameters\\?$")
 _REG_QUERY_VALUE = re.compile(
-    rf"^\s+(?P<name>{_NAME})\s+(?P<type>REG_[A-Z_]+)(?:\s+(?P<data>.*?))?\s*$"
+    rf"\s+(?P<name>{_NAME})\s+(?P<type>REG_[A-Z_]+)(?:\s+(?P<data>.*))?"
 )
-_REG_FILE_VALUE = re.compile(rf'^\s*"(?P<name>{_NAME})"\s*=\s*(?P<data>.*?)\s*$')
-_POWERSHELL_VALUE = re.compile(rf"^\s*(?P<name>{_NAME})\s*:\s*(?P<data>.*?)\s*$")
+_REG_FILE_VALUE = re.compile(rf'\s*"(?P<name>{_NAME})"\s*=\s*(?P<data>.*)')
+_POWERSHELL_VALUE = re.compile(rf"\s*(?P<name>{_NAME})\s*:\s*(?P<data>.*)")
 _POWERSHELL_TABLE = re.compile(rf"^\s*{_NAME}(?:\s+{_NAME})*\s*$")
 _NOT_FOUND = re.compile(r"(?i)^\s*ERROR:\s.*unable to find the specified registry key or value")
 _NO_PROPERTY = re.compile(rf"Property (?P<name>{_NAME}) does not exist")
@@ -54,7 +56,7 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
         if command is not None:
             asked = _asked(command)
             continue
-        key = _KEY_LINE.match(line)
+        key = _KEY_LINE.fullmatch(line.rstrip())
         if key and "\\" in key["key"]:
             in_parameters = bool(_PARAMETERS_KEY.search(key["key"]))
             if in_parameters and key["delete"]:
@@ -82,7 +84,7 @@ def parse(file: FileParse, os: str | None) -> list[Found]:
 
 
 def _value_line(found: Found, line: str, number: int) -> None:
-    if match := _REG_QUERY_VALUE.match(line):
+    if match := _REG_QUERY_VALUE.fullmatch(line.rstrip()):
         name = _NAMES[match["name"].lower()]
         data = match["data"] or ""
         if match["type"] != "REG_DWORD":
@@ -93,9 +95,9 @@ def _value_line(found: Found, line: str, number: int) -> None:
         else:
             found.add(name, data[2:], number, base=16)
             _decimal_looking(found, name, data[2:], number, f"0x{data[2:]}")
-    elif match := _REG_FILE_VALUE.match(line):
+    elif match := _REG_FILE_VALUE.fullmatch(line.rstrip()):
         _reg_file_value(found, _NAMES[match["name"].lower()], match["data"], number)
-    elif match := _POWERSHELL_VALUE.match(line):
+    elif match := _POWERSHELL_VALUE.fullmatch(line.rstrip()):
         found.add(_NAMES[match["name"].lower()], match["data"], number)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .addresses import AddressMapper, parse_address
-from .check import Leak, case_identities, check_redaction
+from .check import CASE_FRAMES, Leak, case_identities, check_redaction
 from .keys import KEY_ENV, KEY_FILE, KeyLike, case_key, fingerprint, new_key, parse_key, resolve_key
 from .redactor import Redactor, column_kind
 
@@ -59,7 +59,7 @@ def redact_case(case: Case, *, key: KeyLike | Redactor) -> Case:
     File names lose the case folder's path.
     """
     redactor = key if isinstance(key, Redactor) else Redactor(key, root=case.path)
-    for name in ("connections", "hosts", "sockets", "inventory"):
+    for name in CASE_FRAMES:
         frame = getattr(case, name, None)
         if isinstance(frame, pd.DataFrame):
             redactor.learn_frame(frame)

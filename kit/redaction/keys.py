@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,20 +68,57 @@ def case_key(case_dir: str | os.PathLike[str], *, create: bool = True,
         raise CaseError(f"{folder}: no such case folder (cannot keep its redaction key there)")
     path = folder / KEY_FILE
     if path.exists():
+        return _read_key(path)
+    if not create:
+        raise CaseError(f"{path}: no redaction key in this case folder")
+    key = generate()
+    if _publish(path, key.hex() + "\n"):
+        return key
+    return _read_key(path)  # another first use won the race: its key is the case's key
+
+
+def _publish(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` (mode 0600) only if no file is there; False if one was.
+
+    The key is written to a private temporary file first and hard-linked into place, so a racing
+    reader never sees a half-written key; where links are not supported, exclusive creation.
+    """
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        try:
+            os.link(temporary, path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network and FAT file systems)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(text)
+            return True
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_key(path: Path, wait: float = 2.0) -> bytes:
+    """The key stored at ``path``; a file still being written (no links) is re-read briefly."""
+    deadline = time.monotonic() + wait
+    while True:
         try:
             return parse_key(path.read_text(encoding="ascii"))
         except (ValueError, UnicodeDecodeError) as exc:
+            if time.monotonic() < deadline and not path.read_bytes().strip():
+                time.sleep(0.01)
+                continue
             raise CaseError(
                 f"{path}: malformed redaction key ({exc}); delete the file to generate a new "
                 "key (pseudonyms then change from those of earlier reports)"
             ) from None
-    if not create:
-        raise CaseError(f"{path}: no redaction key in this case folder")
-    key = generate()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex() + "\n")
-    return key
 
 
 def resolve_key(case_dir: str | os.PathLike[str], key: KeyLike | None = None, *,

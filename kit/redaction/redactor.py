@@ -25,8 +25,10 @@ from ..loadreport import Reject
 from .addresses import AddressMapper, parse_address
 from .keys import KeyLike, fingerprint, parse_key
 
-NAME_KINDS = ("host", "device", "user")
-PREFIX = {"host": "host", "device": "fw", "user": "user"}
+NAME_KINDS = ("host", "device", "user", "policy")
+PREFIX = {"host": "host", "device": "fw", "user": "user", "policy": "policy"}
+#: columns of the failure frames (bpdbjobs, explain_failures) that name hosts
+HOST_COLUMNS = ("hostname", "client", "server", "master", "peer")
 DIGEST_CHARS = 6
 
 #: an IPv4 literal in free text (validated by ``ipaddress`` before it is replaced)
@@ -44,7 +46,8 @@ NAME_BEFORE, NAME_AFTER = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
 def column_kind(label: Any) -> str | None:
     """What a column holds, from its name: ``ip``, ``host``, ``device``, ``user`` or None (text).
 
-    ``ip``/``*_ip``, ``host``/``*_host``/``hostname``, ``device``/``*_device``, ``user``/``*_user``.
+    ``ip``/``*_ip``, ``host``/``*_host``/``hostname``, ``device``/``*_device``, ``user``/``*_user``;
+    the jobs' ``client``, ``server``, ``master``, ``peer`` are hosts, ``policy`` a policy name.
     """
     if not isinstance(label, str):
         return None
@@ -52,7 +55,9 @@ def column_kind(label: Any) -> str | None:
     for kind in ("ip", *NAME_KINDS):
         if name == kind or name.endswith("_" + kind):
             return kind
-    return "host" if name == "hostname" else None
+    if name == "policy":
+        return "policy"
+    return "host" if name in HOST_COLUMNS else None
 
 
 def frame_identities(frame: pd.DataFrame) -> Iterator[tuple[str, str]]:
@@ -105,6 +110,7 @@ class Redactor:
         self._digests: dict[str, str] = {}  # lower(label) -> digest
         self._labels: dict[str, str] = {}  # digest -> lower(label)
         self._pattern: re.Pattern[str] | None = None
+        self._address_texts: dict[str, str] = {}  # value -> pseudonym, across every column
 
     # -- learning ------------------------------------------------------------------------------
     def learn(self, values: Iterable[str], kind: str) -> None:
@@ -128,10 +134,16 @@ class Redactor:
 
     # -- single values -------------------------------------------------------------------------
     def address(self, value: str) -> str:
-        """The pseudonym of a value from an IP column: an address, or else a host name."""
-        if parse_address(value) is not None:
-            return self._addresses(value)
-        return self.name(value, "host")
+        """The pseudonym of a value from an IP column: an address, or else a host name.
+
+        Each distinct value is mapped once for the life of the Redactor (Crypto-PAn is the
+        costly part), whichever frame or column it appears in."""
+        mapped = self._address_texts.get(value)
+        if mapped is None:
+            mapped = self._addresses(value) if parse_address(value) is not None else \
+                self.name(value, "host")
+            self._address_texts[value] = mapped
+        return mapped
 
     def name(self, value: str, kind: str) -> str:
         """The pseudonym of a host, device or user name (an address stays an address)."""
@@ -216,8 +228,17 @@ class Redactor:
         if pd.api.types.is_object_dtype(dtype):
             return series.map(lambda v: convert(v) if isinstance(v, str) else self.value(v))
         if pd.api.types.is_string_dtype(dtype):
-            mapping = {v: convert(v) for v in pd.unique(series.dropna())}
-            return series.map(mapping).astype(dtype)
+            values = series.dropna()
+            if kind is None:  # all-digit text (connection ids, counts) holds no identity
+                values = values[~values.str.isdigit().fillna(False).to_numpy(dtype=bool)]
+            mapping = {v: convert(v) for v in pd.unique(values)}
+            changed = {v: m for v, m in mapping.items() if m != v}
+            if not changed:
+                return series.copy()
+            hit = series.isin(list(changed)).fillna(False).to_numpy(dtype=bool)
+            out = series.copy()
+            out[hit] = series[hit].map(changed).astype(dtype)
+            return out
         return series.copy()
 
     def _converter(self, kind: str | None):

@@ -1,50 +1,32 @@
 """What every remedy needs, resolved once from the case: timeouts, ports, keepalives, lifetimes.
 
 Each default is resolved here and recorded, with the sentence that justifies it, so the table's
-``attrs["assumptions"]`` lists every number the comparison rests on.
+``attrs["assumptions"]`` lists every number the comparison rests on (for display); the typed,
+resolved value is ``attrs["resolved"]``, a ``kit.Assumptions``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analysis import host_at_risk, infer_idle_timeout, sessions
+from ..analysis import Concurrency, concurrency, host_at_risk
 from ..analysis.affected import endpoint_names
+from ..analysis.concurrency import Sweep, sweep
 from ..analysis.format import hms
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
+from .assumptions import Assumptions, as_assumptions, ports
 
 #: Cisco ASA's default ``timeout conn`` (domain.md §A4), used only when nothing else is known
 ASA_DEFAULT_TIMEOUT = pd.Timedelta(hours=1)
 #: Linux defaults (7200 s + 9 x 75 s), the new-timeout base when no host export is known
 OS_DEFAULT_DETECT = pd.Timedelta(seconds=7200 + 9 * 75)
-
-
-def _td(value: Any, name: str) -> pd.Timedelta:
-    try:
-        out = pd.Timedelta(value)
-    except (TypeError, ValueError) as exc:
-        raise KitError(f"{name}={value!r} is not a duration (e.g. timedelta(minutes=15) or "
-                       "'0:15:00')") from exc
-    if pd.isna(out) or out <= pd.Timedelta(0):
-        raise KitError(f"{name} must be a positive duration, got {value!r}")
-    return out
-
-
-def _ports(values: Iterable[int], name: str) -> tuple[int, ...]:
-    try:
-        ports = tuple(sorted({int(p) for p in values}))
-    except (TypeError, ValueError) as exc:
-        raise KitError(f"{name} must be a list of port numbers, got {values!r}") from exc
-    if any(not 0 < p < 65536 for p in ports):
-        raise KitError(f"{name} holds a port outside 1..65535: {ports}")
-    return ports
 
 
 def _next_minute_above(value: pd.Timedelta) -> pd.Timedelta:
@@ -64,6 +46,9 @@ class Context:
     scope_ports: tuple[int, ...]
     changed_hosts: tuple[str, ...]
     capacity: int | None
+    frame_bytes: int
+    #: the largest host keepalive plus its probes (the default new timeout's base)
+    detect_base: pd.Timedelta
     #: per session: the victim mask, each side's name, current keepalive (NaT unknown) and
     #: whether that side's socket uses SO_KEEPALIVE; the rescued extension of each victim
     victim: np.ndarray = field(repr=False)
@@ -75,6 +60,12 @@ class Context:
     dst_so_keepalive: np.ndarray = field(repr=False)
     rescue: pd.Series = field(repr=False)
     assumptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: today's connection table (the comparison's reference), and its sweep with each session's
+    #: raw start and end (int64 ns) so a replay moves only the ends that change
+    today: Concurrency | None = field(default=None, repr=False)
+    today_sweep: Sweep | None = field(default=None, repr=False)
+    start_ns: np.ndarray | None = field(default=None, repr=False)
+    end_ns: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def hours(self) -> float:
@@ -88,23 +79,17 @@ class Context:
         return self.sessions["service_port"].isin(list(ports)).fillna(False).to_numpy(dtype=bool)
 
 
-def _firewall_timeout(case: Any, given: Any, found: pd.DataFrame, note) -> pd.Timedelta:
+def _firewall_timeout(case: Any, given: pd.Timedelta | None, note) -> pd.Timedelta:
     if given is not None:
-        value = _td(given, "firewall_timeout")
-        note(value, f"Firewall idle timeout {hms(value)}, as given.")
-        return value
-    configured = getattr(case.settings, "idle_timeout", None)
-    if configured is not None:
-        value = pd.Timedelta(configured)
-        note(value, f"Firewall idle timeout {hms(value)}, from case.toml.")
-        return value
-    estimate = infer_idle_timeout(found)
-    if estimate.value is not None:
-        note(estimate.value, f"Firewall idle timeout inferred from the data: "
-                                 f"{estimate.explanation}")
-        return estimate.value
+        note(given, f"Firewall idle timeout {hms(given)}, as given.")
+        return given
+    timeout = case.timeout
+    if timeout.value is not None:
+        note(timeout.value, f"Firewall idle timeout {hms(timeout.value)}, the case's timeout in "
+                            f"force ({timeout.source}): {timeout.explanation}")
+        return timeout.value
     note(ASA_DEFAULT_TIMEOUT, "No idle-timeout teardowns and no configured timeout: the "
-                                  f"Cisco ASA default {hms(ASA_DEFAULT_TIMEOUT)} is assumed.")
+                              f"Cisco ASA default {hms(ASA_DEFAULT_TIMEOUT)} is assumed.")
     return ASA_DEFAULT_TIMEOUT
 
 
@@ -125,16 +110,23 @@ def _so_keepalive(case: Any, names: pd.Series, ports: pd.Series,
              for column in ("local_port", "peer_port")]
     evidence = (pd.concat(sides).dropna().groupby(["host", "port"])["timer"].any()
                 .rename("evidence").reset_index())
-    keys = pd.DataFrame({"host": names.astype(object).fillna("").astype(str).to_numpy(),
-                         "port": ports.astype("Int64").to_numpy()})
+    # only the sessions of the captured hosts can have evidence: look those few up
+    rows = np.flatnonzero(names.isin(evidence["host"].unique()).fillna(False)
+                          .to_numpy(dtype=bool))
+    if not len(rows):
+        return answer
+    keys = pd.DataFrame({"host": names.iloc[rows].astype(str).to_numpy(),
+                         "port": ports.iloc[rows].astype("Int64").to_numpy()})
     joined = keys.merge(evidence, on=["host", "port"], how="left")
     known = joined["evidence"].notna().to_numpy()
     found = joined["evidence"].fillna(False).to_numpy(dtype=bool)
-    return np.where(known, found, answer)
+    answer = answer.copy()
+    answer[rows] = np.where(known, found, answer[rows])
+    return answer
 
 
-def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
-            given: pd.Timedelta | None, note) -> pd.Series:
+def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
+            window_end: pd.Timestamp, given: pd.Timedelta | None, note) -> pd.Series:
     """How long each prevented teardown's connection lives on past its would-be teardown."""
     if given is not None:
         note(given, f"A rescued connection lives on {hms(given)} past its would-be teardown, "
@@ -143,11 +135,18 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
     if not victim.any():
         note(None, "No idle-timeout teardowns: no connection needs rescuing.")
         return pd.Series(dtype="timedelta64[ns]")
-    a, b = endpoint_names(s, "src").fillna(""), endpoint_names(s, "dst").fillna("")
+    a, b = src.fillna(""), dst.fillna("")
+    # only sessions between the victims' hosts on the victims' ports can follow a victim
+    hosts = pd.concat([a[victim], b[victim]]).unique()
+    candidate = (s["service_port"].isin(s["service_port"][victim].dropna().unique())
+                 & a.isin(hosts) & b.isin(hosts)).fillna(False).to_numpy(dtype=bool) | victim
+    a, b, ports = a[candidate], b[candidate], s["service_port"][candidate]
     pair = a.where(a <= b, b) + "|" + b.where(a <= b, a) + "|" + \
-        s["service_port"].astype("Int64").astype(str)
-    starts = pd.DataFrame({"key": pair, "t": s["start"]}).sort_values("t", kind="stable")
-    victims = pd.DataFrame({"key": pair[victim], "t": s["end"][victim],
+        ports.astype("Int64").astype(str)
+    starts = pd.DataFrame({"key": pair, "t": s["start"][candidate]}).sort_values(
+        "t", kind="stable")
+    is_victim = victim[candidate]
+    victims = pd.DataFrame({"key": pair[is_victim], "t": s["end"][victim],
                             "pos": np.arange(int(victim.sum()))}).sort_values("t", kind="stable")
     nxt = pd.merge_asof(victims, starts.rename(columns={"t": "next"}), left_on="t",
                         right_on="next", by="key", direction="forward", allow_exact_matches=False)
@@ -170,11 +169,9 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, window_end: pd.Timestamp,
     return ext
 
 
-def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_timeout: Any,
-            heartbeat: Any, scope_ports: Any, so_keepalive_ports: Any,
-            rescued_lifetime: Any) -> Context:
-    """Resolve every default from the case and record it (see ``compare_remedies``)."""
-    for attr in ("connections", "hosts", "settings"):
+def _base(case: Any, a: Assumptions) -> Context:
+    """Everything the sliders (keepalive, new firewall timeout, heartbeat) do not change."""
+    for attr in ("connections", "hosts", "settings", "sessions", "timeout"):
         if not hasattr(case, attr):
             raise KitError(f"compare_remedies needs a kit.Case (from kit.load_case); got "
                            f"{type(case).__name__} without .{attr}")
@@ -183,79 +180,132 @@ def resolve(case: Any, *, firewall_timeout: Any, keepalive: Any, new_firewall_ti
     def noter(name: str):
         return lambda value, why: notes.__setitem__(name, {"value": value, "why": why})
 
-    s = sessions(case)
+    s = case.sessions
     times = case.connections["time"]
     window = (times.min(), times.max()) if len(times) else (pd.Timestamp(0, tz="UTC"),) * 2
     noter("window")(window, f"Rates are per hour of data: {window[0]} to {window[1]}.")
     victim = (s["close"] == "idle-timeout").fillna(False).to_numpy(dtype=bool)
-    fw = _firewall_timeout(case, firewall_timeout, s, noter("firewall_timeout"))
-
-    ka = _td(keepalive if keepalive is not None else timedelta(minutes=15), "keepalive")
-    noter("keepalive")(ka, f"The keepalive remedy sets the OS keepalive time to {hms(ka)} on "
-                           "the at-risk hosts.")
+    fw = _firewall_timeout(case, a.firewall_timeout, noter("firewall_timeout"))
 
     hosts = case.hosts
     known = hosts.drop_duplicates("host").set_index(hosts["host"].drop_duplicates().astype(str))
-    if new_firewall_timeout is not None:
-        new_fw = _td(new_firewall_timeout, "new_firewall_timeout")
-        noter("new_firewall_timeout")(new_fw, f"New firewall idle timeout {hms(new_fw)}, as given.")
-    else:
-        detect = (known["time_to_detect"].fillna(
-            known["keepalive_time"] + known["keepalive_probes"].astype("float")
-            * known["keepalive_interval"]) if len(known) else pd.Series(dtype="timedelta64[ns]"))
-        base = detect.max() if len(detect.dropna()) else OS_DEFAULT_DETECT
-        new_fw = _next_minute_above(base)
-        noter("new_firewall_timeout")(new_fw, f"New firewall idle timeout {hms(new_fw)}: the next "
-                                              f"whole minute above the largest host keepalive plus "
-                                              f"its probes ({hms(base)}).")
+    detect = (known["time_to_detect"].fillna(
+        known["keepalive_time"] + known["keepalive_probes"].astype("float")
+        * known["keepalive_interval"]) if len(known) else pd.Series(dtype="timedelta64[ns]"))
+    detect_base = detect.max() if len(detect.dropna()) else OS_DEFAULT_DETECT
 
-    hb = _td(heartbeat, "heartbeat") if heartbeat is not None else fw / 2
-    noter("heartbeat")(hb, f"Application heartbeat every {hms(hb)}"
-                           + (", as given." if heartbeat is not None else
-                              ", half the firewall timeout."))
-
-    if scope_ports is not None:
-        scope = _ports(scope_ports, "scope_ports")
+    if a.scope_ports is not None:
+        scope = a.scope_ports
         noter("scope_ports")(list(scope), "Scoped remedies cover these ports, as given.")
     else:
-        scope = _ports(s.loc[victim, "service_port"].dropna().tolist(), "scope_ports")
+        scope = ports(s.loc[victim, "service_port"].dropna().tolist(), "scope_ports")
         noter("scope_ports")(list(scope), "Scoped remedies cover the service ports of the "
                                           "idle-timeout teardowns.")
-
-    if so_keepalive_ports is not None:
-        so_ports = _ports(so_keepalive_ports, "so_keepalive_ports")
-        why = "as given"
-    else:
-        so_ports = tuple(sorted(NETBACKUP_PORTS))
-        why = "the NetBackup ports"
+    so_ports = a.so_keepalive_ports if a.so_keepalive_ports is not None else \
+        tuple(sorted(NETBACKUP_PORTS))
+    why = "as given" if a.so_keepalive_ports is not None else "the NetBackup ports"
     noter("so_keepalive_ports")(list(so_ports), f"Where the case has no socket capture for a "
                                                 f"host and port, sockets of these ports are "
                                                 f"assumed to use SO_KEEPALIVE ({why}).")
 
-    risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype="boolean")
-    changed = tuple(sorted(risk.index[risk.fillna(False).to_numpy(dtype=bool)]))
-    noter("changed_hosts")(list(changed), f"The keepalive remedy changes the {len(changed)} "
-                                          "hosts whose keepalive export puts them at risk; hosts "
-                                          "without an export are neither counted on nor changed.")
+    if fw == case.timeout.value:  # the case's own risk, derived once
+        changed = case.at_risk_hosts
+    else:
+        risk = host_at_risk(hosts, fw) if len(hosts) else pd.Series(dtype="boolean")
+        changed = tuple(sorted(risk.index[risk.fillna(False).to_numpy(dtype=bool)]))
+    noter("changed_hosts")(list(changed), (
+        f"The keepalive remedy changes the {len(changed)} hosts whose keepalive export puts "
+        "them at risk; hosts without an export are neither counted on nor changed."
+        if len(hosts) else "The case has no keepalive exports (hosts/ is empty): the keepalive "
+        "remedy changes no host, and no host's current keepalive can be counted on."))
     capacity = getattr(case.settings, "capacity", None)
     noter("capacity")(capacity, "Firewall connection capacity from case.toml." if capacity
                       else "The firewall's connection capacity is not known.")
-    noter("frame_bytes")(70, "A keepalive, heartbeat or DCD probe and its ACK are minimal "
-                             "TCP segments: 70 B Ethernet frames each (IPv4, TCP timestamps).")
-
-    given_rescue = _td(rescued_lifetime, "rescued_lifetime") if rescued_lifetime is not None \
-        else None
-    rescue = _rescue(s, victim, window[1], given_rescue, noter("rescued_lifetime"))
-
+    noter("frame_bytes")(a.frame_bytes, f"A keepalive, heartbeat or DCD probe and its ACK are "
+                                        f"minimal TCP segments: {a.frame_bytes} B frames each.")
     src, dst = endpoint_names(s, "src"), endpoint_names(s, "dst")
-    keep_time = known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]")
+    rescue = _rescue(s, victim, src, dst, window[1], a.rescued_lifetime,
+                     noter("rescued_lifetime"))
+    start_ns = s["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    end_ns = s["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    keep_time = (known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]"))
     return Context(
-        sessions=s, window=window, firewall_timeout=fw, keepalive=ka, new_firewall_timeout=new_fw,
-        heartbeat=hb, scope_ports=scope, changed_hosts=changed, capacity=capacity, victim=victim,
-        src=src, dst=dst,
-        src_keepalive=src.map(keep_time).astype("timedelta64[ns]"),
-        dst_keepalive=dst.map(keep_time).astype("timedelta64[ns]"),
+        sessions=s, window=window, firewall_timeout=fw, keepalive=a.keepalive,
+        new_firewall_timeout=_next_minute_above(detect_base), heartbeat=fw / 2,
+        scope_ports=scope, changed_hosts=changed, capacity=capacity, frame_bytes=a.frame_bytes,
+        detect_base=detect_base, victim=victim, src=src, dst=dst,
+        src_keepalive=_keepalive_of(src, keep_time), dst_keepalive=_keepalive_of(dst, keep_time),
         src_so_keepalive=_so_keepalive(case, src, s["service_port"], so_ports),
         dst_so_keepalive=_so_keepalive(case, dst, s["service_port"], so_ports),
         rescue=rescue, assumptions=notes,
+        today=concurrency(s, start=window[0], end=window[1]),
+        today_sweep=sweep(start_ns, end_ns, window[0].as_unit("ns").value,
+                          window[1].as_unit("ns").value),
+        start_ns=start_ns, end_ns=end_ns,
     )
+
+
+def _keepalive_of(names: pd.Series, keep_time: pd.Series) -> pd.Series:
+    """Each side's current keepalive time (NaT where the case has no export for it)."""
+    out = pd.Series(pd.NaT, index=names.index, dtype="timedelta64[ns]")
+    if not len(keep_time):
+        return out
+    rows = names.isin(keep_time.index).fillna(False).to_numpy(dtype=bool)
+    out[rows] = names[rows].map(keep_time).astype("timedelta64[ns]")
+    return out
+
+
+def base_key(a: Assumptions) -> tuple[Any, ...]:
+    """The assumptions the slider-independent part of the comparison depends on."""
+    return (a.firewall_timeout, a.scope_ports, a.so_keepalive_ports, a.rescued_lifetime,
+            a.frame_bytes)
+
+
+def resolve(case: Any, assumptions: Assumptions) -> Context:
+    """Resolve every default from the case and record it (see ``compare_remedies``).
+
+    The slider-independent part is computed once per case and set of other assumptions and kept
+    in ``case.memo``; a what-if move only fills in the keepalive, new timeout and heartbeat.
+    """
+    a = assumptions
+    memo = getattr(case, "memo", None)
+    key = ("remedy-base", base_key(a))
+    base = memo.get(key) if memo is not None else None
+    if base is None:
+        base = _base(case, a)
+        if memo is not None:
+            memo[key] = base
+    notes = dict(base.assumptions)
+
+    def noter(name: str):
+        return lambda value, why: notes.__setitem__(name, {"value": value, "why": why})
+
+    noter("keepalive")(a.keepalive, f"The keepalive remedy sets the OS keepalive time to "
+                                    f"{hms(a.keepalive)} on the at-risk hosts.")
+    if a.new_firewall_timeout is not None:
+        new_fw = a.new_firewall_timeout
+        noter("new_firewall_timeout")(new_fw, f"New firewall idle timeout {hms(new_fw)}, as "
+                                              "given.")
+    else:
+        new_fw = base.new_firewall_timeout
+        noter("new_firewall_timeout")(new_fw, f"New firewall idle timeout {hms(new_fw)}: the next "
+                                              f"whole minute above the largest host keepalive plus "
+                                              f"its probes ({hms(base.detect_base)}).")
+    hb = a.heartbeat if a.heartbeat is not None else base.firewall_timeout / 2
+    noter("heartbeat")(hb, f"Application heartbeat every {hms(hb)}"
+                           + (", as given." if a.heartbeat is not None else
+                              ", half the firewall timeout."))
+    order = ("window", "firewall_timeout", "keepalive", "new_firewall_timeout", "heartbeat")
+    notes = {**{k: notes[k] for k in order}, **{k: v for k, v in notes.items() if k not in order}}
+    return dataclasses.replace(base, keepalive=a.keepalive, new_firewall_timeout=new_fw,
+                               heartbeat=hb, assumptions=notes)
+
+
+def resolve_assumptions(case: Any, assumptions: Assumptions | None = None) -> Assumptions:
+    """``assumptions`` with every None field filled in from the case, as the comparison uses
+    them (the what-if sliders start from these)."""
+    a = as_assumptions(assumptions)
+    ctx = resolve(case, a)
+    return a.replace(firewall_timeout=ctx.firewall_timeout,
+                     new_firewall_timeout=ctx.new_firewall_timeout, heartbeat=ctx.heartbeat,
+                     scope_ports=ctx.scope_ports)

@@ -24,16 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from inspect import Parameter, signature
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analysis import concurrency
 from ..analysis.format import hms
-from .context import Context, resolve
+from .assumptions import AssumptionError, Assumptions, as_assumptions
+from .context import Context, base_key, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
             "dcd")
@@ -41,7 +39,6 @@ COLUMNS = ("victims", "prevented", "prevented_share", "extra_packets_per_hour",
            "extra_bytes_per_hour", "peak_connections", "peak_connections_change",
            "mean_connections", "hosts_to_change", "devices_to_change", "scope",
            "sessions_in_scope", "caveats")
-FRAME_BYTES = 70
 PACKETS_PER_EXCHANGE = 2
 
 
@@ -183,90 +180,121 @@ _MODELS: dict[str, Callable[[Context], Outcome]] = {
 }
 
 
-def _replayed(ctx: Context, shift: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"start": ctx.sessions["start"], "end": ctx.sessions["end"] + shift})
+#: the assumptions each remedy's row depends on beyond the slider-independent base
+_DEPENDS: dict[str, tuple[str, ...]] = {
+    "keepalive": ("keepalive",),
+    "firewall-timeout": ("new_firewall_timeout",),
+    "firewall-timeout-scoped": ("new_firewall_timeout",),
+    "traffic-generation": ("heartbeat",),
+    "dcd": (),
+}
 
 
-def _row(ctx: Context, outcome: Outcome, today) -> dict[str, Any]:
-    after = concurrency(_replayed(ctx, outcome.shift), start=ctx.window[0], end=ctx.window[1])
+def _after(ctx: Context, shift: pd.Series) -> tuple[int, float]:
+    """Peak and mean of the connection table with the remedy's ends moved: today's sweep with
+    only the moved sessions' ends replaced (``kit.analysis.concurrency.Sweep.moved``)."""
+    delta = shift.to_numpy(dtype="timedelta64[ns]").astype(np.int64)
+    moved = np.flatnonzero(delta != 0)
+    after = ctx.today_sweep.moved(ctx.start_ns[moved], ctx.end_ns[moved],
+                                  ctx.end_ns[moved] + delta[moved])
+    return after.peak()[0], after.mean()
+
+
+def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
+    today = ctx.today
+    after = _after(ctx, outcome.shift)
     victims = int(ctx.victim.sum())
     prevented = int(outcome.prevented.sum())
     per_hour = outcome.packets / ctx.hours if ctx.hours > 0 else 0.0
     caveats = list(outcome.caveats)
     if ctx.capacity:
-        caveats.append(f"Peak {after.peak} is {after.peak / ctx.capacity:.1%} of the firewall's "
+        caveats.append(f"Peak {after[0]} is {after[0] / ctx.capacity:.1%} of the firewall's "
                        f"capacity ({ctx.capacity}).")
     return {
         "victims": victims, "prevented": prevented,
         "prevented_share": prevented / victims if victims else float("nan"),
-        "extra_packets_per_hour": per_hour, "extra_bytes_per_hour": per_hour * FRAME_BYTES,
-        "peak_connections": after.peak, "peak_connections_change": after.peak - today.peak,
-        "mean_connections": after.mean, "hosts_to_change": outcome.hosts_to_change,
+        "extra_packets_per_hour": per_hour, "extra_bytes_per_hour": per_hour * ctx.frame_bytes,
+        "peak_connections": after[0], "peak_connections_change": after[0] - today.peak,
+        "mean_connections": after[1], "hosts_to_change": outcome.hosts_to_change,
         "devices_to_change": outcome.devices_to_change, "scope": outcome.scope,
         "sessions_in_scope": int(outcome.in_scope.sum()), "caveats": " ".join(caveats),
     }
 
 
-def compare_remedies(case: Any, *, firewall_timeout: Any = None,
-                     keepalive: Any = timedelta(minutes=15), new_firewall_timeout: Any = None,
-                     heartbeat: Any = None, scope_ports: Any = None,
-                     so_keepalive_ports: Any = None,
+def _cached_row(case: Any, ctx: Context, a: Assumptions, name: str) -> dict[str, Any]:
+    """A remedy's row, recomputed only when an assumption it depends on changed."""
+    memo = getattr(case, "memo", None)
+    key = ("remedy-row", name, base_key(a), *(getattr(ctx, d) for d in _DEPENDS[name]))
+    if memo is not None and key in memo:
+        return memo[key]
+    row = _row(ctx, _MODELS[name](ctx))
+    if memo is not None:
+        memo[key] = row
+    return row
+
+
+def compare_remedies(case: Any, assumptions: Assumptions | None = None, *,
+                     firewall_timeout: Any = None, keepalive: Any = None,
+                     new_firewall_timeout: Any = None, heartbeat: Any = None,
+                     scope_ports: Any = None, so_keepalive_ports: Any = None,
                      rescued_lifetime: Any = None) -> pd.DataFrame:
     """Compare the remedies on the case's own connections (the model: this module's docstring).
 
     Parameters
     ----------
     case : kit.Case
-    firewall_timeout : timedelta, optional
-        Default: case.toml's ``idle_timeout``, else inferred from the data, else the ASA default.
-    keepalive : timedelta
-        The OS keepalive time the ``keepalive`` remedy sets on the at-risk hosts.
-    new_firewall_timeout : timedelta, optional
-        Default: the next whole minute above the largest host keepalive plus its probes.
-    heartbeat : timedelta, optional
-        Application heartbeat interval; default half the firewall timeout.
-    scope_ports : list of int, optional
-        Ports of the scoped remedies; default the service ports of the idle-timeout teardowns.
-    so_keepalive_ports : list of int, optional
-        Ports whose sockets use SO_KEEPALIVE where no socket capture says; default NetBackup's.
-    rescued_lifetime : timedelta, optional
-        How long a prevented connection lives on; default until the next connection of the same
-        host pair and service, else the median duration of that service's completed sessions.
+    assumptions : kit.Assumptions, optional
+        Every assumption in one typed value (see ``kit.Assumptions`` for each field and its
+        default); the keyword arguments below override its fields one by one. Durations follow
+        the kit's grammar (``kit.units``): ``keepalive=900`` is 900 seconds.
+    firewall_timeout, keepalive, new_firewall_timeout, heartbeat : duration, optional
+        As the fields of ``kit.Assumptions``; None keeps the field's value.
+    scope_ports, so_keepalive_ports : list of int, optional
+        As the fields of ``kit.Assumptions``; None keeps the field's value.
+    rescued_lifetime : duration, optional
+        As the fields of ``kit.Assumptions``; None keeps the field's value.
 
     Returns
     -------
     DataFrame
-        Indexed by remedy (``REMEDIES``), columns ``COLUMNS``. ``attrs["assumptions"]`` maps each
-        resolved input to ``{"value": ..., "why": sentence}``; ``attrs["today"]`` holds today's
-        peak and mean and the window's hours.
+        Indexed by remedy (``REMEDIES``), columns ``COLUMNS``. ``attrs["resolved"]`` is the
+        ``kit.Assumptions`` used, every default filled in; ``attrs["assumptions"]`` maps each
+        resolved input to ``{"value": ..., "why": sentence}`` (for display);
+        ``attrs["today"]`` holds today's peak and mean and the window's hours.
+
+    Notes
+    -----
+    The slider-independent part (sessions, victims, rescued lifetimes, today's connection table)
+    is computed once per case, and each remedy's row only when an assumption it depends on
+    changes, so a what-if move recomputes one or two rows.
     """
-    ctx = resolve(case, firewall_timeout=firewall_timeout, keepalive=keepalive,
-                  new_firewall_timeout=new_firewall_timeout, heartbeat=heartbeat,
-                  scope_ports=scope_ports, so_keepalive_ports=so_keepalive_ports,
-                  rescued_lifetime=rescued_lifetime)
-    today = concurrency(ctx.sessions, start=ctx.window[0], end=ctx.window[1])
-    rows = {name: _row(ctx, model(ctx), today) for name, model in _MODELS.items()}
+    a = as_assumptions(assumptions, firewall_timeout=firewall_timeout, keepalive=keepalive,
+                       new_firewall_timeout=new_firewall_timeout, heartbeat=heartbeat,
+                       scope_ports=scope_ports, so_keepalive_ports=so_keepalive_ports,
+                       rescued_lifetime=rescued_lifetime)
+    ctx = resolve(case, a)
+    rows = {name: _cached_row(case, ctx, a, name) for name in _MODELS}
     table = pd.DataFrame.from_dict(rows, orient="index").loc[:, list(COLUMNS)]
     table.index.name = "remedy"
     table.attrs["assumptions"] = ctx.assumptions
-    table.attrs["today"] = {"peak": today.peak, "mean": today.mean, "hours": ctx.hours,
+    table.attrs["resolved"] = a.replace(
+        firewall_timeout=ctx.firewall_timeout, new_firewall_timeout=ctx.new_firewall_timeout,
+        heartbeat=ctx.heartbeat, scope_ports=ctx.scope_ports)
+    table.attrs["today"] = {"peak": ctx.today.peak, "mean": ctx.today.mean, "hours": ctx.hours,
                             "victims": int(ctx.victim.sum())}
     return table
 
 
-def replay_remedy(case: Any, remedy: str, **assumptions: Any) -> pd.DataFrame:
+def replay_remedy(case: Any, remedy: str, assumptions: Assumptions | None = None,
+                  **overrides: Any) -> pd.DataFrame:
     """The case's sessions with ``end`` moved as under ``remedy`` (for the concurrency chart).
 
-    Takes the same keyword assumptions as ``compare_remedies``; adds a ``prevented`` column.
+    Takes the same assumptions as ``compare_remedies`` (a ``kit.Assumptions`` and/or its fields
+    as keywords); adds a ``prevented`` column.
     """
     if remedy not in _MODELS:
-        raise KeyError(f"unknown remedy {remedy!r}; expected one of {list(_MODELS)}")
-    defaults = {name: p.default for name, p in signature(compare_remedies).parameters.items()
-                if p.kind is Parameter.KEYWORD_ONLY}
-    unknown = set(assumptions) - set(defaults)
-    if unknown:
-        raise TypeError(f"unknown assumptions {sorted(unknown)}; expected {sorted(defaults)}")
-    ctx = resolve(case, **{**defaults, **assumptions})
+        raise AssumptionError(f"unknown remedy {remedy!r}; expected one of {list(_MODELS)}")
+    ctx = resolve(case, as_assumptions(assumptions, **overrides))
     outcome = _MODELS[remedy](ctx)
     out = ctx.sessions.copy()
     out["end"] = out["end"] + outcome.shift

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -47,11 +48,14 @@ class Recommendation:
     """The ranked remedies and the reasons, in plain sentences quoting the table.
 
     ``best`` is None when no change is needed (no idle-timeout teardowns) or nothing helps.
+    ``assumptions`` is the ``kit.Assumptions`` the comparison rested on (every default
+    resolved), so the recommendation says under which assumptions it holds.
     """
 
     best: str | None
     ranking: list[str]
     reasons: list[str] = field(default_factory=list)
+    assumptions: Any = None
 
     @property
     def text(self) -> str:
@@ -95,7 +99,8 @@ def recommend(comparison: pd.DataFrame) -> Recommendation:
     Parameters
     ----------
     comparison : DataFrame
-        The comparison table (indexed by remedy).
+        The comparison table (indexed by remedy); its ``attrs["resolved"]`` (the
+        ``kit.Assumptions`` of ``compare_remedies``) is kept on the recommendation.
 
     Returns
     -------
@@ -103,6 +108,7 @@ def recommend(comparison: pd.DataFrame) -> Recommendation:
         ``best`` (None when there are no idle-timeout teardowns, i.e. no change is needed, or
         when no remedy prevents any), ``ranking`` (best first) and ``reasons``.
     """
+    resolved = comparison.attrs.get("resolved")
     keys = _keys(comparison)
     order = sorted(range(len(keys)), key=lambda i: tuple(
         -keys.iloc[i][c] if larger else keys.iloc[i][c] for c, larger, _ in CRITERIA))
@@ -110,14 +116,14 @@ def recommend(comparison: pd.DataFrame) -> Recommendation:
     victims = int(comparison["victims"].max()) if len(comparison) else 0
     if victims == 0:
         return Recommendation(None, ranking, [
-            "There are no idle-timeout teardowns in the data: no change is needed."])
+            "There are no idle-timeout teardowns in the data: no change is needed."], resolved)
     best = comparison.loc[ranking[0]]
     if best["prevented"] == 0:
         return Recommendation(None, ranking, [
             f"None of the remedies prevents any of the {victims} idle-timeout teardowns under "
-            "these assumptions; check the assumptions (timeouts, keepalive, ports)."])
+            "these assumptions; check the assumptions (timeouts, keepalive, ports)."], resolved)
     reasons = [f"Recommended: {ranking[0]}.", _summary(ranking[0], best)]
     for position, name in enumerate(ranking[1:], start=2):
         row = comparison.loc[name]
         reasons.append(f"{name} ranks {position}: {_why_below(row, best, keys)}.")
-    return Recommendation(ranking[0], ranking, reasons)
+    return Recommendation(ranking[0], ranking, reasons, resolved)

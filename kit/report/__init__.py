@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,6 +40,7 @@ from .display import Findings
 from .execute import ReportError, run_notebook
 from .execute import kernel_environment as _kernel_environment
 from .html import export_html
+from .prepared import PREPARED_ENV, write_prepared
 
 __all__ = [
     "NOTEBOOKS",
@@ -57,6 +60,7 @@ NOTEBOOKS = (
     "02_connection_durations.ipynb",
     "03_compare_remedies.ipynb",
     "04_case_report.ipynb",
+    "05_failed_jobs.ipynb",
 )
 REPORT_FILE = "report.html"
 NOT_REDACTED = ("NOT REDACTED: this report shows the site's real addresses, host, device and "
@@ -148,15 +152,13 @@ def build_report(
 
     executed, seconds = [], {}
     parameters = {"case_dir": str(case_path), "redact": redact}
-    with _kernel_environment(env):
-        for number, name in enumerate(notebooks, 1):
-            say(f"[{number}/{len(notebooks)}] running {name}")
-            start = time.perf_counter()
-            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
-                         timeout=timeout)
-            seconds[name] = time.perf_counter() - start
-            say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
-            executed.append(out / name)
+    private = Path(tempfile.mkdtemp(prefix="kit-report-"))
+    try:
+        say("preparing the case once for all notebooks")
+        env[PREPARED_ENV] = str(write_prepared(shown, private, case_dir=case_path, redact=redact))
+        _run_all(notebooks, source_dir, out, parameters, env, timeout, say, executed, seconds)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
     say("exporting report.html")
     page = export_html(executed, title=_title(shown), metadata=case_metadata(shown, mark),
@@ -176,13 +178,25 @@ def build_report(
     return Report(target, executed, redact, mark, seconds)
 
 
+def _run_all(notebooks: Sequence[str], source_dir: Path, out: Path, parameters: dict,
+             env: dict[str, str], timeout: float | None, say: Callable[[str], None],
+             executed: list[Path], seconds: dict[str, float]) -> None:
+    """Run each notebook in turn, with ``env`` in the kernels' environment."""
+    with _kernel_environment(env):
+        for number, name in enumerate(notebooks, 1):
+            say(f"[{number}/{len(notebooks)}] running {name}")
+            start = time.perf_counter()
+            run_notebook(source_dir / name, out / name, parameters=parameters, cwd=source_dir,
+                         timeout=timeout)
+            seconds[name] = time.perf_counter() - start
+            say(f"[{number}/{len(notebooks)}] {name} done in {seconds[name]:.1f} s")
+            executed.append(out / name)
+
+
 def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, str]]:
     """The report header's rows (label, plain text) from a (redacted) case; ``key_fingerprint``
     None means the report is not redacted."""
-    from ..analysis.format import hms
-
     settings, report = case.settings, case.load_report
-    timeout = settings.idle_timeout
     kinds = Counter(f.kind for f in report.files)
     times = case.connections["time"].dropna()
     rows: list[tuple[str, str | None]] = [
@@ -190,8 +204,7 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
         ("Title", settings.title),
         ("Opened", settings.opened and settings.opened.isoformat()),
         ("Notes", settings.notes),
-        ("Firewall idle timeout", f"{hms(timeout)} (configured in case.toml)"
-         if timeout is not None else "not configured: inferred from the data (notebook 01)"),
+        ("Firewall idle timeout", _timeout_text(case.timeout)),
         ("Firewall model", settings.model),
         ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
         ("Data", f"{len(case.connections):,} connection events from {kinds['firewall']} "
@@ -207,6 +220,20 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
                       f"{_version()}"),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def _timeout_text(timeout) -> str:
+    """The timeout in force, where it came from, and whether the data disagrees."""
+    from ..analysis.format import hms
+
+    if timeout.value is None:
+        return "unknown: not stated in case.toml and no idle-timeout teardowns in the data"
+    text = {"case.toml": f"{hms(timeout.value)} (stated in case.toml)",
+            "inferred": f"{hms(timeout.value)} (inferred from the data: not stated in "
+                        "case.toml)"}[timeout.source]
+    if timeout.disagrees:
+        text += f"; the data disagrees: it suggests {hms(timeout.estimate.value)}"
+    return text
 
 
 def metadata_table(case, key_fingerprint: str | None = None) -> pd.DataFrame:

@@ -34,8 +34,10 @@ def current_env_kernel_manager() -> type:
             if "ipykernel_launcher" not in cmd:
                 return cmd
             launcher = cmd.index("ipykernel_launcher")
-            # the kernel's own log (ipykernel's TCP transport warning) is noise in `kit report`
-            return [sys.executable, "-m", *cmd[launcher:], "--IPKernelApp.log_level=ERROR"]
+            # the kernel's own log is noise in `kit report`: ipykernel's TCP transport warning,
+            # and "ERROR | KeyboardInterrupt caught in kernel" when the finished kernel is shut
+            # down. Cell errors come back as messages (ReportError), not through this log.
+            return [sys.executable, "-m", *cmd[launcher:], "--IPKernelApp.log_level=CRITICAL"]
 
     return CurrentEnvKernelManager
 

@@ -24,6 +24,7 @@ import pandas as pd
 from .asa import deny_no_connection
 from .exports import Socket, ss_tino
 from .hosts import ASA, FWSM, Host, build_hosts
+from .jobs import EXPORT, jobs_export
 from .render import connection_events, junk_lines, render, side_events, split_files
 from .sessions import (
     ADMIN_IP,
@@ -61,6 +62,7 @@ class CaseParams:
     relay_tz: str = "America/Chicago"
     case_id: str = "SAMPLE-NBU-DMZ"
     state_timeout: bool = True
+    jobs_clock_offset_s: int = 0
 
 
 def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
@@ -78,7 +80,9 @@ def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
         ``"preset"`` key), ``background_rate`` (100 connections per hour), ``start``
         ("2024-06-03": the first relay-local day), ``malformed`` (6 bad lines),
         ``relay_tz`` ("America/Chicago"), ``case_id``, ``state_timeout`` (True: case.toml states
-        the timeout; False: leave it to inference).
+        the timeout; False: leave it to inference), ``jobs_clock_offset_s`` (0: how far the
+        backup servers' clock, and so every stamp of the jobs/ export, is ahead of the
+        firewall's).
 
     Returns
     -------
@@ -119,6 +123,11 @@ def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
     exports = host_exports(hosts)
     _write(root, p, hosts, files, exports, sockets)
     truth = truth_document(p, hosts, sessions, jobs, events, files, exports, sockets, window)
+    export = jobs_export(sessions, jobs, hosts, p.jobs_clock_offset_s)
+    (root / EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    (root / EXPORT).write_bytes(export.data)
+    truth["failures"] = {"export": EXPORT, "clock_offset_s": p.jobs_clock_offset_s,
+                         "tries": export.failures}
     _write_truth(root, truth, sessions, events, files)
     return truth
 
@@ -189,7 +198,8 @@ def _side_messages(rng: np.random.Generator, sessions: list[Session], clients: l
             client, server = (s.src, s.dst) if s.src.host and s.src.host.startswith("dmz") \
                 else (s.dst, s.src)
             rows.append({"t": s.resume_at, "device": s.device, "msg_id": "106015",
-                         "severity": "6", "body": _deny_nc(client, server)})
+                         "severity": "6", "body": _deny_nc(client, server),
+                         "event": "deny-no-connection"})
     for host in clients:
         direction = "outbound" if host.device == ASA else "inbound"
         for t in range(window[0] + 600, window[1] - 600, 1800):

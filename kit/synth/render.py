@@ -62,9 +62,10 @@ def connection_events(sessions: list[Session]) -> pd.DataFrame:
 
 
 def side_events(rows: list[dict]) -> pd.DataFrame:
-    """Other messages (denies, ICMP): rows with t, device, msg_id, severity, body."""
-    frame = pd.DataFrame(rows, columns=["t", "device", "msg_id", "severity", "body"])
-    return frame.assign(event="other", session=-1)
+    """Other messages (denies, ICMP): rows with t, device, msg_id, severity, body, and an
+    event (``deny-no-connection`` for 106015, which the reader keeps; else ``other``)."""
+    frame = pd.DataFrame(rows, columns=["t", "device", "msg_id", "severity", "body", "event"])
+    return frame.assign(event=frame["event"].astype(object).fillna("other"), session=-1)
 
 
 def _format(event: str, device: str, protocol: str, sessions: list[Session],
@@ -121,7 +122,7 @@ def render(events: pd.DataFrame, rng: np.random.Generator, relay_tz: str) -> pd.
 
 def _event_order(column: pd.Series) -> pd.Series:
     if column.name == "event":  # within one second: builts, then others, then teardowns
-        return column.map({"built": 0, "other": 1, "teardown": 2})
+        return column.map({"built": 0, "other": 1, "deny-no-connection": 1, "teardown": 2})
     return column
 
 

@@ -170,6 +170,7 @@ def _counts(events: pd.DataFrame, files, sessions: list[Session]) -> dict[str, A
         "connection_events": len(conn),
         "built": int((conn["event"] == "built").sum()),
         "teardown": int((conn["event"] == "teardown").sum()),
+        "deny_no_connection": int((conn["event"] == "deny-no-connection").sum()),
         "by_device": {d: int(n) for d, n in sorted(Counter(conn["device"]).items())},
         "by_msg_id": {m: int(n) for m, n in sorted(Counter(events["msg_id"]).items())},
         "teardowns_by_close": dict(sorted(closes.items())),

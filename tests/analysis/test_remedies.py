@@ -189,7 +189,7 @@ def test_replay_remedy_moves_the_ends_of_the_prevented():
     moved = replayed[replayed["prevented"]]
     assert sorted(moved["conn_id"]) == ["A", "C"]
     assert (moved["end"] - moved["start"] == pd.Timedelta(seconds=3760)).all()
-    with pytest.raises(TypeError, match="unknown assumptions"):
+    with pytest.raises(KitError, match="unknown assumption"):
         replay_remedy(the_case(), "dcd", keepalives=1)
-    with pytest.raises(KeyError, match="unknown remedy"):
+    with pytest.raises(KitError, match="unknown remedy"):
         replay_remedy(the_case(), "prayer")

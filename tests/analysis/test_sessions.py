@@ -124,9 +124,10 @@ def test_idle_teardowns_from_events_and_from_sessions():
 
 
 def test_a_frame_without_the_connection_columns_is_a_clear_error():
-    with pytest.raises(KitError, match="lacks columns"):
+    with pytest.raises(KitError, match=r"kit\.sessions needs the connection-event frame .* "
+                                       r"with column\(s\) device, event"):
         sessions(pd.DataFrame({"time": []}))
-    with pytest.raises(TypeError):
+    with pytest.raises(KitError, match=r"got str; get it with kit\.read_firewall_log"):
         sessions("not a frame")
 
 
@@ -135,3 +136,27 @@ def test_no_events_give_an_empty_sessions_frame_with_the_schema():
     s = sessions(empty_connections())
     assert s.empty and list(s.columns) == list(SESSION_COLUMNS)
     assert str(s["start"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_sample_resumed_and_idle_before_teardown_match_the_generator():
+    """Every idle-torn connection of the sample: silent T before its teardown, and resumed
+    (refused 106015) exactly when the generator's client spoke again."""
+    from pathlib import Path
+
+    import kit
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample-incident"
+    frame = kit.sessions(kit.load_case(sample))
+    truth = pd.read_csv(sample / "truth-sessions.csv.gz")
+    torn = truth[truth["idle_torn"]]
+    expected = {(r.device, str(r.conn_id)): pd.Timestamp(r.busy_until) + pd.Timedelta(
+        seconds=int(r.gap_s)) for r in torn.itertuples()}
+    idle = frame[frame["close"] == "idle-timeout"]
+    got = {(r.device, r.conn_id): r.resumed for r in idle.itertuples()}
+    assert got == expected and len(got) == 10
+    assert (idle["idle_before_teardown"] == pd.Timedelta(hours=1)).all()
+    assert (idle["end"] - idle["idle_before_teardown"]).tolist() == [
+        pd.Timestamp(torn.set_index("conn_id").loc[int(c), "busy_until"])
+        for c in idle["conn_id"]]
+    others = frame[frame["close"] != "idle-timeout"]
+    assert others["resumed"].isna().all() and others["idle_before_teardown"].isna().all()

@@ -100,6 +100,7 @@ def test_case_without_exports_or_sockets_warns_and_loads(sample_copy):
 
     shutil.rmtree(sample_copy / "hosts")
     shutil.rmtree(sample_copy / "sockets")
+    shutil.rmtree(sample_copy / "jobs")
     (sample_copy / "inventory.csv").unlink()
     with pytest.warns(UserWarning, match=r"hosts: no keepalive exports"):
         case = kit.load_case(sample_copy)

@@ -66,3 +66,46 @@ def test_header_only_and_unknown_role(tmp_path):
     inv = read_inventory(write(tmp_path, "host,ip,role\na,10.0.0.1,proxy\n"))
     assert inv["role"].tolist() == ["proxy"]
     assert list(inv["role"].cat.categories) == ["master", "media", "client", "other", "proxy"]
+
+
+def test_a_quoted_newline_is_part_of_its_field_not_a_new_row(tmp_path):
+    """Issue 15, point 20: spreadsheets quote a cell holding a line break."""
+    path = tmp_path / "inventory.csv"
+    path.write_text('# hosts\nhost,ip,role,os\n"db01\n",10.0.0.1,client,"linux\n(RHEL 9)"\n'
+                    '# a comment\nweb01,"10.0.0.2",media,\n"bad\nrow",nope,,\n')
+    with pytest.raises(CaseError, match=r"inventory.csv:8: 'nope' is not an IP address"):
+        read_inventory(path)
+    path.write_text('host,ip,role,os\n"db01\n",10.0.0.1,client,"linux\n# not a comment"\n'
+                    "web01,10.0.0.2,media,\n")
+    frame = read_inventory(path)
+    assert frame.host.tolist() == ["db01", "web01"]
+    assert frame.ip.tolist() == ["10.0.0.1", "10.0.0.2"]
+    assert frame.os.iloc[0] == "linux\n# not a comment" and frame.os.isna().iloc[1]
+
+
+@pytest.mark.parametrize(("content", "hosts"), [
+    ('host,ip,role,os\nd"b01,10.0.0.1,client,linux\n', ['d"b01']),  # a quote inside a cell
+    ("host,ip,role,os\rdb01,10.0.0.1,client,linux\r", ["db01"]),  # old Mac line ends
+    ('host,ip,role,os\n"db01",10.0.0.1,"client"x,linux\n', ["db01"]),
+])
+def test_stray_quotes_and_carriage_returns_read_cleanly(tmp_path, content, hosts):
+    """Found by the fuzz suite (tests/fuzz): an IndexError and a raw csv.Error before."""
+    path = tmp_path / "inventory.csv"
+    path.write_bytes(content.encode())
+    assert read_inventory(path).host.tolist() == hosts
+
+
+def test_a_nul_byte_stays_in_its_cell(tmp_path):
+    path = tmp_path / "inventory.csv"
+    path.write_bytes(b"host,ip,role,os\ndb01,10.0.0.1,client,linux\nweb\x0001,10.0.0.2,,\n")
+    frame = read_inventory(path)
+    assert frame.host.tolist() == ["db01", "web\x0001"]
+    assert frame.ip.tolist() == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_an_over_long_cell_is_a_case_error_naming_the_line(tmp_path):
+    path = tmp_path / "inventory.csv"
+    path.write_text("host,ip,role,os\ndb01,10.0.0.1,client,linux\n" + "x" * 200_000 + ",1\n")
+    with pytest.raises(CaseError, match=r"inventory.csv:3: not CSV \(field larger than field "
+                                        r"limit"):
+        read_inventory(path)

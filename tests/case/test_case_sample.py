@@ -26,8 +26,9 @@ def case():
 
 
 def _files(root: Path) -> dict[str, bytes]:
+    # CASE/.kit is the case's private parse cache, not part of the sample
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and ".kit" not in p.relative_to(root).parts}
 
 
 def test_sample_regenerates_byte_identically(tmp_path, truth):

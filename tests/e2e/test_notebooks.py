@@ -40,6 +40,7 @@ EXPECTED_FINDINGS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
     "02_connection_durations": lambda case, _: kit.duration_findings(case),
     "03_compare_remedies": lambda case, p: kit.remedy_findings(case, _comparison(case, p)),
     "04_case_report": lambda case, _: kit.case_findings(case),
+    "05_failed_jobs": lambda case, _: kit.failure_findings(case),
 }
 
 
@@ -230,3 +231,7 @@ def test_04_export_writes_the_report_with_its_charts(runs: NotebookRuns,
     absent = [n for n, png in enumerate(charts) if "".join(png.split()) not in page]
     assert not absent, f"charts of the executed notebooks missing from report.html: {absent}"
     assert notebook.problems() == []
+
+
+def test_05_runs_clean_with_charts_and_kits_findings(runs: NotebookRuns, sample_case) -> None:
+    check_run(runs, "05_failed_jobs", sample_case)

@@ -258,3 +258,30 @@ def test_output_dtypes_are_the_schema() -> None:
     assert {c: str(t) for c, t in frame.dtypes.items()} == {
         c: str(pd.Series(dtype=t).dtype) for c, t in CONNECTION_DTYPES.items()}
     assert (frame.source.iloc[0], frame.line.iloc[0]) == ("<bytes>", 1)
+
+
+def test_deny_no_connection_is_read_as_consequence_evidence():
+    """106015 (a packet of a connection the firewall no longer knows) becomes an event row with
+    its endpoints and flags; a damaged one is rejected naming the layout."""
+    from kit import read_firewall_log
+
+    lines = (
+        b"Jun 05 2024 01:51:24 asa-dmz01: %ASA-6-106015: Deny TCP (no connection) from "
+        b"10.20.1.12/47719 to 10.10.1.20/13724 flags PSH ACK  on interface dmz\n"
+        b"Jun 05 2024 01:51:25 asa-dmz01: %ASA-6-106015: Deny TCP (no connection) from "
+        b"10.10.1.20/1556 to 10.20.1.12/39197 flags RST  on interface inside\n"
+        b"Jun 05 2024 01:51:26 asa-dmz01: %ASA-6-106015: Deny TCP (no connection) from "
+        b"10.10.1.20/99999 to 10.20.1.12/1 flags RST  on interface inside\n"
+        b"Jun 05 2024 01:51:27 asa-dmz01: %ASA-6-106015: Deny TCP from nowhere\n"
+    )
+    df = read_firewall_log(lines, on_bad_lines="skip", progress=False)
+    assert df["event"].tolist() == ["deny-no-connection"] * 2
+    assert df["msg_id"].astype(str).tolist() == ["106015"] * 2
+    # the lower port is the service: the client's side becomes src
+    assert df[["src_ip", "src_port", "dst_ip", "dst_port"]].values.tolist() == [
+        ["10.20.1.12", 47719, "10.10.1.20", 13724], ["10.20.1.12", 39197, "10.10.1.20", 1556]]
+    assert df["reason"].tolist() == ["flags PSH ACK", "flags RST"]
+    assert df["conn_id"].isna().all() and df["duration"].isna().all()
+    report = df.attrs["load_report"]
+    assert (report.read, report.parsed, report.rejected) == (4, 2, 2)
+    assert "106015: message not understood" in report.rejects[0].reason

@@ -113,9 +113,27 @@ def check_case(text: str, truth: dict[str, Any]) -> None:
 
 
 #: notebook -> the check of its Findings
+def check_failures(text: str, truth: dict[str, Any]) -> None:
+    """Notebook 05's findings: explained and failed jobs, the clock offset, each explained try's
+    teardown and each unexplained one's reason, counted from ``truth["failures"]``."""
+    tries = truth["failures"]["tries"]
+    failed = {t["job_id"] for t in tries}
+    explained = {t["job_id"] for t in tries if t["explained"]}
+    noun = "failed job" if len(failed) == 1 else "failed jobs"
+    assert f"{len(explained):,} of {len(failed):,} {noun} match an idle teardown" in text, text
+    offset = hms(pd.Timedelta(seconds=truth["failures"]["clock_offset_s"]))
+    assert f"clock offset to the firewall: +{offset}" in text, text
+    for t in tries:
+        if t["explained"]:
+            assert f"connection {t['teardown_conn_id']} torn down idle" in text, t
+        else:
+            assert t["why_not"] in text, t
+
+
 CHECKS = {
     "01_find_idle_teardowns.ipynb": check_teardowns,
     "02_connection_durations.ipynb": check_durations,
     "03_compare_remedies.ipynb": check_remedies,
     "04_case_report.ipynb": check_case,
+    "05_failed_jobs.ipynb": check_failures,
 }

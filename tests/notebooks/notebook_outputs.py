@@ -12,6 +12,7 @@ NOTEBOOKS = (
     "02_connection_durations.ipynb",
     "03_compare_remedies.ipynb",
     "04_case_report.ipynb",
+    "05_failed_jobs.ipynb",
 )
 
 

@@ -3,6 +3,8 @@ every situation, and untrusted names shown as text."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import html
 
 import pandas as pd
@@ -50,9 +52,9 @@ HOUR = pd.Timedelta(hours=1)
     (HOUR, None, "is 1:00:00 (case.toml); the data has no idle-timeout teardowns to confirm it"),
     (HOUR, 3655, "is 1:00:00 (case.toml), and the data agrees: EVIDENCE."),
     (HOUR, 3540, "is 1:00:00 (case.toml), and the data agrees: EVIDENCE."),
-    (HOUR, 1805, "case.toml says the firewall idle timeout is 1:00:00, but the data suggests "
+    (HOUR, 1805, "is 1:00:00 (case.toml), used everywhere; the data disagrees: it suggests "
                  "0:30:05: EVIDENCE. Check `show running-config timeout`"),
-    (HOUR, 3600 + 75, "case.toml says the firewall idle timeout is 1:00:00, but the data "
+    (HOUR, 3600 + 75, "is 1:00:00 (case.toml), used everywhere; the data disagrees: it "
                       "suggests 1:01:15"),
 ])
 def test_timeout_sentence_says_where_the_timeout_comes_from(configured, inferred, expected):
@@ -65,8 +67,10 @@ def test_untrusted_names_are_escaped(generated_cases):
     case = kit.load_case(folder)
     hostile = '<img src=x onerror="alert(1)">'
     victim = str(kit.idle_teardowns(kit.sessions(case))["dst_ip"].iloc[0])
-    case.inventory["host"] = case.inventory["host"].where(case.inventory["ip"] != victim,
-                                                          hostile)
+    # a Case's frames are read-only (its sessions are derived once): change a copy
+    inventory = case.inventory.assign(host=case.inventory["host"].where(
+        case.inventory["ip"] != victim, hostile))
+    case = dataclasses.replace(case, inventory=inventory)
     shown = findings.teardown_findings(case)
     assert hostile in str(shown)                      # the plain text keeps it verbatim
     page = shown._repr_html_()

@@ -113,7 +113,8 @@ def test_what_if_starts_at_the_resolved_defaults_and_recomputes_on_every_move(sa
     assert whatif.table.loc["firewall-timeout", "prevented"] == 0
     assert whatif.table.loc["traffic-generation", "prevented"] > 0
 
-    text = "what-if: keepalive 1:30:00, new firewall timeout 0:45:00, heartbeat 0:30:00"
+    text = ("what-if: keepalive 1:30:00, new firewall timeout 0:45:00, heartbeat 0:30:00 "
+            "(firewall timeout 1:00:00)")
     assert whatif.describe() == text
     shown = whatif.output.outputs
     assert shown[0] == {"output_type": "stream", "name": "stdout", "text": text + "\n"}
