@@ -1,0 +1,64 @@
+"""One file's event tables (``common.EVENT_SCHEMA``) -> the connection-event frame.
+
+Times are settled per file as for Cisco (``clock``: year-less stamps need the whole file), then
+each column takes its schema dtype; ``schema.conform`` derives ``idle_wait``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..clock import known_times, settle_times
+from ..schema import CONNECTION_DTYPES, conform
+from ..zones import Zone
+
+NAT = np.iinfo(np.int64).min
+_TEXT = ("device", "conn_id", "src_if", "src_ip", "dst_if", "dst_ip", "reason", "user")
+_CATEGORIES = ("vendor", "event", "protocol", "close")
+
+
+def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
+               year: int | None, modified: datetime | None, device_zone: Zone,
+               relay_zone: Zone) -> pd.DataFrame:
+    """The frame of one file: ``tables`` are its blocks' events, ``lines`` their 1-based line
+    numbers in the file."""
+    table = pa.concat_tables(tables).combine_chunks() if tables else None
+    if table is None or not table.num_rows:
+        return conform(pd.DataFrame({c: pd.Series(dtype=t)
+                                     for c, t in CONNECTION_DTYPES.items()
+                                     if c != "idle_wait"}))
+    zone = table.column("zone").to_numpy()
+    yearless = table.column("yearless").to_numpy(zero_copy_only=False)
+    local = table.column("local_ns").to_numpy()
+    times = known_times(local, zone, yearless, device_zone=device_zone, relay_zone=relay_zone)
+    times = settle_times(times, zone, yearless, year=year, modified=modified,
+                         device_zone=device_zone, relay_zone=relay_zone)
+    n = table.num_rows
+    columns: dict[str, object] = {
+        "time": pd.DatetimeIndex(times.view("M8[ns]")).tz_localize("UTC").array,
+        "msg_id": pd.Categorical(_objects(table, "msg_id")),
+        "orientation": pd.Categorical(["logged"] * n, dtype=CONNECTION_DTYPES["orientation"]),
+        "source": pd.array(np.full(n, source, dtype=object), dtype=CONNECTION_DTYPES["source"]),
+        "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
+    }
+    for name in _TEXT:
+        columns[name] = pd.array(table.column(name), dtype=CONNECTION_DTYPES[name])
+    for name in _CATEGORIES:
+        columns[name] = pd.Categorical(_objects(table, name), dtype=CONNECTION_DTYPES[name])
+    for name, out in (("src_port", "src_port"), ("dst_port", "dst_port"), ("bytes", "bytes")):
+        values = table.column(name)
+        columns[out] = pd.arrays.IntegerArray(
+            pc.fill_null(values, 0).to_numpy().astype(CONNECTION_DTYPES[out].numpy_dtype),
+            values.is_null().to_numpy(zero_copy_only=False))
+    for name, out in (("duration_ns", "duration"), ("active_ns", "active")):
+        columns[out] = pc.fill_null(table.column(name), NAT).to_numpy().view("m8[ns]")
+    return conform(pd.DataFrame(columns, copy=False))
+
+
+def _objects(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False)
