@@ -29,6 +29,7 @@ PRODUCT_NAMES = tuple(PRODUCTS)
 _A, _P, _W, _COLON, _SPACE = (ord(c) for c in "APW: ")
 STATE_BYPASS_BUILT = "302303"
 _LEGACY_PRODUCTS = [PRODUCT_NAMES.index("PIX"), PRODUCT_NAMES.index("FWSM")]
+_UDP_TEARDOWN = MESSAGE_IDS.index("302016")
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 
 #: the message tag at the start of a body: ``%ASA-6-302014``, ``%ASA-ip-4-313005``
@@ -161,7 +162,7 @@ def _convert(chain: Chain, rows: np.ndarray, msg: np.ndarray, product: np.ndarra
     conn_number, numeric = _connection_numbers(conn_id)
     first = num["direction"].astype(np.int8)
     first[(msg[done] == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(text("rest"))
+    reason, close, aaa = _reasons(text("rest"), msg[done] == _UDP_TEARDOWN)
     maybe = users[done]
     user2 = pc.coalesce(_user(text("tail2"), maybe), _user(text("built_tail"), maybe))
     connections = Connections(
@@ -228,11 +229,17 @@ def _in_row_order(parts: list[Connections]) -> Connections:
     return Connections(**merged)
 
 
-def _reasons(rest: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    """Each distinct teardown tail is read once (``read_reason``), then mapped back."""
+def _reasons(rest: pa.Array, udp: np.ndarray) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Each distinct teardown tail is read once (``read_reason``), then mapped back; a UDP
+    teardown's tail is read apart (its parenthesised token is a user)."""
     encoded = pc.dictionary_encode(rest)
-    read = [read_reason(t) for t in encoded.dictionary.to_pylist()]
+    tails = encoded.dictionary.to_pylist()
+    read = [read_reason(t) for t in tails] + [read_reason(t, udp=True) for t in tails]
     indices = encoded.indices
+    if udp.any():
+        indices = pa.array(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False)
+                           + np.where(udp, len(tails), 0), mask=~indices.is_valid()
+                           .to_numpy(zero_copy_only=False))
     reason = pa.array([r.reason for r in read], pa.large_string()).take(indices)
     user = pa.array([r.user for r in read], pa.large_string()).take(indices)
     codes = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)

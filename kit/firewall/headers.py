@@ -56,7 +56,8 @@ _FACILITY = re.compile(
     r"(?i:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
     r"\.(?i:emerg|alert|crit|err|error|warning|warn|notice|info|debug|\*)")
 _PROGRAM = re.compile(r"[\w./-]+\[\d+\]")
-_HOST = re.compile(r"[\w.@-]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+")
+#: any non-space token: relays and sanitising tools write placeholders such as ``<IP>`` or ``-``
+_HOST = re.compile(r"\S+")
 _HOST_PORT = re.compile(r"([\w.-]+):\d{1,5}")
 
 Span = tuple[int, int]
