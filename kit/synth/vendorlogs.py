@@ -29,16 +29,16 @@ FORTINET_ACTION = {"idle": "timeout", "fin": "close", "reset-client": "client-rs
                    "reset-server": "server-rst", "syn": "timeout", "udp": "accept"}
 JUNIPER_REASON = {"idle": "idle Timeout", "fin": "TCP FIN", "reset-client": "TCP CLIENT RST",
                   "reset-server": "TCP SERVER RST", "syn": "unset", "udp": "idle Timeout"}
-#: the frame's close class each vendor's rendering reads back as
-CLOSE = {
+#: the frame's close class each vendor's rendering reads back as (UDP: none, on every vendor)
+CLOSE: dict[str, dict[str, str | None]] = {
     "paloalto": {"idle": "idle-timeout", "fin": "fin", "reset-client": "reset",
-                 "reset-server": "reset", "syn": "syn-timeout", "udp": "idle-timeout"},
+                 "reset-server": "reset", "syn": "syn-timeout", "udp": None},
     "fortinet": {"idle": "idle-timeout", "fin": "fin", "reset-client": "reset",
-                 "reset-server": "reset", "syn": "syn-timeout", "udp": "other"},
+                 "reset-server": "reset", "syn": "syn-timeout", "udp": None},
     "juniper": {"idle": "idle-timeout", "fin": "fin", "reset-client": "reset",
-                "reset-server": "reset", "syn": "other", "udp": "idle-timeout"},
+                "reset-server": "reset", "syn": "other", "udp": None},
     "netfilter": {"idle": "idle-timeout", "fin": "fin", "reset-client": "reset",
-                  "reset-server": "reset", "syn": "syn-timeout", "udp": "idle-timeout"},
+                  "reset-server": "reset", "syn": "syn-timeout", "udp": None},
 }
 #: PAN-OS time-wait after a FIN/RST: Generated - (Start + Elapsed) on such rows (§3.6)
 PAN_TIME_WAIT = 15

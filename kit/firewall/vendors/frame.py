@@ -1,7 +1,8 @@
 """One file's event tables (``common.EVENT_SCHEMA``) -> the connection-event frame.
 
 Times are settled per file as for Cisco (``clock``: year-less stamps need the whole file), then
-each column takes its schema dtype; ``schema.conform`` derives ``idle_wait``.
+each column takes its schema dtype; ``schema.conform`` derives ``idle_wait``. UDP teardowns get
+no ``close`` (their expiry is their normal end), whatever the vendor's reason.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
         columns[name] = pd.array(table.column(name), dtype=CONNECTION_DTYPES[name])
     for name in _CATEGORIES:
         columns[name] = pd.Categorical(_objects(table, name), dtype=CONNECTION_DTYPES[name])
+    # a UDP flow's expiry is its normal end, not a connection lost: no close class (as on
+    # Cisco, whose UDP teardowns carry no reason); the vendor's reason is kept
+    columns["close"][np.asarray(columns["protocol"] == "udp")] = np.nan
     for name, out in (("src_port", "src_port"), ("dst_port", "dst_port"), ("bytes", "bytes")):
         values = table.column(name)
         columns[out] = pd.arrays.IntegerArray(
