@@ -102,7 +102,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     col = {k: v.take(take) for k, v in col.items()}
     num = {k: (v[0][keep], v[1][keep]) for k, v in num.items()}
     rows, end, time, zone = rows[keep], end[keep], time[keep], zone[keep]
-    action = col["action"]
+    action = pc.utf8_lower(col["action"])
     nbytes = num["sentbyte"][0] + num["rcvdbyte"][0]
     has_bytes = end & num["sentbyte"][1] & num["rcvdbyte"][1]
     device = pc.if_else(pc.equal(col["devname"], ""), col["devid"], col["devname"])
@@ -116,7 +116,8 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         dst_ip=col["dstip"], dst_port=num["dstport"][0],
         duration_ns=pa.array(num["duration"][0] * 10**9, mask=~end),
         bytes=pa.array(nbytes, pa.uint64(), mask=~has_bytes),
-        reason=pc.if_else(pa.array(end), action, pa.nulls(len(rows), pa.large_string())),
+        reason=pc.if_else(pa.array(end), col["action"], pa.nulls(len(rows),
+                                                                 pa.large_string())),
         close=_closes(action, num, end), user=_null_blank(col["user"])), offsets)
 
 
