@@ -261,8 +261,10 @@ class _Loader:
         line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
         settle = getattr(chosen.module, "settle_file", None)
         if settle is not None and tables:
-            tables = [settle(pa.concat_tables(tables), pa.concat_tables(extras), line,
-                             np.concatenate(extra_lines), source.name)]
+            tables = [settle(pa.concat_tables(tables),
+                             pa.concat_tables(extras) if extras else None, line,
+                             np.concatenate(extra_lines) if extra_lines else line[:0],
+                             source.name)]
         self.frames.append(file_frame(
             tables, line, source.name, year=self.year, modified=source.mtime,
             device_zone=self.device_zone, relay_zone=self.relay_zone))

@@ -128,13 +128,14 @@ def _frame(t: np.ndarray, rows: np.ndarray, event: str | np.ndarray, text: pa.Ar
 
 def _packets(plan: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(bytes sent, bytes received, packets sent, packets received): a third of the bytes
-    come back; a SYN timeout gets one packet out and none back."""
+    come back, a packet per kB (at least the handshake's); a SYN timeout gets one packet out
+    and none back."""
     total = plan["bytes"].to_numpy(np.int64)
     syn = (plan["end_kind"] == "syn").to_numpy()
     received = np.where(syn, 0, total // 3)
     sent = total - received
-    psent = np.where(syn, 1, np.maximum(sent // 1000, 1))
-    precv = np.where(syn, 0, np.maximum(received // 1000, 1))
+    psent = np.where(syn, 1, np.maximum(sent // 1000, 3))  # a handshake at least
+    precv = np.where(syn, 0, np.maximum(received // 1000, 2))
     return sent, received, psent, precv
 
 

@@ -102,8 +102,8 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     return result
 
 
-def settle_file(events: pa.Table, extras: pa.Table, lines: np.ndarray, extra_lines: np.ndarray,
-                source: str) -> pa.Table:
+def settle_file(events: pa.Table, extras: pa.Table | None, lines: np.ndarray,
+                extra_lines: np.ndarray, source: str) -> pa.Table:
     """Each DESTROY's close from the file's UPDATE history (module docstring), and the device
     named after the file."""
     n = events.num_rows
@@ -114,7 +114,7 @@ def settle_file(events: pa.Table, extras: pa.Table, lines: np.ndarray, extra_lin
     flows = events.column("conn_id").combine_chunks()
     closed_before = np.zeros(n, bool)
     last_state = pa.nulls(n, pa.large_string())
-    if extras.num_rows:
+    if extras is not None and extras.num_rows:
         # the last closing update of each flow before the teardown's line
         both = pc.dictionary_encode(pa.concat_arrays([flows.cast(pa.large_string()),
                                                       extras.column("flow").combine_chunks()

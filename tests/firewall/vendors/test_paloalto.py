@@ -8,12 +8,13 @@ import pytest
 
 from tests.firewall.helpers import read, row, ts
 
-#: §3.3's synthetic row (8.x layout, cut after field 53), as fields
-FIELDS = ("1,2026/03/02 02:30:06,013201009999,TRAFFIC,end,2561,2026/03/02 02:30:05,192.0.2.10,"
+#: §3.3's synthetic row (8.x layout, cut after field 53)
+ROW = ("1,2026/03/02 02:30:06,013201009999,TRAFFIC,end,2561,2026/03/02 02:30:05,192.0.2.10,"
           "198.51.100.20,0.0.0.0,0.0.0.0,allow-backup,,,unknown-tcp,vsys1,dmz,backup,"
           "ethernet1/2,ethernet1/3,fwd-syslog,,48213,1,50412,1556,0,0,0x0,tcp,allow,184320,"
           "120320,64000,412,2026/03/02 01:00:00,1805,any,0,7160001234,0x0,United States,"
-          "United States,0,230,182,aged-out,0,0,0,0,,fw-edge-01,from-policy").split(",")
+          "United States,0,230,182,aged-out,0,0,0,0,,fw-edge-01,from-policy")
+FIELDS = ROW.split(",")
 
 
 def csv(**changes: str) -> str:
