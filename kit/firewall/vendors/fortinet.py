@@ -31,13 +31,15 @@ from .common import (
     join,
 )
 from .keyvalue import pairs
-from .lines import split_lines
+from .lines import matches, split_lines
 from .stamps import NAT, epoch_ns, strptime
 
 NAME = "fortinet"
 SIGNATURE = r"(?:^|[\s>])logid=\"?\d{10}\"?(?:\s|$)"
 EXPECTED = ("a FortiGate log like 'date=2026-03-02 time=02:30:05 devname=\"fgt\" "
             "logid=\"0000000013\" type=\"traffic\" ... action=\"timeout\" ...'")
+#: FortiGate's first pairs: a line with them but no logid was cut short
+_PARTIAL = r"(?:^|[\s>])(?:date=\d{4}-\d\d-\d\d|devname=|devid=)"
 _PROTOCOLS = {"6": "tcp", "17": "udp"}
 _ENDS = {"accept", "close", "timeout", "client-rst", "server-rst", "dns", "ip-conn"}
 #: §2: action -> close ("timeout" is refined by the packets both ways, see _closes)
@@ -58,7 +60,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         lines.text, SIGNATURE), False).to_numpy(zero_copy_only=False))
     mine = np.zeros(len(lines), bool)
     mine[candidates] = True
-    account.untagged(mine, EXPECTED)
+    partial = matches(lines.text, _PARTIAL) & ~mine & ~lines.control
+    account.untagged(mine | partial, EXPECTED)
+    account.reject(np.flatnonzero(partial), "FortiGate log without its logid (cut short?)")
     if not len(candidates):
         return account.finish(0, empty_events())
     kv = pairs(lines, candidates)
@@ -74,8 +78,14 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     is_start = pc.equal(action, "start").to_numpy(zero_copy_only=False)
     connection = traffic & (is_end | is_start) & pc.is_in(
         proto, pa.array(list(_PROTOCOLS))).to_numpy(zero_copy_only=False)
+    # a line cut short: no type, or a traffic log without its action or protocol
+    damaged = (pc.equal(kind, "").to_numpy(zero_copy_only=False)
+               | (traffic & pc.or_(pc.equal(action, ""), pc.equal(proto, "")).to_numpy(
+                   zero_copy_only=False)))
+    account.reject(candidates[damaged], "FortiGate log without type, action or proto (cut "
+                                        "short?)")
     keys = join(get("logid"), action, sep="/")
-    account.ignore_each(keys.filter(pa.array(~connection)))
+    account.ignore_each(keys.filter(pa.array(~connection & ~damaged)))
     rows = candidates[connection]
     offsets: list[tuple[str | None, float, int]] = []
     if not len(rows):
