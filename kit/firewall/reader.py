@@ -254,6 +254,9 @@ class _Loader:
                 extra_lines.append(first_line + result.extras.column("row").to_numpy())
             for device_name, seconds, count in result.offsets:
                 self.offsets.add(device_name, seconds, count)
+            self.blocks += 1
+            if self.blocks % RELEASE_EVERY == 0:
+                release_memory()
 
         parse = chosen.module.parse_block  # type: ignore[union-attr]
         _blocks(source, file, pool, bar, lambda block: pool.submit(parse, block, settings),

@@ -311,3 +311,43 @@ def _netfilter(plan: pd.DataFrame, offset_s: int, form: str, serial: str) -> pd.
         _frame(np.maximum(sub["end"].to_numpy(np.int64) - 1, sub["start"].to_numpy(np.int64)),
                closing, "other", update, 1),
         _frame(end, rows, "teardown", destroy, 2)], ignore_index=True)
+
+
+def random_plan(rng: np.random.Generator, n: int, *, first_id: int = 1) -> pd.DataFrame:
+    """``n`` random connections of a busy firewall (for benchmarks): mostly short web and
+    backup sessions closed by FIN, some resets, idle teardowns, SYN timeouts and UDP."""
+    kind = rng.choice(np.array(END_KINDS), n, p=[0.08, 0.6, 0.05, 0.05, 0.04, 0.18])
+    start = 1772409600 + np.sort(rng.integers(0, 86_400, n))
+    length = rng.integers(0, 7200, n)
+    idle = kind == "idle"
+    busy = np.where(idle, start + length // 4, start + length)
+    end = np.where(idle, busy + 3600, start + length)
+    octets = rng.integers(0, 256, (n, 2))
+    return pd.DataFrame({
+        "device": "fw-bench-01", "conn_id": (first_id + np.arange(n)).astype(str),
+        "protocol": np.where(kind == "udp", "udp", "tcp"),
+        "src_ip": [f"10.{a}.{b}.7" for a, b in octets], "src_port": rng.integers(1024, 65536, n),
+        "src_if": "trust", "dst_ip": [f"198.51.{b}.{a}" for a, b in octets],
+        "dst_port": rng.choice([443, 1556, 13724, 53, 22], n), "dst_if": "untrust",
+        "start": start, "busy_until": busy, "end": end,
+        "bytes": np.where(kind == "syn", 0, rng.integers(120, 10**9, n)), "end_kind": kind,
+        "app": "ssl"}, columns=list(PLAN_COLUMNS))
+
+
+def write_vendor_log(path, vendor: str, *, lines: int, seed: int = 0,
+                     chunk: int = 100_000) -> int:
+    """Write a benchmark log of about ``lines`` lines of ``vendor`` (random connections,
+    rendered in chunks); returns the lines written."""
+    from .text import write_lines
+
+    rng = np.random.default_rng([seed, 0xBE7C])
+    per = {"juniper": 2, "netfilter": 2.7}.get(vendor, 1)
+    written = 0
+    with open(path, "wb") as stream:
+        while written < lines:
+            n = max(1, min(chunk, int((lines - written) / per)))
+            out = render(random_plan(rng, n, first_id=written + 1), vendor, offset_s=3600)
+            text = pa.array(out["text"].tolist()[:lines - written], pa.string())
+            write_lines(stream, text)
+            written += len(text)
+    return written

@@ -159,6 +159,15 @@ def integers(text: pa.Array, digits: int = 19) -> tuple[np.ndarray, np.ndarray]:
     (value 0); ``digits`` bounds the length (19 fits int64)."""
     if not len(text):
         return np.zeros(0, np.int64), np.zeros(0, bool)
+    if digits >= 18 and not text.null_count:  # the common case: every value a plain number
+        try:
+            values = pc.cast(text, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            out = values.to_numpy(zero_copy_only=False)
+            if out.min(initial=0) >= 0:
+                return out, np.ones(len(out), bool)
     ok = pc.fill_null(pc.match_substring_regex(text, rf"^\d{{1,{digits}}}$"), False)
     values = pc.cast(pc.if_else(ok, text, None), pa.uint64())
     valid = ok.to_numpy(zero_copy_only=False)

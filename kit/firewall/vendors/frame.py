@@ -28,7 +28,8 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
                relay_zone: Zone) -> pd.DataFrame:
     """The frame of one file: ``tables`` are its blocks' events, ``lines`` their 1-based line
     numbers in the file."""
-    table = pa.concat_tables(tables).combine_chunks() if tables else None
+    table = pa.concat_tables(tables) if tables else None  # chunked: no copy of the text
+    tables.clear()
     if table is None or not table.num_rows:
         return conform(pd.DataFrame({c: pd.Series(dtype=t)
                                      for c, t in CONNECTION_DTYPES.items()
@@ -42,7 +43,7 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     n = table.num_rows
     columns: dict[str, object] = {
         "time": pd.DatetimeIndex(times.view("M8[ns]")).tz_localize("UTC").array,
-        "msg_id": pd.Categorical(_objects(table, "msg_id")),
+        "msg_id": _category(table.column("msg_id"), None),
         "orientation": pd.Categorical(["logged"] * n, dtype=CONNECTION_DTYPES["orientation"]),
         "source": pd.array(np.full(n, source, dtype=object), dtype=CONNECTION_DTYPES["source"]),
         "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
@@ -50,7 +51,7 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     for name in _TEXT:
         columns[name] = pd.array(table.column(name), dtype=CONNECTION_DTYPES[name])
     for name in _CATEGORIES:
-        columns[name] = pd.Categorical(_objects(table, name), dtype=CONNECTION_DTYPES[name])
+        columns[name] = _category(table.column(name), CONNECTION_DTYPES[name])
     # a UDP flow's expiry is its normal end, not a connection lost: no close class (as on
     # Cisco, whose UDP teardowns carry no reason); the vendor's reason is kept
     columns["close"][np.asarray(columns["protocol"] == "udp")] = np.nan
@@ -64,5 +65,14 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     return conform(pd.DataFrame(columns, copy=False))
 
 
-def _objects(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False)
+def _category(values: pa.ChunkedArray, dtype: pd.CategoricalDtype | None) -> pd.Categorical:
+    """Strings -> a categorical through Arrow's dictionary encoding (no Python objects per
+    row); ``dtype`` None keeps the values' own categories."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    names = encoded.dictionary.to_pylist()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if dtype is None:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+    known = list(dtype.categories)
+    remap = np.array([known.index(n) if n in known else -1 for n in names] + [-1], np.int64)
+    return pd.Categorical.from_codes(remap[codes], dtype=dtype)

@@ -61,14 +61,15 @@ def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines; a CR before the newline is not part of a line."""
     block, decode_errors = _valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
-    newlines = np.flatnonzero(data == _NEWLINE)
-    ends = newlines.astype(np.int64)
+    low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
+    values = data[low]
+    ends = low[values == _NEWLINE].astype(np.int64)
     if len(data) and data[-1] != _NEWLINE:
         ends = np.append(ends, len(data))
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else ends
     crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
     ends = ends - crlf
-    low = np.flatnonzero((data < 32) & (data != _NEWLINE) & (data != _TAB))
+    low = low[(values != _NEWLINE) & (values != _TAB)]
     control = np.zeros(len(starts), bool)
     if len(low):
         line = np.searchsorted(starts, low, side="right") - 1

@@ -89,7 +89,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     account = Account(lines)
     text = lines.text
     at = pc.find_substring_regex(text, _START).to_numpy(zero_copy_only=False)
-    forwarder = matches(text, r"\spanwlogs\s") & ~lines.control
+    forwarder = np.zeros(len(lines), bool)
+    if b"panwlogs" in block:  # a bytes search first: the regex reads every line whole
+        forwarder = matches(text, r"\spanwlogs\s") & ~lines.control
     standard = (at >= 0) & ~forwarder & ~lines.control
     account.untagged(standard | forwarder, EXPECTED)
     tables = []
