@@ -23,6 +23,14 @@ _EQ, _QUOTE, _SPACE, _TAB, _BRACKET = 61, 34, 32, 9, 93
 _KEY = re.compile(r"^(?:.*[>\[])?([A-Za-z_][\w.-]*)$")
 
 
+def _inside_quotes(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per byte: after an odd number of double quotes since its line's start."""
+    prefix = np.cumsum(data == _QUOTE, dtype=np.uint8)  # wraps at 256: the parity survives
+    before = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], 0).astype(np.uint8)
+    lengths = np.diff(np.append(starts, len(data)))
+    return ((prefix - np.repeat(before, lengths)) & 1).astype(bool)
+
+
 @dataclass
 class Pairs:
     """Every ``key=value`` of the chosen lines: per pair its line, key code and value span."""
@@ -61,26 +69,17 @@ class Pairs:
 def pairs(lines: Lines, rows: np.ndarray) -> Pairs:
     """The ``key=value`` pairs of ``rows`` (block line indices, increasing)."""
     data = np.frombuffer(lines.buffer, dtype=np.uint8)
+    starts, ends = lines.starts, lines.ends
+    inside = _inside_quotes(data, starts)
     chosen = np.zeros(len(lines), bool)
     chosen[rows] = True
-    quotes = np.flatnonzero(data == _QUOTE)
-    blanks = np.flatnonzero((data == _SPACE) | (data == _TAB))
-    eqs = np.flatnonzero(data == _EQ)
-    starts, ends = lines.starts, lines.ends
-
-    def outside(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions on chosen lines and outside quotes, with their line."""
-        line = np.searchsorted(starts, pos, side="right") - 1
-        keep = (line >= 0) & chosen[np.maximum(line, 0)]
-        keep &= pos < ends[np.maximum(line, 0)]
-        pos, line = pos[keep], line[keep]
-        before = np.searchsorted(quotes, pos) - np.searchsorted(quotes, starts[line])
-        even = before % 2 == 0
-        return pos[even], line[even]
-
-    eq, line = outside(eqs)
-    blank, _ = outside(blanks)
-    # separators: every outside blank, plus a virtual one before each line and after it
+    eq = np.flatnonzero((data == _EQ) & ~inside)
+    line = np.searchsorted(starts, eq, side="right") - 1
+    keep = (line >= 0) & chosen[np.maximum(line, 0)] & (eq < ends[np.maximum(line, 0)])
+    eq, line = eq[keep], line[keep]
+    blank = np.flatnonzero(((data == _SPACE) | (data == _TAB)) & ~inside)
+    # separators: every blank outside quotes, plus a virtual one before and after each chosen
+    # line (so no pair reaches into a neighbour)
     seps = np.concatenate([blank, starts[rows] - 1, ends[rows]])
     seps.sort(kind="stable")
     at = np.searchsorted(seps, eq)

@@ -45,16 +45,26 @@ def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.Larg
     n = len(begin)
     if not n:
         return pa.array([], pa.large_string())
+    end = np.maximum(end, begin)
+    order = None
+    if np.any(begin[1:] < begin[:-1]):  # views in another order: lay them out sorted
+        order = np.argsort(begin, kind="stable")
+        begin, end = begin[order], end[order]
     pairs = np.empty(2 * n, dtype=np.int64)
-    pairs[0::2], pairs[1::2] = begin, np.maximum(end, begin)
-    order_ok = bool(np.all(np.diff(pairs) >= 0))
-    if order_ok:
-        whole = pa.LargeStringArray.from_buffers(2 * n - 1, pa.py_buffer(pairs), buffer)
-        return whole.take(pa.array(np.arange(0, 2 * n, 2)))
-    # out of order (rare): one string per row, copied
-    data = memoryview(buffer)
-    return pa.array([bytes(data[b:e]).decode("utf-8") for b, e in zip(begin, end, strict=True)],
-                    pa.large_string())
+    pairs[0::2], pairs[1::2] = begin, end
+    if np.any(pairs[1:] < pairs[:-1]):  # overlapping spans (not made here): copy each one
+        data = memoryview(buffer)
+        strings = pa.array([bytes(data[b:e]).decode("utf-8") for b, e in zip(begin, end,
+                                                                                strict=True)],
+                           pa.large_string())
+    else:
+        strings = pa.LargeStringArray.from_buffers(2 * n - 1, pa.py_buffer(pairs), buffer).take(
+            pa.array(np.arange(0, 2 * n, 2)))
+    if order is None:
+        return strings
+    inverse = np.empty(n, np.int64)
+    inverse[order] = np.arange(n)
+    return strings.take(pa.array(inverse))
 
 
 def split_lines(block: bytes) -> Lines:
