@@ -43,10 +43,10 @@ _ENDPOINTS = (r"(?P<src>[^\s/]+)/(?P<sport>\d+)->(?P<dst>[^\s/]+)/(?P<dport>\d+)
               r"(?: 0x[0-9a-fA-F]+)? \S+ \S+/\d+->\S+/\d+(?: 0x[0-9a-fA-F]+)? "
               r"(?:\S+ \S+ \S+ \S+|\S+ \S+) (?P<proto>\d+) \S+ (?P<from>\S+) (?P<to>\S+) "
               r"(?P<session>\d+)")
-_CLOSE_BSD = (r"session closed (?P<reason>.+?): " + _ENDPOINTS
-              + r" (?P<pc>\d+)\((?P<bc>\d+)\) (?P<ps>\d+)\((?P<bs>\d+)\) (?P<elapsed>\d+)"
+_CLOSE_BSD = (r"^RT_FLOW_SESSION_CLOSE: session closed (?P<reason>.+?): " + _ENDPOINTS
+              + r" \d+\((?P<bc>\d+)\) \d+\((?P<bs>\d+)\) (?P<elapsed>\d+)"
               r"(?: \S+ \S+ (?P<user>\S+))?")
-_CREATE_BSD = r"session created " + _ENDPOINTS
+_CREATE_BSD = r"^RT_FLOW_SESSION_CREATE: session created " + _ENDPOINTS
 _PROTOCOLS = {"6": "tcp", "17": "udp"}
 _CLOSES = {"idle timeout": "idle-timeout", "tcp fin": "fin", "tcp rst": "reset",
            "tcp client rst": "reset", "tcp server rst": "reset", "denied by policy": "policy"}
@@ -63,23 +63,31 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     lines = split_lines(block)
     account = Account(lines)
     text = lines.text
-    message = pc.struct_field(pc.extract_regex(text, rf"\b(?P<m>{_MESSAGE[1:-1]})\b"), [0])
-    mine = message.is_valid().to_numpy(zero_copy_only=False) & ~lines.control
+    # the message name is found as a literal (fast), its kind read from the bytes after it
+    at = pc.find_substring(text, "RT_FLOW_").to_numpy(zero_copy_only=False)
+    mine = (at >= 0) & ~lines.control
     account.untagged(mine, EXPECTED)
-    rows = np.flatnonzero(mine)
-    names = pc.fill_null(message, "").take(pa.array(rows))
-    close = pc.equal(names, "RT_FLOW_SESSION_CLOSE").to_numpy(zero_copy_only=False)
-    create = pc.equal(names, "RT_FLOW_SESSION_CREATE").to_numpy(zero_copy_only=False)
-    account.ignore_each(names.filter(pa.array(~close & ~create)))
-    rows, close = rows[close | create], close[close | create]
+    data = np.frombuffer(lines.buffer, dtype=np.uint8)
+    name_at = lines.starts + at
+    close, create = np.zeros(len(lines), bool), np.zeros(len(lines), bool)
+    found = np.flatnonzero(mine)
+    close[found] = _bytes_are(data, name_at[found], b"RT_FLOW_SESSION_CLOSE", b": [")
+    create[found] = _bytes_are(data, name_at[found], b"RT_FLOW_SESSION_CREATE", b": [")
+    other = np.flatnonzero(mine & ~close & ~create)
+    if len(other):
+        names = pc.struct_field(pc.extract_regex(text.take(pa.array(other)),
+                                                 rf"\b(?P<m>{_MESSAGE[1:-1]})"), [0])
+        account.ignore_each(pc.fill_null(names, "RT_FLOW"))
+    rows = np.flatnonzero(close | create)
+    close = close[rows]
     if not len(rows):
         return account.finish(int(mine.sum()), empty_events())
-    head = pc.extract_regex(text.take(pa.array(rows)), _HEAD)
-    structured = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)),
-                                                       r"\[[^\s\]]*@"), False).to_numpy(
-        zero_copy_only=False)
+    head = pc.extract_regex(lines.span(rows, lines.starts[rows], name_at[rows]), _HEAD)
+    after = name_at[rows] + np.where(close, 21, 22)
+    structured = data[np.minimum(after + 1, len(data) - 1)] == ord("[")
+    bodies = lines.span(rows, name_at[rows])
     fields = _structured(lines, rows, structured)
-    fields.update(_positional(text, rows, close, ~structured, fields))
+    fields.update(_positional(bodies, close, ~structured, fields))
     col = {k: pc.fill_null(v, "") for k, v in fields.items()}
     num = {k: integers(col[k]) for k in ("sport", "dport", "elapsed", "bc", "bs")}
     time, zone, yearless, time_ok = _times(head)
@@ -124,6 +132,16 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
                                     col["user"]))))
 
 
+def _bytes_are(data: np.ndarray, at: np.ndarray, word: bytes, follows: bytes) -> np.ndarray:
+    """Per position: ``word`` starts there and one of ``follows`` comes right after it."""
+    last = len(data) - 1
+    ok = np.ones(len(at), bool)
+    for k, byte in enumerate(word):
+        ok &= data[np.minimum(at + k, last)] == byte
+    after = data[np.minimum(at + len(word), last)]
+    return ok & np.isin(after, np.frombuffer(follows, np.uint8))
+
+
 def names_of(close: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(close), "RT_FLOW_SESSION_CLOSE", "RT_FLOW_SESSION_CREATE")
 
@@ -142,6 +160,8 @@ _KEYS = {"reason": "reason", "source-address": "src", "source-port": "sport",
 
 def _structured(lines, rows: np.ndarray, structured: np.ndarray) -> dict[str, pa.Array]:
     """The fields of every row from its key="value" pairs (null on positional rows)."""
+    if not structured.any():
+        return {name: pa.nulls(len(rows), pa.large_string()) for name in _KEYS.values()}
     kv = pairs(lines, rows[structured])
     out = {}
     for key, name in _KEYS.items():
@@ -151,15 +171,17 @@ def _structured(lines, rows: np.ndarray, structured: np.ndarray) -> dict[str, pa
     return out
 
 
-def _positional(text: pa.Array, rows: np.ndarray, close: np.ndarray, positional: np.ndarray,
+def _positional(bodies: pa.Array, close: np.ndarray, positional: np.ndarray,
                 fields: dict[str, pa.Array]) -> dict[str, pa.Array]:
-    """The positional form's fields where ``positional``, else what ``fields`` holds."""
+    """The positional form's fields where ``positional`` (``bodies`` start at the message
+    name), else what ``fields`` holds."""
+    rows = np.arange(len(bodies))
     out = dict(fields)
     for pattern, which in ((_CLOSE_BSD, close), (_CREATE_BSD, ~close)):
         at = np.flatnonzero(positional & which)
         if not len(at):
             continue
-        found = pc.extract_regex(text.take(pa.array(rows[at])), pattern)
+        found = pc.extract_regex(bodies.take(pa.array(at)), pattern)
         mask = np.zeros(len(rows), bool)
         mask[at] = True
         index = np.zeros(len(rows), np.int64)

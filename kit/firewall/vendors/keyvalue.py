@@ -25,6 +25,8 @@ _KEY = re.compile(r"^(?:.*[>\[])?([A-Za-z_][\w.-]*)$")
 
 def _inside_quotes(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Per byte: after an odd number of double quotes since its line's start."""
+    if not len(data) or not (data == _QUOTE).any():  # conntrack: no quotes at all
+        return np.zeros(len(data), bool)
     prefix = np.cumsum(data == _QUOTE, dtype=np.uint8)  # wraps at 256: the parity survives
     before = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], 0).astype(np.uint8)
     lengths = np.diff(np.append(starts, len(data)))
