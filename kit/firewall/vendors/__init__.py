@@ -48,10 +48,6 @@ VENDORS: dict[str, Vendor] = {v.name: v for v in (
 _COMPILED = {name: re.compile(v.signature) for name, v in VENDORS.items()}
 
 
-def vendor_names() -> tuple[str, ...]:
-    return tuple(VENDORS)
-
-
 def detect(source: Source) -> str:
     """The vendor whose signature marks most of the file's first lines (Cisco when none does
     or the file cannot be read: the Cisco path reports the problem)."""

@@ -44,14 +44,6 @@ class Pairs:
     end: np.ndarray
     names: dict[str, int]
 
-    def has(self, key: str) -> np.ndarray:
-        """Per line of the block: the key is present."""
-        out = np.zeros(len(self.lines), bool)
-        code = self.names.get(key)
-        if code is not None:
-            out[self.line[self.key == code]] = True
-        return out
-
     def values(self, key: str, rows: np.ndarray, which: str = "first") -> pa.Array:
         """The key's value on each of ``rows`` (null where absent)."""
         code = self.names.get(key)
