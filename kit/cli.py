@@ -100,8 +100,14 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
                         help='"sample", "all-tuned", "all-default", or host=duration pairs '
                              '(seconds, "h:mm:ss" or "15min") separated by commas (on top of '
                              'the sample)')
-    parser.add_argument("--background-rate", type=float, default=100.0,
-                        help="background connections per hour")
+    parser.add_argument("--background-rate", type=float, default=None,
+                        help="background connections per hour (default 100; 20 for vendors "
+                             "other than cisco, whose lines are longer)")
+    parser.add_argument("--vendor", default="cisco",
+                        choices=("cisco", "paloalto", "fortinet", "juniper", "netfilter"),
+                        help="the firewall's vendor (default cisco: the ASA/FWSM sample; "
+                             "others: one firewall of that vendor with an application "
+                             "timeout on port 13724)")
     parser.add_argument("--start", default="2024-06-03", help="first day (relay-local date)")
     parser.add_argument("--malformed", type=int, default=6, help="malformed lines to inject")
     parser.add_argument("--infer-timeout", action="store_true",
@@ -110,7 +116,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .synth import generate_case
+    from .synth import generate_case, generate_vendor_case
     from .units import parse_duration
 
     timeout = args.timeout
@@ -119,10 +125,16 @@ def _sample(args: argparse.Namespace) -> int:
         pairs = (item.split("=", 1) for item in args.keepalive.split(","))
         keepalive = {name.strip(): int(parse_duration(value, name=f"--keepalive {name.strip()}")
                                        .total_seconds()) for name, value in pairs}
-    truth = generate_case(args.out_dir, seed=args.seed, days=args.days, clients=args.clients,
-                          timeout_s=int(timeout.total_seconds()), keepalive=keepalive,
-                          background_rate=args.background_rate, start=args.start,
-                          malformed=args.malformed, state_timeout=not args.infer_timeout)
+    options = {"seed": args.seed, "days": args.days, "clients": args.clients,
+               "timeout_s": int(timeout.total_seconds()), "keepalive": keepalive,
+               "start": args.start, "malformed": args.malformed,
+               "state_timeout": not args.infer_timeout}
+    if args.background_rate is not None:
+        options["background_rate"] = args.background_rate
+    if args.vendor == "cisco":
+        truth = generate_case(args.out_dir, **options)
+    else:
+        truth = generate_vendor_case(args.out_dir, vendor=args.vendor, **options)
     print(f"wrote {args.out_dir}: {truth['counts']['lines']:,} log lines, "
           f"{len(truth['victims'])} idle-timeout teardowns, at risk: "
           f"{', '.join(truth['at_risk_hosts']) or 'none'}")

@@ -50,6 +50,7 @@ PRODUCT_NAMES = tuple(PRODUCTS)
 STATE_BYPASS_BUILT = "302303"
 MAX_DURATION_HOURS = MAX_HOURS
 DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
+_UDP_TEARDOWN = MESSAGE_IDS.index("302016")
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
 _DENY = MESSAGE_IDS.index(DENY_NO_CONNECTION)
 
@@ -152,7 +153,8 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
     first = direction.copy()
     first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(codes[INTERNED.index(REST)], strings(data, tails[0], tails[1]))
+    reason, close, aaa = _reasons(codes[INTERNED.index(REST)], strings(data, tails[0], tails[1]),
+                                  msg == _UDP_TEARDOWN)
     connections = Connections(
         row=rows[done], msg=msg, product=product, conn_id=conn_id,
         conn_number=conn_number, conn_numeric=conn_numeric,
@@ -201,10 +203,16 @@ def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.
         pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None, missing)
 
 
-def _reasons(codes: np.ndarray, tails: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array]:
+def _reasons(codes: np.ndarray, tails: pa.Array, udp: np.ndarray,
+             ) -> tuple[pa.Array, np.ndarray, pa.Array]:
     """Each distinct teardown tail is read once (``read_reason``), then mapped back: the
-    reason and the AAA user as dictionary arrays, the close code per row."""
-    read = [read_reason(t) for t in tails.to_pylist()]
+    reason and the AAA user as dictionary arrays, the close code per row. A UDP teardown's
+    tail is read apart (its parenthesised token is a user, not a reason)."""
+    distinct = tails.to_pylist()
+    read = [read_reason(t) for t in distinct]
+    if udp.any():
+        read += [read_reason(t, udp=True) for t in distinct]
+        codes = np.where(udp & (codes >= 0), codes + len(distinct), codes)
     reason = _recoded(codes, [r.reason for r in read])
     user = _recoded(codes, [r.user for r in read])
     close = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)[codes]

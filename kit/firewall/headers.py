@@ -59,9 +59,8 @@ _FACILITY = re.compile(
     r"(?i:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
     r"\.(?i:emerg|alert|crit|err|error|warning|warn|notice|info|debug|\*)")
 _PROGRAM = re.compile(r"[\w./-]+\[\d+\]")
-#: a name, or an IPv6 address (a colon before any dot); the lookahead keeps a run of colons
-#: from being split every possible way (quadratic)
-_HOST = re.compile(r"[\w.@-]+|(?=[0-9A-Fa-f]*:[0-9A-Fa-f:.])[0-9A-Fa-f:.]+")
+#: any non-space token: relays and sanitising tools write placeholders such as ``<IP>`` or ``-``
+_HOST = re.compile(r"\S+")
 _HOST_PORT = re.compile(r"([\w.-]+):\d{1,5}")
 
 #: stamp years the kit accepts (the ``year=`` parameter's range): beyond them nanoseconds since

@@ -17,7 +17,11 @@ EVENTS = ("built", "teardown", "deny-no-connection")
 PROTOCOLS = ("tcp", "udp")
 ORIENTATIONS = ("logged", "built", "port")
 CLOSES = ("idle-timeout", "fin", "reset", "syn-timeout", "half-closed-timeout", "policy", "other")
-VENDORS = ("cisco-asa", "cisco-ftd", "cisco-fwsm", "cisco-pix")
+VENDORS = ("cisco-asa", "cisco-ftd", "cisco-fwsm", "cisco-pix", "paloalto", "fortinet",
+           "juniper", "netfilter")
+#: vendor timing: ``active`` is first-to-last packet where the vendor reports it (PAN-OS
+#: Elapsed), ``idle_wait`` = duration - active (derived here, in ``conform``, and nowhere else)
+TIMING = ("active", "idle_wait")
 
 #: column -> dtype, in output order
 CONNECTION_DTYPES: dict[str, object] = {
@@ -36,6 +40,8 @@ CONNECTION_DTYPES: dict[str, object] = {
     "dst_port": pd.UInt16Dtype(),
     "orientation": pd.CategoricalDtype(ORIENTATIONS),
     "duration": "timedelta64[ns]",
+    "active": "timedelta64[ns]",
+    "idle_wait": "timedelta64[ns]",
     "bytes": pd.UInt64Dtype(),
     "reason": FEW_VALUES,
     "close": pd.CategoricalDtype(CLOSES),
@@ -53,7 +59,14 @@ def empty_connections() -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reorder and cast ``frame`` to the connection-event schema (raises if a column is missing)."""
+    """Reorder and cast ``frame`` to the connection-event schema (raises if a column is missing).
+
+    ``active`` may be absent (a vendor without it: all NaT); ``idle_wait`` is always derived
+    here as ``duration - active``.
+    """
+    if "active" not in frame.columns:
+        frame = frame.assign(active=pd.Series(pd.NaT, index=frame.index, dtype="m8[ns]"))
+    frame = frame.assign(idle_wait=frame["duration"] - frame["active"])
     missing = [c for c in CONNECTION_COLUMNS if c not in frame.columns]
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")
