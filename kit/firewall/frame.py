@@ -132,6 +132,13 @@ class Collected:
     def __len__(self) -> int:
         return sum(n for _, n in self.sources)
 
+    def vocabulary(self) -> dict[str, set[str]]:
+        """The values the frame's few-valued text columns will have as categories (each
+        column's categories are its vocabulary, sorted): interfaces, reasons, users."""
+        words = {name: set(v.values) for name, v in self.vocabularies.items()}
+        return {"src_if": words["if"], "dst_if": words["if"], "reason": words["reason"],
+                "user": words["user"]}
+
 
 def build_frame(collected: Collected, devices: list[str | None],
                 pool: Executor | None = None) -> pd.DataFrame:

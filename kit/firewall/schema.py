@@ -51,6 +51,8 @@ CONNECTION_DTYPES: dict[str, object] = {
 }
 
 CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
+#: the text columns stored as categories whose categories are the data's own (sorted)
+FEW_VALUED = tuple(c for c, t in CONNECTION_DTYPES.items() if t == FEW_VALUES)
 
 
 def empty_connections() -> pd.DataFrame:

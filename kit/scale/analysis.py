@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.concurrency import Concurrency
-from ..analysis.sessions import SESSION_COLUMNS, idle_teardowns, sessions
+from ..analysis.sessions import SESSION_COLUMNS, idle_teardowns, resumed_after, sessions
 from .partitions import ROW
 
 #: shortest idle timeout considered by default: the minimum ``timeout conn`` of a Cisco ASA
@@ -57,8 +57,8 @@ class ReducedCase:
 
 
 def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
-                services: Mapping[int, str] | None = None, keep_from: pd.Timedelta = KEEP_FROM,
-                freq: str = "1min") -> ReducedCase:
+                services: Mapping[int, str] | None = None, timeout: pd.Timedelta | None = None,
+                keep_from: pd.Timedelta = KEEP_FROM, freq: str = "1min") -> ReducedCase:
     """Compute a case's sessions and aggregates on the cluster; return the reduced pieces.
 
     Parameters
@@ -66,8 +66,9 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     events : dask.dataframe.DataFrame
         The connection-event frame from ``read_firewall_log(..., engine="dask")`` (or a
         ``kit parse`` dataset read with ``engine="dask"``); its index is the global row number.
-    inventory, services
-        As for :func:`kit.sessions`.
+    inventory, services, timeout
+        As for :func:`kit.sessions` (``timeout``: the case's timeout in force, for
+        ``idle_before_teardown``).
     keep_from : Timedelta
         Sessions at least this long come back row by row (see the module docstring).
     freq : str
@@ -84,8 +85,9 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     data_end = events["time"].max()
     paired = events[events["event"].isin(["built", "teardown"])]
     paired = paired.assign(**{ROW: paired.index}).shuffle(on=["device", "conn_id"])
-    meta = _sessions_of(paired._meta, pd.NaT, inventory, services)
-    table = paired.map_partitions(_sessions_of, data_end, inventory, services, meta=meta)
+    meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
+    table = paired.map_partitions(_sessions_of, data_end, inventory, services, timeout,
+                                  meta=meta)
     kept = table[(table["duration"] >= keep_from) | table["open"]
                  | (table["close"] == "idle-timeout")]
     both = table[["start", "end"]].dropna()
@@ -99,9 +101,13 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     histogram = table.map_partitions(_binned, meta=_binned(meta)).groupby(
         ["bin", "close"]).sum()
     idle = events[(events["close"] == "idle-timeout") & (events["event"] == "teardown")]
-    idle, kept, steps, lived, histogram, window = dask.compute(
-        idle, kept, steps, lived, histogram, window)
-    kept = kept.sort_values(["start", "device", "conn_id", "open", ROW], kind="stable")
+    # the refused packets after teardowns are few: ``resumed`` is filled in on the client
+    denies = events[events["event"] == "deny-no-connection"]
+    idle, kept, denies, steps, lived, histogram, window = dask.compute(
+        idle, kept, denies, steps, lived, histogram, window)
+    kept = kept.sort_values(["start", "device", "conn_id", "open", ROW], kind="stable",
+                            ignore_index=True)
+    kept["resumed"] = resumed_after(kept, denies)
     histogram = _histogram_frame(histogram)
     return ReducedCase(
         idle_teardowns=idle_teardowns(idle),
@@ -113,11 +119,12 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
 
 
 def _sessions_of(part: pd.DataFrame, data_end: Any, inventory: pd.DataFrame | None,
-                 services: Mapping[int, str] | None) -> pd.DataFrame:
+                 services: Mapping[int, str] | None, timeout: pd.Timedelta | None,
+                 ) -> pd.DataFrame:
     """:func:`kit.sessions` of one shuffled partition, in global row order, plus ``_row``."""
     part = part.sort_values(ROW, kind="stable")
     events = part.drop(columns=ROW).reset_index(drop=True)
-    table = sessions(events, inventory=inventory, services=services)
+    table = sessions(events, inventory=inventory, services=services, timeout=timeout)
     rows = part[["source", "line", ROW]]
     table = table.merge(rows, on=["source", "line"], how="left")
     if len(table) and not pd.isna(data_end):

@@ -26,6 +26,7 @@ from ..firewall.orientation import BUILT
 from ..firewall.schema import (
     CONNECTION_COLUMNS,
     CONNECTION_DTYPES,
+    FEW_VALUED,
     conform,
 )
 from ..firewall.zones import parse_zone
@@ -77,6 +78,8 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     report, placements = combine(parts, summaries, year=year)
     if on_bad_lines == "error":
         report.enforce("error")
+    categories = {name: sorted(set().union(*(s.categories.get(name, ()) for s in summaries)))
+                  for name in FEW_VALUED}
     live = [(part, setting, placement) for part, setting, placement, summary
             in zip(parts, settings, placements, summaries, strict=True) if summary.parsed]
     if not live:
@@ -87,12 +90,14 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     starts = np.concatenate(([0], np.cumsum(counts)))
     divisions = (*(int(s) for s in starts[:-1]), int(starts[-1]) - 1)
     first_rows = [int(s) for s in starts[:-1]]
-    internal = dd.from_map(_rows, live, first_rows, meta=_internal_meta(), divisions=divisions,
-                           label="read-firewall-log", enforce_metadata=False)
+    meta = _internal_meta(categories)
+    internal = dd.from_map(_rows, live, first_rows, categories=categories, meta=meta,
+                           divisions=divisions, label="read-firewall-log",
+                           enforce_metadata=False)
     # the matching reads the partitions on its own (a third parse) rather than sharing them:
     # shared partitions would all be held in memory across the shuffle's barrier
-    matching = dd.from_map(_matching_rows, live, first_rows,
-                           meta=_matching_of(_internal_meta()), divisions=divisions,
+    matching = dd.from_map(_matching_rows, live, first_rows, categories=categories,
+                           meta=_matching_of(meta), divisions=divisions,
                            label="match-built-teardown", enforce_metadata=False)
     frame = _orient_across(internal, matching, earlier_builts, matching_columns)
     report.enforce(on_bad_lines)
@@ -106,13 +111,15 @@ def _year_of(part: Part) -> int:
     return (part.mtime or datetime.now(UTC)).year
 
 
-def _rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
+def _rows(item: tuple[Part, BlockSettings, Placement], start: int,
+          categories: dict[str, list[str]]) -> pd.DataFrame:
     part, settings, placement = item
-    return rows(part, settings, placement, start)
+    return rows(part, settings, placement, start, categories)
 
 
-def _matching_rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
-    return _matching_of(_rows(item, start))
+def _matching_rows(item: tuple[Part, BlockSettings, Placement], start: int,
+                   categories: dict[str, list[str]]) -> pd.DataFrame:
+    return _matching_of(_rows(item, start, categories))
 
 
 def _matching_of(frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,8 +143,10 @@ def frame_meta() -> pd.DataFrame:
     return build_frame(collected, ["fw"]).iloc[:0]
 
 
-def _internal_meta() -> pd.DataFrame:
+def _internal_meta(categories: dict[str, list[str]]) -> pd.DataFrame:
     meta = frame_meta()
+    for name, values in categories.items():
+        meta[name] = meta[name].cat.set_categories(values)
     for name, dtype in _HIDDEN.items():
         meta[name] = pd.Series(dtype=dtype)
     meta.index = pd.RangeIndex(0, name=ROW)

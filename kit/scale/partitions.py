@@ -27,6 +27,7 @@ from ..firewall.frame import Collected, _plain, build_frame
 from ..firewall.messages import BlockResult, BlockSettings, parse_block
 from ..firewall.orientation import orient
 from ..firewall.reader import BLOCK_BYTES, _message
+from ..firewall.vendors import CISCO, VENDORS, detect
 from ..firewall.zones import localize
 from ..loadreport import KEEP_REJECTS
 from ..sources import Source, compression, iter_sources
@@ -73,6 +74,8 @@ class Summary:
     offsets: list[tuple[str | None, float, int]] = field(default_factory=list)
     #: year-less stamps: raw month of the first and last, the last's month unwrapped from the
     #: first (see ``clock.year_turns``), and the last's local time
+    #: the distinct values of the few-valued text columns (their categories: see ``rows``)
+    categories: dict[str, set[str]] = field(default_factory=dict)
     first_month: int | None = None
     last_month: int | None = None
     last_unwrapped: float = 0.0
@@ -103,6 +106,12 @@ def plan(source: object, blocksize: int) -> list[Part]:
             missing.append(Part(exc.source or str(item), None, 0, problem=_message(exc)))
             continue
         for src in found:
+            chosen = detect(src)  # the pandas reader's per-file vendor detection
+            if chosen != CISCO:
+                parts.append(Part(src.name, src.mtime, 0, problem=(
+                    f"{VENDORS[chosen].description}: engine='dask' reads Cisco logs only so "
+                    "far; read this file with engine='pandas'")))
+                continue
             parts.extend(_split(src, blocksize))
     return missing + parts
 
@@ -160,7 +169,10 @@ def summarise(part: Part, settings: BlockSettings) -> Summary:
     """Pass 1: the partition's counts and year-less months (no rows leave the worker)."""
     results, problems = parse(part, settings)
     summary = Summary(problems=problems)
+    vocabulary = Collected()
     for result in results:
+        vocabulary.add(result.connections, np.zeros(len(result.connections.row), np.int32),
+                       np.zeros(len(result.connections.row), np.int64))
         base = summary.lines
         summary.lines += result.lines
         summary.decode_errors += result.decode_errors
@@ -172,6 +184,10 @@ def summarise(part: Part, settings: BlockSettings) -> Summary:
         summary.rejects += [(base + 1 + int(r), why) for r, why in zip(
             result.reject_rows[:keep], result.reject_reasons[:keep], strict=True)]
         summary.offsets += result.offsets
+    summary.categories = {
+        **vocabulary.vocabulary(),
+        "device": {d for r in results for d in r.devices if d is not None},
+        "source": set() if part.problem else {part.name}}  # as the pandas reader names files
     times, _, yearless = _stamps(results)
     based = times[yearless & (times != NAT)]
     if len(based):
@@ -188,9 +204,11 @@ def _stamps(results: list[BlockResult]) -> tuple[np.ndarray, np.ndarray, np.ndar
                                                   ("yearless", bool)))
 
 
-def rows(part: Part, settings: BlockSettings, placement: Placement, start: int) -> pd.DataFrame:
+def rows(part: Part, settings: BlockSettings, placement: Placement, start: int,
+         categories: dict[str, list[str]]) -> pd.DataFrame:
     """Pass 2: the partition's connection-event rows (index: global row number from ``start``)
-    plus the columns the cross-partition Built/Teardown matching needs (see ``engine``)."""
+    plus the columns the cross-partition Built/Teardown matching needs (see ``engine``); the
+    few-valued columns take the whole load's ``categories`` (as one pandas read gives them)."""
     results, _ = parse(part, settings)
     collected = Collected()
     devices: dict[str | None, int] = {}
@@ -213,6 +231,8 @@ def rows(part: Part, settings: BlockSettings, placement: Placement, start: int) 
     hidden = _matching_columns(results, np.concatenate(codes_all) if codes_all else
                                np.zeros(0, np.int32), list(devices))
     frame = build_frame(collected, list(devices))
+    for name, values in categories.items():
+        frame[name] = frame[name].cat.set_categories(values)
     for name, values in hidden.items():
         frame[name] = values
     frame.index = pd.RangeIndex(start, start + len(frame), name=ROW)

@@ -30,7 +30,8 @@ def both(request, local_client, tmp_path_factory):
                                  relay_tz=s.relay_tz, year=s.year, on_bad_lines="skip",
                                  progress=False, blocksize=96 * 1024, scheduler=local_client)
     with local_client.as_current():
-        reduced = reduce_case(lazy, inventory=case.inventory, services=s.services)
+        reduced = reduce_case(lazy, inventory=case.inventory, services=s.services,
+                              timeout=case.timeout.value)
     return case, kit.sessions(case), reduced
 
 

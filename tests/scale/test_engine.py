@@ -117,3 +117,15 @@ def test_options_of_the_dask_engine_are_refused_with_pandas(logs):
         read_firewall_log(logs["plain"], blocksize=4096)
     with pytest.raises(ValueError, match="engine must be"):
         read_firewall_log(logs["plain"], engine="spark")
+
+
+def test_another_vendors_file_is_a_named_problem_not_a_cisco_parse() -> None:
+    """The Dask engine detects each file's vendor as the pandas reader does; a PAN-OS file is
+    not parsed as Cisco (every line a reject) but named as a file problem."""
+    from kit.scale.partitions import plan
+
+    folder = Path(__file__).parents[2] / "data" / "sample-paloalto" / "firewall"
+    parts = plan(folder, 1 << 26)
+    assert len(parts) == 2 and all(p.problem for p in parts)
+    assert all(p.problem.startswith("Palo Alto PAN-OS") and "engine='pandas'" in p.problem
+               for p in parts)
