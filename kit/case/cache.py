@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..firewall.schema import CONNECTION_DTYPES
+from ..firewall.schema import CONNECTION_DTYPES, FEW_VALUED, conform
 from ..loadreport import FileReport, LoadReport, Reject
 
 #: the case's private folder (cache and redaction key), relative to the case folder
@@ -89,7 +89,7 @@ class ParseCache:
             return None
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = pd.read_parquet(rows, engine="pyarrow")
+            frame = conform(pd.read_parquet(rows, engine="pyarrow"))  # e.g. an empty category
             offsets = {device: pd.Timedelta(seconds=seconds)
                        for device, seconds in info["offsets"].items()}
             return frame, _file_report(info["report"]), offsets
@@ -105,7 +105,7 @@ class ParseCache:
                 "offsets": {d: pd.Timedelta(v).total_seconds() for d, v in offsets.items()}}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            part = frame.copy(deep=False)
+            part = own_categories(frame.copy(deep=False))
             part.attrs = {}
             temporary = self.folder / f"{key}.parquet.tmp"
             part.to_parquet(temporary, engine="pyarrow", index=False, compression=None)
@@ -243,6 +243,21 @@ def orient_across(frame: pd.DataFrame) -> pd.DataFrame:
     orientation.iloc[matched["row"].to_numpy()] = "built"
     out["orientation"] = orientation
     return out
+
+
+def own_categories(part: pd.DataFrame) -> pd.DataFrame:
+    """A file's part with the categories its own rows use (a slice of a bigger load carries the
+    whole load's), so parts put together give one read's categories: interfaces are shared by
+    ``src_if`` and ``dst_if``."""
+    if not len(part):
+        return part
+    for name in FEW_VALUED:
+        if name in ("src_if", "dst_if"):
+            used = sorted(set(part["src_if"].dropna()) | set(part["dst_if"].dropna()))
+        else:
+            used = sorted(set(part[name].dropna()))
+        part[name] = part[name].cat.set_categories(used)
+    return part
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

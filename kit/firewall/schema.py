@@ -51,8 +51,8 @@ CONNECTION_DTYPES: dict[str, object] = {
 }
 
 CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
-#: the text columns stored as categories whose categories are the data's own (sorted)
-FEW_VALUED = tuple(c for c, t in CONNECTION_DTYPES.items() if t == FEW_VALUES)
+#: the few-valued text columns (``FEW_VALUES``): categories are the data's own, sorted
+FEW_VALUED = ("device", "src_if", "dst_if", "reason", "user", "source")
 
 
 def empty_connections() -> pd.DataFrame:
