@@ -188,8 +188,12 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
             bar.update(1)
     meta = existing.meta if existing else {
         "format": FORMAT, "kit_version": __version__, "settings": settings,
-        "schema": {name: _spec(dtype, name) for name, dtype in frame_meta().dtypes.items()},
+        "schema": {name: _spec(dtype) for name, dtype in frame_meta().dtypes.items()},
         "partitioning": list(PARTITIONS), "rows": 0, "runs": []}
+    for name in FEW_VALUED:  # the load's vocabulary (Dask engine, pass 1), grown by each run
+        stored = meta["schema"][name]
+        stored["categories"] = sorted(set(stored["categories"] if existing else ())
+                                      | set(frame._meta[name].cat.categories))
     meta["rows"] = first_row + rows
     meta["runs"].append({"rows": rows, "sources": [f.source for f in report.files]})
     runs = json.loads((root / REPORT).read_text()) if existing else []
@@ -244,7 +248,8 @@ def _write_partition(frame: pd.DataFrame, root: str, run: int, index: int,
     out = frame.assign(**{  # the matching key is kept only where a later run may need it
         "_key": frame["_key"].where(built), "_first": frame["_first"] & built,
         "day": frame["time"].dt.strftime("%Y-%m-%d").astype("string[pyarrow]"),
-        "device": frame["device"].astype("string[pyarrow]"),  # a folder name: plain text
+        # plain text (device is a folder name; the categories are in the dataset's schema)
+        **{name: frame[name].astype("string[pyarrow]") for name in FEW_VALUED},
         _ROW: frame.index.to_numpy("int64") + first_row})
     table = pa.Table.from_pandas(out, preserve_index=False)
     pq.write_to_dataset(table, root, partition_cols=list(PARTITIONS),
@@ -259,11 +264,7 @@ def _by_row(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
 def _conformed(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
     frame = frame.rename_axis(None)
     frame["device"] = frame["device"].astype("string[pyarrow]")
-    frame = conform(frame).astype(dtypes)
-    for name in FEW_VALUED:  # the data's own categories, sorted as the reader sorts them
-        categories = frame[name].cat.categories
-        frame[name] = frame[name].cat.reorder_categories(sorted(categories))
-    return frame
+    return conform(frame).astype(dtypes)
 
 
 def _empty(dtypes: dict[str, Any]) -> pd.DataFrame:
@@ -275,10 +276,9 @@ def _settings(tz: Any, relay_tz: Any, year: int | None) -> dict[str, Any]:
             "relay_tz": parse_zone(relay_tz, parameter="relay_tz").name, "year": year}
 
 
-def _spec(dtype: Any, name: str) -> dict[str, Any]:
-    if isinstance(dtype, pd.CategoricalDtype):  # few-valued text: the data's categories
-        return {"kind": "category",
-                "categories": None if name in FEW_VALUED else list(dtype.categories),
+def _spec(dtype: Any) -> dict[str, Any]:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"kind": "category", "categories": list(dtype.categories),
                 "ordered": bool(dtype.ordered)}
     if isinstance(dtype, pd.StringDtype):
         return {"kind": "string", "storage": dtype.storage,
