@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..firewall.schema import text_categories
 from ..loadreport import FileReport, LoadReport, Reject
 
 #: the case's private folder (cache and redaction key), relative to the case folder
@@ -86,7 +87,7 @@ class ParseCache:
             return None
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = pd.read_parquet(rows, engine="pyarrow")
+            frame = text_categories(pd.read_parquet(rows, engine="pyarrow"))
             offsets = {device: pd.Timedelta(seconds=seconds)
                        for device, seconds in info["offsets"].items()}
             return frame, _file_report(info["report"]), offsets

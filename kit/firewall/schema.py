@@ -58,3 +58,14 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")
     return frame.loc[:, list(CONNECTION_COLUMNS)].astype(CONNECTION_DTYPES)
+
+
+def text_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each empty category's categories typed as text again: Parquet stores an
+    all-null category's (empty) categories without their type, and reads them back as object."""
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and not len(dtype.categories):
+            frame[column] = frame[column].cat.set_categories(pd.Index([], dtype="str"))
+    return frame
+
