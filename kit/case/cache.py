@@ -147,14 +147,14 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
         by_source = {name: part for name, part in frame.groupby("source", sort=False,
                                                                 observed=True)}
         for path, file_report in zip(fresh, report.files, strict=True):
-            part = by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True)
+            part = text_categories(by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True))
             parts[path] = (part, file_report, report.clock_offsets)
             cache.store(keys[path], part, file_report, report.clock_offsets)
     cache.prune(set(keys.values()))
     if not fresh and len(files) == 1:
         frame = parts[files[0]][0]
     else:
-        frame = _concat([parts[path][0] for path in files])
+        frame = text_categories(_concat([parts[path][0] for path in files]))
         if len(fresh) != len(files):
             frame = orient_across(frame)
     frame.attrs["load_report"] = LoadReport([parts[path][1] for path in files],

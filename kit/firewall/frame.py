@@ -84,7 +84,7 @@ def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     """Codes into ``names`` (-1 missing) as a categorical whose categories are sorted."""
     categories, rank = sorted_ranks(names)
     return pd.Categorical.from_codes(rank[codes], categories=_text_index(categories),
-                                     validate=False)
+                                     validate=False).remove_unused_categories()
 
 
 def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: list[int],
@@ -100,7 +100,7 @@ def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: l
                                          *(part.pop(0) for part in parts))]
         start += n
     return pd.Categorical.from_codes(out, categories=_text_index(categories),
-                                     validate=False)
+                                     validate=False).remove_unused_categories()
 
 
 @dataclass

@@ -45,6 +45,9 @@ CONNECTION_DTYPES: dict[str, object] = {
 }
 
 CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
+#: the columns whose categories are their values that occur, sorted (the other categoricals have
+#: fixed categories)
+FEW_VALUE_COLUMNS = ("device", "src_if", "dst_if", "reason", "user", "source")
 
 
 def empty_connections() -> pd.DataFrame:
@@ -61,11 +64,15 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def text_categories(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each empty category's categories typed as text again: Parquet stores an
-    all-null category's (empty) categories without their type, and reads them back as object."""
-    for column in frame.columns:
-        dtype = frame[column].dtype
-        if isinstance(dtype, pd.CategoricalDtype) and not len(dtype.categories):
-            frame[column] = frame[column].cat.set_categories(pd.Index([], dtype="str"))
+    """``frame``'s few-valued text columns as one read gives them: categories that occur, sorted,
+    typed as text. For frames put together from parts (the parse cache): a part split off a read
+    keeps the read's categories, and Parquet gives back an all-null category as object."""
+    for column in FEW_VALUE_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("category")
+        used = values.cat.remove_unused_categories().cat.categories
+        frame[column] = values.cat.set_categories(pd.Index(sorted(used), dtype="str"))
     return frame
-
