@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..firewall.schema import CONNECTION_DTYPES, FEW_VALUED, conform
+from ..firewall.schema import CONNECTION_DTYPES, text_categories
 from ..loadreport import FileReport, LoadReport, Reject
 
 #: the case's private folder (cache and redaction key), relative to the case folder
@@ -89,7 +89,7 @@ class ParseCache:
             return None
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = conform(pd.read_parquet(rows, engine="pyarrow"))  # e.g. an empty category
+            frame = text_categories(pd.read_parquet(rows, engine="pyarrow"))
             offsets = {device: pd.Timedelta(seconds=seconds)
                        for device, seconds in info["offsets"].items()}
             return frame, _file_report(info["report"]), offsets
@@ -105,7 +105,7 @@ class ParseCache:
                 "offsets": {d: pd.Timedelta(v).total_seconds() for d, v in offsets.items()}}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            part = own_categories(frame.copy(deep=False))
+            part = frame.copy(deep=False)
             part.attrs = {}
             temporary = self.folder / f"{key}.parquet.tmp"
             part.to_parquet(temporary, engine="pyarrow", index=False, compression=None)
@@ -149,14 +149,14 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
         by_source = {name: part for name, part in frame.groupby("source", sort=False,
                                                                 observed=True)}
         for path, file_report in zip(fresh, report.files, strict=True):
-            part = by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True)
+            part = text_categories(by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True))
             parts[path] = (part, file_report, report.clock_offsets)
             cache.store(keys[path], part, file_report, report.clock_offsets)
     cache.prune(set(keys.values()))
     if not fresh and len(files) == 1:
         frame = parts[files[0]][0]
     else:
-        frame = _concat([parts[path][0] for path in files])
+        frame = text_categories(_concat([parts[path][0] for path in files]))
         if len(fresh) != len(files):
             frame = orient_across(frame)
     frame.attrs["load_report"] = LoadReport([parts[path][1] for path in files],
@@ -243,21 +243,6 @@ def orient_across(frame: pd.DataFrame) -> pd.DataFrame:
     orientation.iloc[matched["row"].to_numpy()] = "built"
     out["orientation"] = orientation
     return out
-
-
-def own_categories(part: pd.DataFrame) -> pd.DataFrame:
-    """A file's part with the categories its own rows use (a slice of a bigger load carries the
-    whole load's), so parts put together give one read's categories: interfaces are shared by
-    ``src_if`` and ``dst_if``."""
-    if not len(part):
-        return part
-    for name in FEW_VALUED:
-        if name in ("src_if", "dst_if"):
-            used = sorted(set(part["src_if"].dropna()) | set(part["dst_if"].dropna()))
-        else:
-            used = sorted(set(part[name].dropna()))
-        part[name] = part[name].cat.set_categories(used)
-    return part
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -74,10 +74,17 @@ def sorted_ranks(names: list[str]) -> tuple[list[str], np.ndarray]:
     return [names[i] for i in order], rank
 
 
+def _text_index(categories: list[str]) -> pd.Index:
+    """Categories typed as text even when empty (an all-null column then round-trips through
+    Parquet as a category, not as object)."""
+    return pd.Index(categories, dtype="str")
+
+
 def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     """Codes into ``names`` (-1 missing) as a categorical whose categories are sorted."""
     categories, rank = sorted_ranks(names)
-    return pd.Categorical.from_codes(rank[codes], categories=categories, validate=False)
+    return pd.Categorical.from_codes(rank[codes], categories=_text_index(categories),
+                                     validate=False).remove_unused_categories()
 
 
 def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: list[int],
@@ -92,7 +99,8 @@ def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: l
         out[start:start + n] = rank[pick(slice(start, start + n),
                                          *(part.pop(0) for part in parts))]
         start += n
-    return pd.Categorical.from_codes(out, categories=categories, validate=False)
+    return pd.Categorical.from_codes(out, categories=_text_index(categories),
+                                     validate=False).remove_unused_categories()
 
 
 @dataclass

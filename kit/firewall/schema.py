@@ -51,8 +51,9 @@ CONNECTION_DTYPES: dict[str, object] = {
 }
 
 CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
-#: the few-valued text columns (``FEW_VALUES``): categories are the data's own, sorted
-FEW_VALUED = ("device", "src_if", "dst_if", "reason", "user", "source")
+#: the columns whose categories are their values that occur, sorted (the other categoricals have
+#: fixed categories)
+FEW_VALUE_COLUMNS = ("device", "src_if", "dst_if", "reason", "user", "source")
 
 
 def empty_connections() -> pd.DataFrame:
@@ -73,3 +74,18 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")
     return frame.loc[:, list(CONNECTION_COLUMNS)].astype(CONNECTION_DTYPES)
+
+
+def text_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s few-valued text columns as one read gives them: categories that occur, sorted,
+    typed as text. For frames put together from parts (the parse cache): a part split off a read
+    keeps the read's categories, and Parquet gives back an all-null category as object."""
+    for column in FEW_VALUE_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("category")
+        used = values.cat.remove_unused_categories().cat.categories
+        frame[column] = values.cat.set_categories(pd.Index(sorted(used), dtype="str"))
+    return frame

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..analysis.concurrency import Concurrency
 from ..analysis.sessions import SESSION_COLUMNS, idle_teardowns, resumed_after, sessions
+from ..firewall.schema import FEW_VALUE_COLUMNS
 from .partitions import ROW
 
 #: shortest idle timeout considered by default: the minimum ``timeout conn`` of a Cisco ASA
@@ -103,8 +104,10 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     idle = events[(events["close"] == "idle-timeout") & (events["event"] == "teardown")]
     # the refused packets after teardowns are few: ``resumed`` is filled in on the client
     denies = events[events["event"] == "deny-no-connection"]
-    idle, kept, denies, steps, lived, histogram, window = dask.compute(
-        idle, kept, denies, steps, lived, histogram, window)
+    occur = {name: events[name].dropna().unique() for name in FEW_VALUE_COLUMNS}
+    idle, kept, denies, steps, lived, histogram, window, occur = dask.compute(
+        idle, kept, denies, steps, lived, histogram, window, occur)
+    idle, kept = (_occurring(frame, occur) for frame in (idle, kept))
     kept = kept.sort_values(["start", "device", "conn_id", "open", ROW], kind="stable",
                             ignore_index=True)
     kept["resumed"] = resumed_after(kept, denies)
@@ -132,6 +135,16 @@ def _sessions_of(part: pd.DataFrame, data_end: Any, inventory: pd.DataFrame | No
         table.loc[still, "end"] = data_end
         table.loc[still, "duration"] = table.loc[still, "end"] - table.loc[still, "start"]
     return table
+
+
+def _occurring(frame: pd.DataFrame, occur: dict[str, Any]) -> pd.DataFrame:
+    """The few-valued columns with the categories that occur in the whole event frame (as the
+    pandas path's frames have them; the Dask frame's are the load's vocabulary)."""
+    for name, values in occur.items():
+        if name in frame.columns and isinstance(frame[name].dtype, pd.CategoricalDtype):
+            words = pd.Index(sorted({str(v) for v in values if not pd.isna(v)}), dtype="str")
+            frame[name] = frame[name].cat.set_categories(words)
+    return frame
 
 
 def _close_class(table: pd.DataFrame) -> pd.Series:

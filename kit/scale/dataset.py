@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import KitError
-from ..firewall.schema import FEW_VALUED, conform
+from ..firewall.schema import FEW_VALUE_COLUMNS, conform, text_categories
 from ..firewall.zones import parse_zone
 from ..loadreport import FileReport, LoadReport, Reject
 from .partitions import ROW
@@ -110,7 +110,7 @@ class Dataset:
         if engine != "pandas":
             raise ValueError(f"engine must be 'pandas' or 'dask', not {engine!r}")
         frame = pd.read_parquet(self.path, engine="pyarrow").sort_values(_ROW)
-        frame = _conformed(frame.set_index(_ROW), dtypes).reset_index(drop=True)
+        frame = text_categories(_conformed(frame.set_index(_ROW), dtypes).reset_index(drop=True))
         frame.attrs["load_report"] = self.load_report()
         return frame
 
@@ -190,7 +190,7 @@ def parse_to_dataset(sources: Any, out: str | Path, *, tz: Any = "UTC", relay_tz
         "format": FORMAT, "kit_version": __version__, "settings": settings,
         "schema": {name: _spec(dtype) for name, dtype in frame_meta().dtypes.items()},
         "partitioning": list(PARTITIONS), "rows": 0, "runs": []}
-    for name in FEW_VALUED:  # the load's vocabulary (Dask engine, pass 1), grown by each run
+    for name in FEW_VALUE_COLUMNS:  # the load's vocabulary (Dask engine, pass 1), grown by each run
         stored = meta["schema"][name]
         stored["categories"] = sorted(set(stored["categories"] if existing else ())
                                       | set(frame._meta[name].cat.categories))
@@ -249,7 +249,7 @@ def _write_partition(frame: pd.DataFrame, root: str, run: int, index: int,
         "_key": frame["_key"].where(built), "_first": frame["_first"] & built,
         "day": frame["time"].dt.strftime("%Y-%m-%d").astype("string[pyarrow]"),
         # plain text (device is a folder name; the categories are in the dataset's schema)
-        **{name: frame[name].astype("string[pyarrow]") for name in FEW_VALUED},
+        **{name: frame[name].astype("string[pyarrow]") for name in FEW_VALUE_COLUMNS},
         _ROW: frame.index.to_numpy("int64") + first_row})
     table = pa.Table.from_pandas(out, preserve_index=False)
     pq.write_to_dataset(table, root, partition_cols=list(PARTITIONS),

@@ -26,7 +26,7 @@ from ..firewall.orientation import BUILT
 from ..firewall.schema import (
     CONNECTION_COLUMNS,
     CONNECTION_DTYPES,
-    FEW_VALUED,
+    FEW_VALUE_COLUMNS,
     conform,
 )
 from ..firewall.zones import parse_zone
@@ -78,8 +78,11 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     report, placements = combine(parts, summaries, year=year)
     if on_bad_lines == "error":
         report.enforce("error")
-    categories = {name: sorted(set().union(*(s.categories.get(name, ()) for s in summaries)))
-                  for name in FEW_VALUED}
+    # known before the rows (as Dask needs): the load's vocabulary, a superset of the values
+    # that occur; ``schema.text_categories(frame.compute())`` gives the pandas frame's
+    categories = {name: pd.Index(sorted(set().union(*(s.categories.get(name, ())
+                                                      for s in summaries))), dtype="str")
+                  for name in FEW_VALUE_COLUMNS}
     live = [(part, setting, placement) for part, setting, placement, summary
             in zip(parts, settings, placements, summaries, strict=True) if summary.parsed]
     if not live:
