@@ -126,6 +126,11 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
     kit.ParseError
         If no source yields any connection event, or (``on_bad_lines="error"``) on a bad line.
     """
+    forced = None if vendor == AUTO else _vendor(vendor)
+    if on_bad_lines not in ON_BAD_LINES:
+        raise ValueError(f"on_bad_lines must be one of {ON_BAD_LINES}, not {on_bad_lines!r}")
+    if year is not None and not (isinstance(year, int) and 1970 <= year <= 2200):
+        raise ValueError(f"year must be a four-digit year such as 2024, not {year!r}")
     from ..scale.dataset import find_dataset  # a `kit parse` output folder is read as is
 
     dataset = find_dataset(source)
@@ -140,11 +145,6 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         raise ValueError(f"engine must be 'pandas' or 'dask', not {engine!r}"
                          if engine != "pandas" else
                          f"{sorted(dask_options)} only apply with engine='dask'")
-    forced = None if vendor == AUTO else _vendor(vendor)
-    if on_bad_lines not in ON_BAD_LINES:
-        raise ValueError(f"on_bad_lines must be one of {ON_BAD_LINES}, not {on_bad_lines!r}")
-    if year is not None and not (isinstance(year, int) and 1970 <= year <= 2200):
-        raise ValueError(f"year must be a four-digit year such as 2024, not {year!r}")
     loader = _Loader(parse_zone(tz, parameter="tz"), parse_zone(relay_tz, parameter="relay_tz"),
                      year)
     sources = loader.expand(source)

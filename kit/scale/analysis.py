@@ -7,11 +7,11 @@ shuffled on that key and :func:`kit.sessions` runs unchanged on each partition (
 into their global order first: pairing breaks ties by order). What stays global is patched: a
 Built without a Teardown is open until the end of *all* the data.
 
-Which sessions come back (``keep_from``): every idle-timeout teardown, every session still open,
-and every session lasting at least ``keep_from`` (default 5 minutes, the shortest idle timeout a
-Cisco ASA accepts). A shorter session can neither be cut by any timeout considered nor be
-rescued by a keepalive, so it only matters through the aggregates (counts, histogram,
-concurrency), which are computed over all sessions.
+Which sessions come back (``keep_from``): every idle-timeout teardown and every session lasting
+at least ``keep_from`` (default 5 minutes, the shortest idle timeout a Cisco ASA accepts; a
+session still open is measured to the end of the data). A shorter session can neither be cut
+by any timeout considered nor be rescued by a keepalive, so it only matters through the
+aggregates (counts, histogram, concurrency), which are computed over all sessions.
 """
 
 from __future__ import annotations
@@ -89,8 +89,7 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
     table = paired.map_partitions(_sessions_of, data_end, inventory, services, timeout,
                                   meta=meta)
-    kept = table[(table["duration"] >= keep_from) | table["open"]
-                 | (table["close"] == "idle-timeout")]
+    kept = table[(table["duration"] >= keep_from) | (table["close"] == "idle-timeout")]
     both = table[["start", "end"]].dropna()
     window = (both["start"].min(), both["end"].max())
     spans = both[both["end"] > both["start"]]

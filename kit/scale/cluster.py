@@ -69,6 +69,17 @@ def connect(scheduler: Any = None, *, timeout: float = CONNECT_TIMEOUT) -> Any:
     return client
 
 
+def disconnect() -> None:
+    """Close the clients :func:`connect` made (and the local cluster it started)."""
+    for client in [*_clients.values(), *_local.values()]:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None and client is _local.get("client"):
+            cluster.close()
+    _clients.clear()
+    _local.clear()
+
+
 def _local_client() -> Any:
     from distributed import Client, LocalCluster
 

@@ -123,6 +123,10 @@ def find_dataset(source: Any) -> Dataset | None:
         return None
     path = Path(source)
     if not (path / METADATA).is_file():
+        nested = sorted(p.parent for p in path.glob(f"*/{METADATA}")) if path.is_dir() else []
+        if nested:  # its Parquet files would otherwise be read as (rejected) log lines
+            raise DatasetError(f"{path}: holds the kit parse dataset {nested[0]}; pass that "
+                               "folder itself (or parse into the case's firewall/ folder)")
         return None
     meta = json.loads((path / METADATA).read_text())
     if meta.get("format") != FORMAT:

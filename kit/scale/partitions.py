@@ -18,7 +18,6 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from fsspec.utils import read_block
 
 from ..errors import SourceError
 from ..firewall.cisco import CONNECTION_MESSAGES, MESSAGE_IDS
@@ -140,6 +139,8 @@ def blocks(part: Part) -> list[bytes]:
         src = (Source(part.name, part.mtime, lambda: _buffer(part.data))
                if part.data is not None else next(iter_sources(part.name)))
         return list(src.blocks(BLOCK_BYTES))
+    from fsspec.utils import read_block  # fsspec comes with dask (the `scale` extra)
+
     with open(part.name, "rb") as raw:
         return [read_block(raw, part.offset, part.length, delimiter=b"\n")]
 

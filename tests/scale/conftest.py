@@ -20,6 +20,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+from kit.scale.cluster import disconnect  # noqa: E402 - after the skip when dask is missing
+
 _DASK = [sys.executable, "-m", "dask"]
 _START_TIMEOUT = 60.0
 
@@ -33,6 +35,7 @@ class RealCluster:
     workers: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
+        disconnect()
         for process in [*self.workers, self.scheduler]:
             _stop(process)
 
@@ -55,6 +58,7 @@ def local_client() -> Iterator[distributed.Client]:
     try:
         yield client
     finally:
+        disconnect()  # clients kit made to this cluster's address (kit parse --scheduler)
         client.close()
         cluster.close()
 

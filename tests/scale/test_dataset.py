@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import kit
 from kit import load_case, read_firewall_log
 from kit.cli import main
 from kit.firewall.schema import text_categories
@@ -117,3 +118,8 @@ def test_a_case_whose_firewall_folder_is_a_dataset(dataset, tmp_path):
         original.connections.sort_values(order, ignore_index=True), check_exact=True)
     by_name = sorted(got.load_report.files[:2], key=lambda f: f.source)
     assert by_name == sorted(original.load_report.files[:2], key=lambda f: f.source)
+    (case / "firewall").rename(case / "parsed")
+    (case / "firewall").mkdir()
+    (case / "parsed").rename(case / "firewall" / "parsed")
+    with pytest.raises(kit.CaseError, match=r"holds the kit parse dataset .*parsed; pass that"):
+        load_case(case)
