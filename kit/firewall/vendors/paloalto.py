@@ -112,7 +112,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         tables.append(_rows(bodies, rows, FORWARDER, account, settings, lines,
                             hosts=_hosts(pc.struct_field(heads, [0]).filter(pa.array(found)))))
     events = pa.concat_tables(tables) if tables else empty_events()
-    events = events.take(pa.array(np.argsort(events.column("row").to_numpy(), kind="stable")))
+    row = events.column("row").to_numpy()
+    if np.any(row[1:] < row[:-1]):  # re-read groups or forwarder rows: back to line order
+        events = events.take(pa.array(np.argsort(row, kind="stable")))
     return account.finish(int(standard.sum() + forwarder.sum()), events)
 
 
@@ -218,18 +220,18 @@ def _events(table: pa.Table, layout: dict[str, int], account: Account,
             settings: VendorSettings) -> pa.Table:
     """TRAFFIC start/end rows -> events; other types and protocols ignored, bad values
     rejected."""
-    kind, subtype, protocol = (pc.utf8_lower(pc.fill_null(table.column(c), ""))
+    kind, subtype, protocol = (pc.fill_null(table.column(c), "")
                                for c in ("type", "subtype", "protocol"))
-    traffic = pc.and_(pc.equal(kind, "traffic"),
+    traffic = pc.and_(pc.equal(kind, "TRAFFIC"),
                       pc.is_in(subtype, pa.array(["start", "end"]))).to_numpy(
         zero_copy_only=False)
     connection = traffic & pc.is_in(protocol, pa.array(["tcp", "udp"])).to_numpy(
         zero_copy_only=False)
-    keys = _keys(table)
-    account.ignore_each(keys.filter(pa.array(~traffic)))
-    account.ignore_each(join(keys, protocol, sep="/").filter(
-        pa.array(traffic & ~connection)))
-    table = table.filter(pa.array(connection))
+    if not connection.all():  # other types and protocols, counted by name
+        account.ignore_each(_keys(table.filter(pa.array(~traffic))))
+        other = pa.array(traffic & ~connection)
+        account.ignore_each(join(_keys(table.filter(other)), protocol.filter(other), sep="/"))
+        table = table.filter(pa.array(connection))
     rows = table.column("row").to_numpy()
     col = {name: pc.fill_null(table.column(name), "").combine_chunks()
            for name in table.column_names if name != "row"}
