@@ -98,7 +98,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     rows = np.flatnonzero(standard)
     if len(rows):
         bodies = lines.span(rows, lines.starts[rows] + at[rows])
-        tables.append(_rows(bodies, rows, STANDARD, account, settings, lines))
+        tables.append(_rows(bodies, rows, STANDARD, account, settings))
     rows = np.flatnonzero(forwarder)
     if len(rows):
         heads = pc.extract_regex(text.take(pa.array(rows)), _FORWARDER)
@@ -109,7 +109,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
             zero_copy_only=False)
         rows, length = rows[found], length[found]
         bodies = lines.span(rows, lines.starts[rows] + length)
-        tables.append(_rows(bodies, rows, FORWARDER, account, settings, lines,
+        tables.append(_rows(bodies, rows, FORWARDER, account, settings,
                             hosts=_hosts(pc.struct_field(heads, [0]).filter(pa.array(found)))))
     events = pa.concat_tables(tables) if tables else empty_events()
     row = events.column("row").to_numpy()
@@ -124,11 +124,11 @@ def _hosts(heads: pa.Array) -> pa.Array:
 
 
 def _rows(bodies: pa.Array, rows: np.ndarray, layout: dict[str, int], account: Account,
-          settings: VendorSettings, lines, hosts: pa.Array | None = None) -> pa.Table:
+          settings: VendorSettings, hosts: pa.Array | None = None) -> pa.Table:
     """The CSV bodies of ``rows`` -> event rows (others ignored or rejected on ``account``)."""
     numbered = join(pa.array(rows), bodies, sep=",")
     data = join(numbered, "\n")
-    tables = _read_csv(_joined(data), layout, account, lines)
+    tables = _read_csv(_joined(data), layout, account)
     if not tables:
         return empty_events()
     table = pa.concat_tables(tables)
@@ -146,8 +146,8 @@ def _joined(data: pa.Array) -> bytes:
     return memoryview(data.buffers()[2])[first:last].tobytes()
 
 
-def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
-              ) -> list[pa.Table]:
+def _read_csv(data: bytes, layout: dict[str, int], account: Account, *,
+              whole: bool = True) -> list[pa.Table]:
     """CSV rows -> tables of the layout's fields (strings) plus ``row``. Rows whose column
     count differs from the first row's are re-read as their own group; groups too short to
     hold the end reason are rejected unless they are another log type (ignored)."""
@@ -170,7 +170,9 @@ def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
                 column_types={c: pa.large_string() for c in include},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
-        return _line_by_line(data, layout, account, lines)
+        if not whole:  # one line the reader refuses: the caller rejects it
+            raise
+        return _bisect(data, layout, account)
     table = table.rename_columns(["row", *names])
     table = table.set_column(0, "row", pc.cast(table.column("row"), pa.int64()))
     required = [n for n in layout if n not in _OPTIONAL]
@@ -182,21 +184,25 @@ def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
         else:
             out.append(table)
     for group in invalid.values():
-        out += _read_csv(b"\n".join(group) + b"\n", layout, account, lines)
+        out += _read_csv(b"\n".join(group) + b"\n", layout, account)
     return out
 
 
-def _line_by_line(data: bytes, layout: dict[str, int], account: Account, lines,
-                  ) -> list[pa.Table]:
-    """The slow path for a group the CSV reader refuses as a whole: each line on its own."""
-    out = []
-    for raw in data.splitlines():
+def _bisect(data: bytes, layout: dict[str, int], account: Account) -> list[pa.Table]:
+    """A group the CSV reader refuses as a whole: read each half on its own, down to the
+    single lines it refuses (rejected), so one bad line costs a few re-reads, not thousands."""
+    lines = data.splitlines()
+    if len(lines) == 1:
         try:
-            out += _read_csv(raw + b"\n", layout, account, lines)
+            return _read_csv(data, layout, account, whole=False)
         except (pa.ArrowInvalid, ValueError):
-            row = int(raw.split(b",", 1)[0])
-            account.reject(np.array([row]), "PAN-OS CSV that cannot be read (unbalanced quotes?)")
-    return out
+            row = int(lines[0].split(b",", 1)[0])
+            account.reject(np.array([row]), "PAN-OS CSV that cannot be read (unbalanced "
+                                            "quotes?)")
+            return []
+    half = len(lines) // 2
+    return [table for part in (lines[:half], lines[half:])
+            for table in _read_csv(b"\n".join(part) + b"\n", layout, account)]
 
 
 def _short(table: pa.Table, account: Account) -> None:
