@@ -98,7 +98,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     rows = np.flatnonzero(standard)
     if len(rows):
         bodies = lines.span(rows, lines.starts[rows] + at[rows])
-        tables.append(_rows(bodies, rows, STANDARD, account, settings, lines))
+        tables.append(_rows(bodies, rows, STANDARD, account, settings))
     rows = np.flatnonzero(forwarder)
     if len(rows):
         heads = pc.extract_regex(text.take(pa.array(rows)), _FORWARDER)
@@ -109,10 +109,12 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
             zero_copy_only=False)
         rows, length = rows[found], length[found]
         bodies = lines.span(rows, lines.starts[rows] + length)
-        tables.append(_rows(bodies, rows, FORWARDER, account, settings, lines,
+        tables.append(_rows(bodies, rows, FORWARDER, account, settings,
                             hosts=_hosts(pc.struct_field(heads, [0]).filter(pa.array(found)))))
     events = pa.concat_tables(tables) if tables else empty_events()
-    events = events.take(pa.array(np.argsort(events.column("row").to_numpy(), kind="stable")))
+    row = events.column("row").to_numpy()
+    if np.any(row[1:] < row[:-1]):  # re-read groups or forwarder rows: back to line order
+        events = events.take(pa.array(np.argsort(row, kind="stable")))
     return account.finish(int(standard.sum() + forwarder.sum()), events)
 
 
@@ -122,11 +124,11 @@ def _hosts(heads: pa.Array) -> pa.Array:
 
 
 def _rows(bodies: pa.Array, rows: np.ndarray, layout: dict[str, int], account: Account,
-          settings: VendorSettings, lines, hosts: pa.Array | None = None) -> pa.Table:
+          settings: VendorSettings, hosts: pa.Array | None = None) -> pa.Table:
     """The CSV bodies of ``rows`` -> event rows (others ignored or rejected on ``account``)."""
     numbered = join(pa.array(rows), bodies, sep=",")
     data = join(numbered, "\n")
-    tables = _read_csv(_joined(data), layout, account, lines)
+    tables = _read_csv(_joined(data), layout, account)
     if not tables:
         return empty_events()
     table = pa.concat_tables(tables)
@@ -144,8 +146,8 @@ def _joined(data: pa.Array) -> bytes:
     return memoryview(data.buffers()[2])[first:last].tobytes()
 
 
-def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
-              ) -> list[pa.Table]:
+def _read_csv(data: bytes, layout: dict[str, int], account: Account, *,
+              whole: bool = True) -> list[pa.Table]:
     """CSV rows -> tables of the layout's fields (strings) plus ``row``. Rows whose column
     count differs from the first row's are re-read as their own group; groups too short to
     hold the end reason are rejected unless they are another log type (ignored)."""
@@ -168,7 +170,9 @@ def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
                 column_types={c: pa.large_string() for c in include},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid:
-        return _line_by_line(data, layout, account, lines)
+        if not whole:  # one line the reader refuses: the caller rejects it
+            raise
+        return _bisect(data, layout, account)
     table = table.rename_columns(["row", *names])
     table = table.set_column(0, "row", pc.cast(table.column("row"), pa.int64()))
     required = [n for n in layout if n not in _OPTIONAL]
@@ -180,21 +184,25 @@ def _read_csv(data: bytes, layout: dict[str, int], account: Account, lines,
         else:
             out.append(table)
     for group in invalid.values():
-        out += _read_csv(b"\n".join(group) + b"\n", layout, account, lines)
+        out += _read_csv(b"\n".join(group) + b"\n", layout, account)
     return out
 
 
-def _line_by_line(data: bytes, layout: dict[str, int], account: Account, lines,
-                  ) -> list[pa.Table]:
-    """The slow path for a group the CSV reader refuses as a whole: each line on its own."""
-    out = []
-    for raw in data.splitlines():
+def _bisect(data: bytes, layout: dict[str, int], account: Account) -> list[pa.Table]:
+    """A group the CSV reader refuses as a whole: read each half on its own, down to the
+    single lines it refuses (rejected), so one bad line costs a few re-reads, not thousands."""
+    lines = data.splitlines()
+    if len(lines) == 1:
         try:
-            out += _read_csv(raw + b"\n", layout, account, lines)
+            return _read_csv(data, layout, account, whole=False)
         except (pa.ArrowInvalid, ValueError):
-            row = int(raw.split(b",", 1)[0])
-            account.reject(np.array([row]), "PAN-OS CSV that cannot be read (unbalanced quotes?)")
-    return out
+            row = int(lines[0].split(b",", 1)[0])
+            account.reject(np.array([row]), "PAN-OS CSV that cannot be read (unbalanced "
+                                            "quotes?)")
+            return []
+    half = len(lines) // 2
+    return [table for part in (lines[:half], lines[half:])
+            for table in _read_csv(b"\n".join(part) + b"\n", layout, account)]
 
 
 def _short(table: pa.Table, account: Account) -> None:
@@ -218,18 +226,18 @@ def _events(table: pa.Table, layout: dict[str, int], account: Account,
             settings: VendorSettings) -> pa.Table:
     """TRAFFIC start/end rows -> events; other types and protocols ignored, bad values
     rejected."""
-    kind, subtype, protocol = (pc.utf8_lower(pc.fill_null(table.column(c), ""))
+    kind, subtype, protocol = (pc.fill_null(table.column(c), "")
                                for c in ("type", "subtype", "protocol"))
-    traffic = pc.and_(pc.equal(kind, "traffic"),
+    traffic = pc.and_(pc.equal(kind, "TRAFFIC"),
                       pc.is_in(subtype, pa.array(["start", "end"]))).to_numpy(
         zero_copy_only=False)
     connection = traffic & pc.is_in(protocol, pa.array(["tcp", "udp"])).to_numpy(
         zero_copy_only=False)
-    keys = _keys(table)
-    account.ignore_each(keys.filter(pa.array(~traffic)))
-    account.ignore_each(join(keys, protocol, sep="/").filter(
-        pa.array(traffic & ~connection)))
-    table = table.filter(pa.array(connection))
+    if not connection.all():  # other types and protocols, counted by name
+        account.ignore_each(_keys(table.filter(pa.array(~traffic))))
+        other = pa.array(traffic & ~connection)
+        account.ignore_each(join(_keys(table.filter(other)), protocol.filter(other), sep="/"))
+        table = table.filter(pa.array(connection))
     rows = table.column("row").to_numpy()
     col = {name: pc.fill_null(table.column(name), "").combine_chunks()
            for name in table.column_names if name != "row"}

@@ -83,6 +83,13 @@ def test_quoted_values_and_braces_with_commas_do_not_shift_fields() -> None:
     assert (r.dst_port, r.reason, r.device) == (1556, "aged-out", "fw-edge-01")
 
 
+def test_an_unbalanced_quote_rejects_its_line_only() -> None:
+    frame = read(BSD + csv(f11='"allow, backup') + "\n" + BSD + csv() + "\n")
+    report = frame.attrs["load_report"]
+    assert (len(frame), report.rejected, report.rejects[0].line) == (1, 1, 1)
+    assert list(frame.line) == [2]
+
+
 def test_panorama_rows_take_the_device_from_name_else_serial_never_the_syslog_host() -> None:
     r = row("<14>Mar  2 02:30:06 panorama01 " + csv(f52="fw-branch-07"))
     assert r.device == "fw-branch-07"

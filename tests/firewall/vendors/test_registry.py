@@ -82,3 +82,32 @@ def test_any_bytes_keep_the_invariant(name: str, data: bytes, keep: bool) -> Non
         return
     check_counts(frame.attrs["load_report"])
     assert frame.attrs["load_report"].parsed == len(frame)
+
+
+@st.composite
+def damaged(draw, text: str) -> bytes:
+    """``text`` with a few characters a parser keys on inserted, replaced or cut out."""
+    chars = list(text)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(chars)))
+        action = draw(st.sampled_from(["insert", "delete", "cut"]))
+        if action == "insert":
+            chars.insert(at, draw(st.sampled_from(list('",= []{}:/()\t0123456789x'))))
+        elif action == "delete" and chars:
+            del chars[min(at, len(chars) - 1)]
+        else:
+            chars = chars[:at]
+    return "".join(chars).encode()
+
+
+@pytest.mark.parametrize("name", [n for n in VENDORS if n != "cisco"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_damaged_lines_keep_the_invariant(name: str, data) -> None:
+    lines = [data.draw(damaged(SAMPLES[name])) for _ in range(3)]
+    payload = b"\n".join([*lines, SAMPLES[name].encode()]) + b"\n"
+    frame = read_firewall_log(payload, vendor=name, on_bad_lines="skip", progress=False,
+                              year=2026)
+    report = frame.attrs["load_report"]
+    check_counts(report)
+    assert report.read == 4 and report.parsed == len(frame) >= 1

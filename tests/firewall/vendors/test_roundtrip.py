@@ -69,3 +69,20 @@ def test_rendered_connections_read_back(vendor: str, form: str, plan: pd.DataFra
         idle = (plan["end_kind"] == "idle").to_numpy()
         wait = got["idle_wait"].dt.total_seconds().to_numpy()[idle]
         assert list(wait) == list((plan["end"] - plan["busy_until"]).to_numpy()[idle])
+
+
+@pytest.mark.parametrize(("vendor", "form"), FORMS)
+def test_small_blocks_read_the_same_frame(vendor: str, form: str, monkeypatch) -> None:
+    """Files span many blocks: line numbers, conntrack's per-file close inference and the
+    frame are the same whatever the block size."""
+    import kit.firewall.reader as reader
+    from kit.synth.vendorlogs import random_plan
+
+    plan = random_plan(np.random.default_rng(5), 150)
+    data = ("\n".join(render(plan, vendor, offset_s=3600, form=form)["text"]) + "\n").encode()
+    whole = read_firewall_log(data, progress=False, tz="+01:00", year=2026)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)
+    pieces = read_firewall_log(data, progress=False, tz="+01:00", year=2026)
+    assert len(whole) >= 150
+    pd.testing.assert_frame_equal(whole, pieces)
+    check_counts(pieces.attrs["load_report"])
