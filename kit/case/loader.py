@@ -268,9 +268,9 @@ def _plain_files(source: Any) -> list[Path] | None:
         return None
     from ..scale.dataset import find_dataset
 
-    if find_dataset(source) is not None:  # a `kit parse` dataset is read as it is
-        return None
     try:
+        if find_dataset(source) is not None:  # a `kit parse` dataset is read as it is
+            return None
         return [Path(item.name) for item in iter_sources(source)]
     except KitError:
         return None
