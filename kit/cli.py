@@ -100,8 +100,14 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
                         help='"sample", "all-tuned", "all-default", or host=duration pairs '
                              '(seconds, "h:mm:ss" or "15min") separated by commas (on top of '
                              'the sample)')
-    parser.add_argument("--background-rate", type=float, default=100.0,
-                        help="background connections per hour")
+    parser.add_argument("--background-rate", type=float, default=None,
+                        help="background connections per hour (default 100; 20 for vendors "
+                             "other than cisco, whose lines are longer)")
+    parser.add_argument("--vendor", default="cisco",
+                        choices=("cisco", "paloalto", "fortinet", "juniper", "netfilter"),
+                        help="the firewall's vendor (default cisco: the ASA/FWSM sample; "
+                             "others: one firewall of that vendor with an application "
+                             "timeout on port 13724)")
     parser.add_argument("--start", default="2024-06-03", help="first day (relay-local date)")
     parser.add_argument("--malformed", type=int, default=6, help="malformed lines to inject")
     parser.add_argument("--infer-timeout", action="store_true",
@@ -110,7 +116,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .synth import generate_case
+    from .synth import generate_case, generate_vendor_case
     from .units import parse_duration
 
     timeout = args.timeout
@@ -119,10 +125,16 @@ def _sample(args: argparse.Namespace) -> int:
         pairs = (item.split("=", 1) for item in args.keepalive.split(","))
         keepalive = {name.strip(): int(parse_duration(value, name=f"--keepalive {name.strip()}")
                                        .total_seconds()) for name, value in pairs}
-    truth = generate_case(args.out_dir, seed=args.seed, days=args.days, clients=args.clients,
-                          timeout_s=int(timeout.total_seconds()), keepalive=keepalive,
-                          background_rate=args.background_rate, start=args.start,
-                          malformed=args.malformed, state_timeout=not args.infer_timeout)
+    options = {"seed": args.seed, "days": args.days, "clients": args.clients,
+               "timeout_s": int(timeout.total_seconds()), "keepalive": keepalive,
+               "start": args.start, "malformed": args.malformed,
+               "state_timeout": not args.infer_timeout}
+    if args.background_rate is not None:
+        options["background_rate"] = args.background_rate
+    if args.vendor == "cisco":
+        truth = generate_case(args.out_dir, **options)
+    else:
+        truth = generate_vendor_case(args.out_dir, vendor=args.vendor, **options)
     print(f"wrote {args.out_dir}: {truth['counts']['lines']:,} log lines, "
           f"{len(truth['victims'])} idle-timeout teardowns, at risk: "
           f"{', '.join(truth['at_risk_hosts']) or 'none'}")
@@ -131,19 +143,33 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _add_parse(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "parse", help="read firewall logs and print a summary and the load report",
-        description="Read firewall syslog files (plain or compressed) and print what was found.")
+        "parse", help="read firewall logs: print a summary, or write a Parquet dataset (--out)",
+        description="Read firewall syslog files (plain or compressed) and print what was found. "
+                    "With --out, write the connection events as a Parquet dataset partitioned "
+                    "by device and day, with the load report beside it, in bounded memory "
+                    "(on Dask: a local cluster, or --scheduler / KIT_DASK_SCHEDULER); a "
+                    "later run appends to the same folder.")
     parser.add_argument("files", nargs="+", help="files, folders or globs")
     parser.add_argument("--tz", default="UTC", type=_zone("--tz"),
                         help='zone of the device stamps: IANA name, "UTC", "+02:00", "UTC+2"')
     parser.add_argument("--relay-tz", default="UTC", type=_zone("--relay-tz"),
                         help="zone of the relay header (same forms as --tz)")
     parser.add_argument("--year", type=int, default=None, help="year of year-less stamps")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write a Parquet dataset to this folder (created or appended to)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address tcp://HOST:8786 for --out (default: "
+                             "$KIT_DASK_SCHEDULER, else a local cluster)")
+    parser.add_argument("--blocksize", type=int, default=None,
+                        help="bytes per partition of a plain file for --out (default 64 MiB)")
     parser.set_defaults(func=_parse)
 
 
 def _parse(args: argparse.Namespace) -> int:
     from . import read_firewall_log
+
+    if args.out is not None:
+        return _parse_to_dataset(args)
 
     frame = read_firewall_log(args.files, tz=args.tz, relay_tz=args.relay_tz, year=args.year,
                               on_bad_lines="skip", progress=False)
@@ -155,6 +181,19 @@ def _parse(args: argparse.Namespace) -> int:
     print("teardowns by close: " + ", ".join(f"{k if isinstance(k, str) else 'none'} {n:,}"
                                               for k, n in closes.items() if n))
     print(printable(str(frame.attrs["load_report"])))
+    return 0
+
+
+def _parse_to_dataset(args: argparse.Namespace) -> int:
+    from .scale.dataset import REPORT, parse_to_dataset
+
+    dataset = parse_to_dataset(args.files, args.out, tz=args.tz, relay_tz=args.relay_tz,
+                               year=args.year, on_bad_lines="skip", progress=True,
+                               blocksize=args.blocksize, scheduler=args.scheduler)
+    run = dataset.meta["runs"][-1]
+    print(f"wrote {run['rows']:,} connection events from {len(run['sources'])} file(s) to "
+          f"{dataset.path} ({dataset.rows:,} in all, run {len(dataset.meta['runs'])}); "
+          f"load report: {dataset.path / REPORT}")
     return 0
 
 

@@ -193,7 +193,7 @@ def build_sessions(events: pd.DataFrame, inventory: pd.DataFrame | None,
         if col in events.columns:
             frame[col] = frame[col].astype(events[col].dtype)
     frame["idle_before_teardown"] = _idle_before(frame, timeout)
-    frame["resumed"] = _resumed(frame, events)
+    frame["resumed"] = resumed_after(frame, events)
     frame = frame.sort_values(["start", "device", "conn_id"], kind="stable", ignore_index=True)
     return frame.loc[:, list(SESSION_COLUMNS)]
 
@@ -218,8 +218,9 @@ def endpoint_key(a_ip: pd.Series, a_port: pd.Series, b_ip: pd.Series,
     return one.where(one <= two, two) + "|" + two.where(one <= two, one)
 
 
-def _resumed(frame: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    """First ``deny-no-connection`` on the torn-down connection's endpoints after its end."""
+def resumed_after(frame: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """First ``deny-no-connection`` of ``events`` on each closed session's endpoints within
+    ``RESUME_WINDOW`` after its end (the ``resumed`` column of ``sessions``)."""
     result = pd.Series(pd.NaT, index=frame.index, dtype=events["time"].dtype)
     denies = events.loc[(events["event"] == "deny-no-connection").fillna(False).to_numpy(bool)]
     closed = frame.index[~frame["open"].to_numpy(dtype=bool)]

@@ -6,6 +6,12 @@ teardowns (another class's timeout, accelerated aging, a misread line) sit below
 separated by a gap, and are set aside. The edge overstates the timeout by the shortest active
 time (seconds to minutes), and timeouts are configured in whole minutes in practice, so the
 estimate is the edge rounded down to the minute: conservative for judging keepalives.
+
+Some vendors report the wait itself: a PAN-OS session's ``idle_wait`` (Generated - Start -
+Elapsed, evidence-sources.md §3.6) is the timeout that fired. Where a device's idle teardowns
+carry it, the estimate comes from it instead: the wait most service ports share is the global
+timeout, and a port whose teardowns waited another constant has an application- or
+service-specific timeout (``by_port``). ``method`` says which evidence was used.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from .sessions import idle_teardowns
 EDGE_WINDOW = 60
 #: reject at most this share of the teardowns as low outliers
 MAX_OUTLIER_SHARE = 0.10
+#: idle waits within this of each other are one timeout (the device logs -1 to +2 s late)
+WAIT_TOLERANCE = 5
+DURATION, IDLE_WAIT = "duration pile-up", "idle_wait"
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,10 @@ class TimeoutEstimate:
     outliers: int = 0
     edge: pd.Timedelta | None = None
     by_device: dict[str, TimeoutEstimate] = field(default_factory=dict)
+    #: which evidence: ``"duration pile-up"`` (Cisco and most vendors) or ``"idle_wait"``
+    method: str = DURATION
+    #: service port -> its own timeout, where it differs from ``value`` (idle_wait evidence)
+    by_port: dict[int, pd.Timedelta] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.explanation
@@ -69,7 +82,54 @@ def _edge_index(secs: np.ndarray) -> int:
     return best
 
 
-def _estimate(durations: pd.Series, device: str | None) -> TimeoutEstimate:
+def _estimate(idle: pd.DataFrame, device: str | None) -> TimeoutEstimate:
+    """One device's estimate: from the idle waits where its teardowns report them."""
+    if "idle_wait" in idle.columns:
+        waited = idle.loc[idle["idle_wait"].notna().to_numpy(dtype=bool)]
+        if len(waited):
+            return _from_idle_wait(waited, device)
+    return _from_durations(idle["duration"], device)
+
+
+def _from_idle_wait(idle: pd.DataFrame, device: str | None) -> TimeoutEstimate:
+    """The global timeout is the wait most service ports share (then: most teardowns, then
+    the shorter); ports whose median wait differs by more than ``WAIT_TOLERANCE`` have their
+    own timeout."""
+    where = f" on {device}" if device else ""
+    wait = np.round(idle["idle_wait"].dt.total_seconds().to_numpy()).astype(np.int64)
+    port = idle["dst_port"].fillna(0).to_numpy(dtype=np.int64)
+    ports = np.unique(port)
+    median = {int(p): int(np.median(wait[port == p])) for p in ports}
+    count = {int(p): int(np.sum(port == p)) for p in ports}
+    groups: dict[int, list[int]] = {}
+    for p in sorted(median, key=lambda q: (median[q], q)):
+        home = next((g for g in groups if abs(g - median[p]) <= WAIT_TOLERANCE), median[p])
+        groups.setdefault(home, []).append(p)
+    best = min(groups, key=lambda g: (-len(groups[g]), -sum(count[p] for p in groups[g]), g))
+    members = groups[best]
+    used = np.isin(port, members)
+    value = pd.Timedelta(seconds=int(np.median(wait[used])))
+    q1, q3 = np.percentile(wait[used], [25, 75])
+    n = int(used.sum())
+    confidence = "high" if n >= 10 else "medium" if n >= 3 else "low"
+    by_port = {p: pd.Timedelta(seconds=median[p]) for g, ps in groups.items() if g != best
+               for p in ps}
+    others = "; ".join(f"port {p} waited {hms(t)} ({count[p]} teardown"
+                       f"{'s' if count[p] != 1 else ''}): its own application or service "
+                       "timeout" for p, t in sorted(by_port.items()))
+    shared = ", ".join(str(p) for p in members)
+    explanation = (
+        f"{len(idle)} idle-timeout teardown{'s' if len(idle) != 1 else ''}{where} report how "
+        f"long the firewall waited after their last packet (PAN-OS Generated - Start - "
+        f"Elapsed): {n} on port{'s' if len(members) > 1 else ''} {shared} waited {hms(value)}"
+        f", the global idle timeout (confidence {confidence})"
+        + (f"; {others}." if others else "."))
+    return TimeoutEstimate(value, n, pd.Timedelta(seconds=float(q3 - q1)), confidence,
+                           explanation, device=device, edge=value, method=IDLE_WAIT,
+                           by_port=by_port)
+
+
+def _from_durations(durations: pd.Series, device: str | None) -> TimeoutEstimate:
     where = f" on {device}" if device else ""
     secs = np.sort(np.floor(durations.dropna().dt.total_seconds().to_numpy()).astype(np.int64))
     if len(secs) == 0:
@@ -117,24 +177,25 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     Returns
     -------
     TimeoutEstimate
-        The lower edge of the cluster of idle-teardown durations (TCP only), the number of
-        teardowns used, their spread, a confidence (high / medium / low / none) and a sentence
-        saying why; ``value`` is None when there is no evidence.
+        The lower edge of the cluster of idle-teardown durations (TCP only), or where the
+        vendor reports each session's idle wait (PAN-OS) the wait most ports share, with
+        ``by_port`` holding ports with their own timeout; the number of teardowns used, their
+        spread, a confidence (high / medium / low / none), ``method`` and a sentence saying
+        why; ``value`` is None when there is no evidence.
     """
     idle = idle_teardowns(connections)
     require_frame(idle, "sessions", ("duration", "device"), caller="kit.infer_idle_timeout")
     if "protocol" in idle.columns:
         idle = idle.loc[(idle["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
     if device is not None:
-        return _estimate(idle.loc[(idle["device"] == device).fillna(False)]["duration"], device)
+        return _estimate(idle.loc[(idle["device"] == device).fillna(False)], device)
     devices = sorted(idle["device"].dropna().unique().tolist()) if len(idle) else []
     if len(devices) <= 1:
-        return _estimate(idle["duration"], devices[0] if devices else None)
-    per = {d: _estimate(idle.loc[(idle["device"] == d).fillna(False)]["duration"], d)
-           for d in devices}
+        return _estimate(idle, devices[0] if devices else None)
+    per = {d: _estimate(idle.loc[(idle["device"] == d).fillna(False)], d) for d in devices}
     evidence = [e for e in per.values() if e.value is not None]
     if len(evidence) <= 1:
-        return evidence[0] if evidence else _estimate(idle["duration"], None)
+        return evidence[0] if evidence else _estimate(idle, None)
     confident = [e for e in evidence if e.confidence in ("high", "medium")] or evidence
     reference = min(confident, key=lambda e: e.value)
     # Few teardowns only bound a device's timeout from above (the edge): they contradict the
@@ -156,7 +217,7 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     return TimeoutEstimate(chosen.value, total, chosen.spread, chosen.confidence,
                            explanation, device=None,
                            outliers=sum(e.outliers for e in per.values()), edge=chosen.edge,
-                           by_device=per)
+                           by_device=per, method=chosen.method, by_port=chosen.by_port)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..firewall.schema import CONNECTION_DTYPES, text_categories
 from ..loadreport import FileReport, LoadReport, Reject
 
 #: the case's private folder (cache and redaction key), relative to the case folder
@@ -63,12 +64,14 @@ def content_digest(path: Path) -> str:
 
 def file_key(path: Path, parse_settings: dict[str, Any]) -> str:
     """The cache key of one input file: its size, mtime and content hash, the kit's version and
-    the settings its parse depends on."""
+    the settings its parse depends on, and the frame's schema (a part of another schema is
+    parsed again)."""
     from .. import __version__
 
     stat = path.stat()
     fields = {"name": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-              "digest": content_digest(path), "kit": __version__, **parse_settings}
+              "digest": content_digest(path), "kit": __version__, **parse_settings,
+              "schema": {c: str(t) for c, t in CONNECTION_DTYPES.items()}}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -86,7 +89,7 @@ class ParseCache:
             return None
         try:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            frame = pd.read_parquet(rows, engine="pyarrow")
+            frame = text_categories(pd.read_parquet(rows, engine="pyarrow"))
             offsets = {device: pd.Timedelta(seconds=seconds)
                        for device, seconds in info["offsets"].items()}
             return frame, _file_report(info["report"]), offsets
@@ -146,14 +149,14 @@ def read_cached(files: Sequence[Path], case_root: Path, parse_settings: dict[str
         by_source = {name: part for name, part in frame.groupby("source", sort=False,
                                                                 observed=True)}
         for path, file_report in zip(fresh, report.files, strict=True):
-            part = by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True)
+            part = text_categories(by_source.get(str(path), frame.iloc[:0]).reset_index(drop=True))
             parts[path] = (part, file_report, report.clock_offsets)
             cache.store(keys[path], part, file_report, report.clock_offsets)
     cache.prune(set(keys.values()))
     if not fresh and len(files) == 1:
         frame = parts[files[0]][0]
     else:
-        frame = _concat([parts[path][0] for path in files])
+        frame = text_categories(_concat([parts[path][0] for path in files]))
         if len(fresh) != len(files):
             frame = orient_across(frame)
     frame.attrs["load_report"] = LoadReport([parts[path][1] for path in files],
@@ -261,8 +264,8 @@ def orient_across(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate parts keeping each categorical column categorical, its categories the union
-    of the parts' in order of first appearance (as one read gives them)."""
+    """Concatenate parts keeping each categorical column categorical, its categories the sorted
+    union of the parts' (as one read gives them)."""
     if len(frames) == 1:
         return frames[0]
     frames = [f for f in frames if len(f)] or frames[:1]
@@ -272,7 +275,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
             union = pd.Index([])
             for f in frames:
                 union = union.append(f[column].cat.categories.difference(union, sort=False))
-            dtype = pd.CategoricalDtype(union.astype(frames[0][column].cat.categories.dtype))
+            dtype = pd.CategoricalDtype(union.astype(frames[0][column].cat.categories.dtype)
+                                        .sort_values())
             for f in aligned:
                 f[column] = f[column].astype(dtype)
     return pd.concat(aligned, ignore_index=True)

@@ -280,10 +280,15 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
 
 def _plain_files(source: Any) -> list[Path] | None:
     """The files a folder source holds (what the reader would read), or None when ``source`` is
-    not a folder of plain files (uploads, buffers): then it is read without the cache."""
+    not a folder of plain files (uploads, buffers, a ``kit parse`` dataset): then it is read
+    without the cache."""
     if not isinstance(source, (str, Path)) or not Path(source).is_dir():
         return None
+    from ..scale.dataset import find_dataset
+
     try:
+        if find_dataset(source) is not None:  # a `kit parse` dataset is read as it is
+            return None
         return [Path(item.name) for item in iter_sources(source)]
     except KitError:
         return None

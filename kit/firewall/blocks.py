@@ -1,13 +1,10 @@
-"""A block of log bytes -> Arrow string arrays over the same memory, ready for RE2 kernels.
+"""A block of log bytes -> its lines: where each starts and ends, where its message begins.
 
-No line ever becomes a Python string here: newline positions come from numpy, and the arrays are
-offsets laid over the block's own buffer. Two views are made of each line:
-
-* ``heads(rows)``: the text before the first ``%`` (the syslog header; a copy, as headers are
-  short and get dictionary-encoded);
-* ``bodies``: from the first ``%`` on, **without copying**: element ``i`` runs from line ``i``'s
-  ``%`` to line ``i+1``'s ``%``, so it also holds the next line's header. The message patterns
-  never cross a newline, so that tail is never read; a body is only looked at where ``has_tag``.
+The block splitter every vendor's field finder starts from. No line ever becomes a Python string:
+one compiled pass (:func:`_split`) finds each line's start, its first ``%`` (where a Cisco
+message tag begins; a vendor without one ignores it) and whether it holds control characters
+other than tab and a CRLF ending; ``text`` lays Arrow strings over the block's own buffer
+(without copying) for the rare lines that are looked at as text (rejects, other programs).
 
 Invalid UTF-8 is rare, so a block is validated in one Arrow call and only a block that fails is
 decoded line by line with replacement characters (and its bad lines counted).
@@ -15,28 +12,29 @@ decoded line by line with replacement characters (and its bad lines counted).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 
 _NEWLINE, _PERCENT, _TAB, _CR = 10, 37, 9, 13
 
 
 @dataclass(frozen=True)
 class Lines:
-    """One block's lines as Arrow arrays (see the module docstring)."""
+    """One block's lines (see the module docstring)."""
 
     text: pa.LargeStringArray
-    bodies: pa.LargeStringArray
-    #: the block's bytes (as bytes and as the Arrow buffer over them), each line's start, and
-    #: its first ``%`` (its end where it has none)
+    #: the block's bytes (as bytes, as the Arrow buffer over them and as a uint8 array)
     raw: bytes
     buffer: pa.Buffer
+    data: np.ndarray
+    #: each line's start, its end (newline excluded), and its first ``%`` (its end if none)
     starts: np.ndarray
+    ends: np.ndarray
     cut: np.ndarray
-    #: the line has a ``%`` (so ``bodies`` holds its message)
+    #: the line has a ``%``
     has_tag: np.ndarray
     #: the line has control characters other than tab and a CR before its newline
     control: np.ndarray
@@ -44,77 +42,82 @@ class Lines:
     decode_errors: int
 
     def __len__(self) -> int:
-        return len(self.text)
-
-    def heads(self, rows: np.ndarray) -> pa.LargeStringArray:
-        """The headers (text before the ``%``) of ``rows``, copied out of the block."""
-        pairs = np.empty(2 * len(rows) + 1, dtype=np.int64)
-        pairs[0:-1:2], pairs[1:-1:2] = self.starts[rows], self.cut[rows]
-        pairs[-1] = self.buffer.size
-        return _strings(pairs, self.buffer).take(pa.array(np.arange(0, 2 * len(rows), 2)))
+        return len(self.starts)
 
 
 def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines (the last one may lack its newline)."""
     block, decode_errors = _valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
-    scratch = _scratch(len(data))
-    low = np.flatnonzero(np.less(data, 32, out=scratch))  # newlines, tabs, CRs, other controls
-    low_values = data[low]
-    newlines = low[low_values == _NEWLINE]
-    ends = newlines + 1
-    if len(data) and data[-1] != _NEWLINE:
-        ends = np.append(ends, len(data))
-    ends = ends.astype(np.int64)
-    n = len(ends)
-    starts = np.concatenate(([0], ends[:-1])).astype(np.int64) if n else ends
-
-    percents = np.flatnonzero(np.equal(data, _PERCENT, out=scratch))
-    first = np.minimum(np.searchsorted(percents, starts), max(len(percents) - 1, 0))
-    cut = percents[first] if len(percents) else ends
-    has_tag = (cut >= starts) & (cut < ends)
-    cut = np.where(has_tag, cut, ends)
-
-    control = _control_lines(low, low_values, data, starts, n)
+    starts, ends, cut, has_tag, control = _split(data)
     buffer = pa.py_buffer(block)
-    text = _strings(np.append(starts, len(data)), buffer)
-    return Lines(text, views(buffer, cut), block, buffer, starts, cut, has_tag, control,
-                 decode_errors)
+    text = pa.LargeStringArray.from_buffers(
+        len(starts), pa.py_buffer(np.append(starts, len(data))), buffer)
+    return Lines(text, block, buffer, data, starts, ends, cut, has_tag, control, decode_errors)
 
 
-_LOCAL = threading.local()
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+_BELOW_SPACE = np.uint64(0x2020202020202020)
+_PERCENTS = np.uint64(0x2525252525252525)
 
 
-def _scratch(size: int) -> np.ndarray:
-    """A per-thread boolean buffer reused across blocks (fresh ones cost page faults)."""
-    buffer = getattr(_LOCAL, "scratch", None)
-    if buffer is None or len(buffer) < size:
-        buffer = _LOCAL.scratch = np.empty(size, dtype=bool)
-    return buffer[:size]
+def _split(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                      np.ndarray]:
+    """(starts, ends, cut, has_tag, control) of the lines of ``data`` (see :class:`Lines`)."""
+    lines = int(np.count_nonzero(data == _NEWLINE)) + int(bool(len(data))
+                                                          and data[-1] != _NEWLINE)
+    return _scan_lines(data, data[:len(data) // 8 * 8].view(np.uint64), lines)
+
+
+@njit(nogil=True, cache=True)
+def _scan_lines(data: np.ndarray, words: np.ndarray, lines: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Eight bytes at a time: a word without a control byte or a ``%`` (the common case) is
+    skipped with two bit tests; the bytes of the others are looked at one by one."""
+    starts = np.zeros(lines, np.int64)
+    ends = np.empty(lines, np.int64)
+    cut = np.full(lines, -1, np.int64)
+    control = np.zeros(lines, np.bool_)
+    size = len(data)
+    line = 0
+    for w in range(len(words) + 1):
+        if w < len(words):
+            x = words[w]
+            marks = x ^ _PERCENTS
+            if ((x - _BELOW_SPACE) & ~x & _HIGH) == 0 and ((marks - _ONES) & ~marks & _HIGH) == 0:
+                continue
+            first, last = 8 * w, 8 * w + 8
+        else:
+            first, last = 8 * len(words), size
+        for k in range(first, last):
+            byte = data[k]
+            if byte == _PERCENT:
+                if cut[line] < 0:
+                    cut[line] = k
+            elif byte == _NEWLINE:
+                ends[line] = k
+                line += 1
+                if line < lines:
+                    starts[line] = k + 1
+            elif byte < 32 and byte != _TAB and not (
+                    byte == _CR and (k + 1 == size or data[k + 1] == _NEWLINE)):
+                control[line] = True
+    if line < lines:  # the last line has no newline
+        ends[line] = size
+    has_tag = cut >= 0
+    for i in range(lines):
+        if cut[i] < 0:
+            cut[i] = ends[i]
+    return starts, ends, cut, has_tag, control
 
 
 def views(buffer: pa.Buffer, starts: np.ndarray) -> pa.LargeStringArray:
     """Zero-copy strings starting at the increasing byte positions ``starts``; each runs on to
-    the next one's start (or the end of the block), so readers must stop at a newline."""
-    return _strings(np.append(starts, buffer.size).astype(np.int64), buffer)
-
-
-def _strings(offsets: np.ndarray, buffer: pa.Buffer) -> pa.LargeStringArray:
-    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), buffer)
-
-
-def _control_lines(low: np.ndarray, values: np.ndarray, data: np.ndarray, starts: np.ndarray,
-                   n: int) -> np.ndarray:
-    bad = (values != _NEWLINE) & (values != _TAB)
-    # a CR right before the newline (or at the very end) is a CRLF line ending, not data
-    is_cr = values == _CR
-    cr_pos = low[is_cr]
-    line_end_cr = (cr_pos + 1 == len(data)) | (data[np.minimum(cr_pos + 1, len(data) - 1)]
-                                                  == _NEWLINE)
-    bad[np.flatnonzero(is_cr)[line_end_cr]] = False
-    mask = np.zeros(n, dtype=bool)
-    mask[np.searchsorted(starts, low[bad], side="right") - 1] = True
-    return mask
+    the next one's start (or the end of the block), so readers must stop at a newline (for the
+    RE2 layouts of rare messages, ``denies``)."""
+    offsets = np.append(np.asarray(starts, dtype=np.int64), buffer.size)
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), buffer)
 
 
 def _valid_utf8(block: bytes) -> tuple[bytes, int]:

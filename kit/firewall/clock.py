@@ -52,14 +52,30 @@ def settle_times(times: np.ndarray, zone: np.ndarray, yearless: np.ndarray, *,
 
 def _place_years(based: np.ndarray, year: int | None, modified: datetime | None) -> np.ndarray:
     """Year-less local times (in YEARLESS_BASE, file order) -> the same times in their years."""
+    offset = year_turns(yearless_months(based))
+    first_year = year if year is not None else year_of_first(based[-1], int(offset[-1]), modified)
+    return in_years(based, first_year + offset)
+
+
+def yearless_months(based: np.ndarray) -> np.ndarray:
+    """Month (0-11) of each year-less local time."""
+    month_start = based.view("M8[ns]").astype("M8[M]")
+    return (month_start - np.datetime64(f"{YEARLESS_BASE}-01", "M")).astype(np.int64)
+
+
+def year_turns(month: np.ndarray) -> np.ndarray:
+    """Years passed since the first stamp: +1 each time the months go back (Dec -> Jan)."""
+    return np.floor(np.unwrap(month.astype(float), period=12) / 12).astype(np.int64)
+
+
+def in_years(based: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Year-less local times moved into ``years`` (NaT for Feb 29 of a common year)."""
     stamp = based.view("M8[ns]")
     month_start = stamp.astype("M8[M]")
     month = (month_start - np.datetime64(f"{YEARLESS_BASE}-01", "M")).astype(np.int64)
     day = (stamp.astype("M8[D]") - month_start.astype("M8[D]")).astype(np.int64)
     time_of_day = based - stamp.astype("M8[D]").astype("M8[ns]").view(np.int64)
-    offset = np.floor(np.unwrap(month.astype(float), period=12) / 12).astype(np.int64)
-    first_year = year if year is not None else _first_year(based[-1], int(offset[-1]), modified)
-    months = (first_year + offset - 1970) * 12 + month
+    months = (years - 1970) * 12 + month
     start = months.astype("M8[M]").astype("M8[D]")
     days = start + day.astype("m8[D]")
     valid = days.astype("M8[M]") == months.astype("M8[M]")  # Feb 29 of a common year is not
@@ -67,7 +83,7 @@ def _place_years(based: np.ndarray, year: int | None, modified: datetime | None)
     return np.where(valid, result, NAT)
 
 
-def _first_year(last_based: int, last_offset: int, modified: datetime | None) -> int:
+def year_of_first(last_based: int, last_offset: int, modified: datetime | None) -> int:
     """The first year-less stamp's year such that the last one is not after ``modified``."""
     reference = (modified or datetime.now(UTC)).astimezone(UTC)
     moment = datetime(YEARLESS_BASE, reference.month, reference.day, reference.hour,

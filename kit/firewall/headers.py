@@ -7,9 +7,10 @@ local4.info``, ``prog[pid]:``, a relay's header then the device's own stamp, the
 relay export, and the empty ``<166>::``.
 
 Headers differ mostly in their digits, so they are read by *shape*: with every digit masked to
-``0``, a block's thousands of distinct headers fall into a handful of shapes. Each shape is parsed
-once in Python into character spans (:func:`parse_shape`), and the values are then cut out of all
-headers of that shape at once with Arrow kernels (:func:`read_heads`).
+``0`` (numpy, then hashed like any repeated field, :func:`.columns.encode`), a block's thousands
+of distinct headers fall into a handful of shapes. Each shape is parsed once in Python into
+character spans (:func:`parse_shape`), and the values are then cut out of all headers of that
+shape at once with Arrow kernels (:func:`read_heads`).
 
 Which clock a stamp belongs to, in this order:
 
@@ -29,12 +30,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .columns import encode
 from .zones import ZONE_ABBREVIATIONS, ZONE_DEVICE, ZONE_RELAY, Zone, localize, zone_minutes
 
 #: year-less stamps are first placed in this (leap) year; the real year is settled per file.
 YEARLESS_BASE = 2000
 NAT = np.iinfo(np.int64).min
 MAX_HEAD = 512
+_ZERO, _NINE = ord("0"), ord("9")
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
@@ -56,9 +59,8 @@ _FACILITY = re.compile(
     r"(?i:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])"
     r"\.(?i:emerg|alert|crit|err|error|warning|warn|notice|info|debug|\*)")
 _PROGRAM = re.compile(r"[\w./-]+\[\d+\]")
-#: a name, or an IPv6 address (a colon before any dot); the lookahead keeps a run of colons
-#: from being split every possible way (quadratic)
-_HOST = re.compile(r"[\w.@-]+|(?=[0-9A-Fa-f]*:[0-9A-Fa-f:.])[0-9A-Fa-f:.]+")
+#: any non-space token: relays and sanitising tools write placeholders such as ``<IP>`` or ``-``
+_HOST = re.compile(r"\S+")
 _HOST_PORT = re.compile(r"([\w.-]+):\d{1,5}")
 
 #: stamp years the kit accepts (the ``year=`` parameter's range): beyond them nanoseconds since
@@ -182,9 +184,8 @@ def read_heads(heads: pa.Array, device_zone: Zone, relay_zone: Zone, year_guess:
     out = Heads(np.full(n, -1, np.int32), [], np.full(n, NAT, np.int64),
                 np.full(n, ZONE_DEVICE, np.int16), np.zeros(n, bool), np.full(n, np.nan),
                 [None] * n)
-    shapes = pc.dictionary_encode(pc.replace_substring_regex(heads, r"\d", "0"))
-    which = shapes.indices.to_numpy(zero_copy_only=False)
-    for k, masked in enumerate(shapes.dictionary.to_pylist()):
+    which, shapes = _shapes(heads)
+    for k, masked in enumerate(shapes.to_pylist()):
         rows = np.flatnonzero(which == k)
         shape = parse_shape(masked)
         if shape.error:
@@ -194,6 +195,16 @@ def read_heads(heads: pa.Array, device_zone: Zone, relay_zone: Zone, year_guess:
         _read_shape(shape, heads.take(pa.array(rows)), rows, out, device_zone, relay_zone,
                     year_guess)
     return out
+
+
+def _shapes(heads: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each header's shape (its digits masked to ``0``): (code per header, distinct shapes)."""
+    heads = heads.cast(pa.large_string())
+    _, offsets, data = heads.buffers()
+    bounds = np.frombuffer(offsets, np.int64, len(heads) + 1, heads.offset * 8)
+    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    masked = np.where((text >= _ZERO) & (text <= _NINE), _ZERO, text).astype(np.uint8)
+    return encode(masked, bounds[:-1], bounds[1:])
 
 
 def _read_shape(shape: Shape, text: pa.Array, rows: np.ndarray, out: Heads, device_zone: Zone,

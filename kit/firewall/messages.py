@@ -16,16 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .blocks import split_lines
-from .cisco import (
-    ANY_TAG,
-    MESSAGE_NUMBERS,
-    TAG,
-    Connections,
-    parse_connections,
-    read_tags,
-    user_lines,
-)
+from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
+from .cisco_tags import find_tags
 from .clock import known_times
+from .columns import encode
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -41,7 +35,6 @@ _DAMAGED_TAG = "damaged Cisco message tag (expected %ASA-<severity>-<6-digit id>
 _NOT_SYSLOG = ("not a syslog line (expected '[<PRI>]<timestamp> <host> : "
                "%ASA-6-302014: Teardown TCP connection ...')")
 _SNIPPET = 80
-_W, _NINE, _COLON, _SPACE = (ord(c) for c in "W9: ")
 #: rejects per block quoted with the start of their line (the report keeps only the first few)
 _QUOTED = 20
 
@@ -81,11 +74,9 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     """Classify and parse every line of ``block`` (see the module docstring)."""
     lines = split_lines(block)
     n = len(lines)
-    tagged = lines.has_tag & ~lines.control & pc.match_substring_regex(
-        lines.bodies, TAG).to_numpy(zero_copy_only=False)
-    data = np.frombuffer(lines.buffer, dtype=np.uint8)
-    tag_length = _tag_lengths(data, lines.raw, lines.cut, tagged)
-    number, product = read_tags(data, lines.cut, tag_length)
+    data, line_end = lines.data, lines.ends
+    body, number, product = find_tags(data, lines.cut, line_end, lines.has_tag & ~lines.control)
+    tagged = number >= 0
     msg = np.searchsorted(MESSAGE_NUMBERS, number)
     is_connection = tagged & (MESSAGE_NUMBERS[np.minimum(msg, len(MESSAGE_NUMBERS) - 1)]
                               == number)
@@ -98,10 +89,8 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
     rows = np.flatnonzero(is_connection)
-    heads = pc.dictionary_encode(lines.heads(rows))
-    table = read_heads(heads.dictionary, settings.device_zone, settings.relay_zone,
-                       settings.year_guess)
-    head_of_row = heads.indices.to_numpy(zero_copy_only=False)
+    head_of_row, heads = encode(data, lines.starts[rows], lines.cut[rows])
+    table = read_heads(heads, settings.device_zone, settings.relay_zone, settings.year_guess)
     head_error = np.array([e is not None for e in table.error], dtype=bool)
     bad_head = head_error[head_of_row] if len(rows) else np.zeros(0, dtype=bool)
     reject_rows.append(rows[bad_head])
@@ -109,8 +98,8 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     rows, head_of_row = rows[~bad_head], head_of_row[~bad_head]
 
     connections, failed, why = parse_connections(
-        lines.buffer, lines.cut[rows] + tag_length[rows], rows, msg[rows].astype(np.int8),
-        product[rows], user_lines(lines.raw, lines.starts)[rows])
+        data, lines.starts[rows], body[rows], line_end[rows], rows, msg[rows].astype(np.int8),
+        product[rows])
     reject_rows.append(failed)
     reject_reasons += why
 
@@ -131,26 +120,6 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
         lines=n, decode_errors=lines.decode_errors, firewall_lines=int(tagged.sum()),
         ignored=ignored, reject_rows=all_rejects, reject_reasons=reasons,
         connections=connections, **result)
-
-
-def _tag_lengths(data: np.ndarray, raw: bytes, cut: np.ndarray, tagged: np.ndarray,
-                 ) -> np.ndarray:
-    """Byte length of each tagged line's tag (``%ASA-6-302014: ``), read from the bytes: the
-    tag pattern has already checked its shape (0 for lines without a tag)."""
-    rows = np.flatnonzero(tagged)
-    start = cut[rows]
-    last = len(data) - 1
-    # "%ASA-" / "%PIX-" / "%FTD-" / "%FWSM-"
-    at = start + np.where(data[np.minimum(start + 2, last)] == _W, 6, 5)
-    lettered = np.flatnonzero(data[np.minimum(at, last)] > _NINE)  # "%FTD-sub-6-..." (rare)
-    for k in lettered:
-        at[k] = raw.find(b"-", int(at[k])) + 1
-    at += 8  # "6-302014"
-    at += data[np.minimum(at, last)] == _COLON
-    at += data[np.minimum(at, last)] == _SPACE
-    length = np.zeros(len(tagged), np.int64)
-    length[rows] = at - start
-    return length
 
 
 def _snippet(line: str) -> str:

@@ -50,8 +50,11 @@ class Reason:
 
 
 @lru_cache(maxsize=4096)
-def read_reason(tail: str | None) -> Reason:
+def read_reason(tail: str | None, udp: bool = False) -> Reason:
     """Read what follows ``bytes N`` on a teardown (None or blank: no reason, as on UDP).
+
+    A UDP teardown (302016) has no reason: a parenthesised token there is the user
+    (``bytes 148 (jdoe)``), not the legacy ``(reason)`` of a TCP teardown.
 
     >>> read_reason("TCP FINs from outside (jdoe)")
     Reason(reason='TCP FINs', close=1, user='jdoe')
@@ -60,6 +63,8 @@ def read_reason(tail: str | None) -> Reason:
     """
     text = (tail or "").strip()
     user = None
+    if udp and (only_user := _PARENTHESISED.match(text)):
+        return Reason(None, NO_CLOSE, only_user.group("reason").strip() or None)
     if not _PARENTHESISED.match(text) and (aaa := _split_user(text)):
         text, user = aaa
     if initiator := _INITIATOR.search(text):

@@ -9,39 +9,51 @@ from __future__ import annotations
 import pandas as pd
 
 STRING = pd.StringDtype("pyarrow")
+#: text with few distinct values (devices, interfaces, reasons, users, file names): a category
+#: costs a byte or two a row where a string costs its length plus 8 (categories sorted)
+FEW_VALUES = "category"
 
 EVENTS = ("built", "teardown", "deny-no-connection")
 PROTOCOLS = ("tcp", "udp")
 ORIENTATIONS = ("logged", "built", "port")
 CLOSES = ("idle-timeout", "fin", "reset", "syn-timeout", "half-closed-timeout", "policy", "other")
-VENDORS = ("cisco-asa", "cisco-ftd", "cisco-fwsm", "cisco-pix")
+VENDORS = ("cisco-asa", "cisco-ftd", "cisco-fwsm", "cisco-pix", "paloalto", "fortinet",
+           "juniper", "netfilter")
+#: vendor timing: ``active`` is first-to-last packet where the vendor reports it (PAN-OS
+#: Elapsed), ``idle_wait`` = duration - active (derived here, in ``conform``, and nowhere else)
+TIMING = ("active", "idle_wait")
 
 #: column -> dtype, in output order
 CONNECTION_DTYPES: dict[str, object] = {
     "time": pd.DatetimeTZDtype("ns", "UTC"),
-    "device": STRING,
+    "device": FEW_VALUES,
     "vendor": pd.CategoricalDtype(VENDORS),
     "msg_id": "category",
     "event": pd.CategoricalDtype(EVENTS),
     "protocol": pd.CategoricalDtype(PROTOCOLS),
     "conn_id": STRING,
-    "src_if": STRING,
+    "src_if": FEW_VALUES,
     "src_ip": STRING,
     "src_port": pd.UInt16Dtype(),
-    "dst_if": STRING,
+    "dst_if": FEW_VALUES,
     "dst_ip": STRING,
     "dst_port": pd.UInt16Dtype(),
     "orientation": pd.CategoricalDtype(ORIENTATIONS),
     "duration": "timedelta64[ns]",
+    "active": "timedelta64[ns]",
+    "idle_wait": "timedelta64[ns]",
     "bytes": pd.UInt64Dtype(),
-    "reason": STRING,
+    "reason": FEW_VALUES,
     "close": pd.CategoricalDtype(CLOSES),
-    "user": STRING,
-    "source": STRING,
+    "user": FEW_VALUES,
+    "source": FEW_VALUES,
     "line": pd.UInt64Dtype(),
 }
 
 CONNECTION_COLUMNS = tuple(CONNECTION_DTYPES)
+#: the columns whose categories are their values that occur, sorted (the other categoricals have
+#: fixed categories)
+FEW_VALUE_COLUMNS = ("device", "src_if", "dst_if", "reason", "user", "source")
 
 
 def empty_connections() -> pd.DataFrame:
@@ -50,8 +62,30 @@ def empty_connections() -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reorder and cast ``frame`` to the connection-event schema (raises if a column is missing)."""
+    """Reorder and cast ``frame`` to the connection-event schema (raises if a column is missing).
+
+    ``active`` may be absent (a vendor without it: all NaT); ``idle_wait`` is always derived
+    here as ``duration - active``.
+    """
+    if "active" not in frame.columns:
+        frame = frame.assign(active=pd.Series(pd.NaT, index=frame.index, dtype="m8[ns]"))
+    frame = frame.assign(idle_wait=frame["duration"] - frame["active"])
     missing = [c for c in CONNECTION_COLUMNS if c not in frame.columns]
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")
     return frame.loc[:, list(CONNECTION_COLUMNS)].astype(CONNECTION_DTYPES)
+
+
+def text_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s few-valued text columns as one read gives them: categories that occur, sorted,
+    typed as text. For frames put together from parts (the parse cache): a part split off a read
+    keeps the read's categories, and Parquet gives back an all-null category as object."""
+    for column in FEW_VALUE_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("category")
+        used = values.cat.remove_unused_categories().cat.categories
+        frame[column] = values.cat.set_categories(pd.Index(sorted(used), dtype="str"))
+    return frame

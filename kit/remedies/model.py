@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..analysis.format import hms
 from .assumptions import AssumptionError, Assumptions, as_assumptions
+from .commands import has_dcd, what_to_change
 from .context import Context, base_key, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
@@ -128,8 +129,9 @@ def _firewall(ctx: Context, scoped: bool) -> Outcome:
     where = f"ports {_ports_text(ctx)}" if scoped else "all traffic"
     caveats = [f"Idle and dead connections hold table entries {hms(ctx.new_firewall_timeout)} "
                f"instead of {hms(ctx.firewall_timeout)} after their last packet ({where})."]
-    if scoped:
-        caveats.append("Needs a class map per port (ASA: set connection timeout idle).")
+    caveats.append("What to change: " + what_to_change(
+        "firewall-timeout-scoped" if scoped else "firewall-timeout", ctx.sessions["vendor"],
+        timeout=ctx.new_firewall_timeout, ports=ctx.scope_ports))
     if ctx.new_firewall_timeout <= ctx.firewall_timeout:
         caveats.insert(0, f"The new timeout {hms(ctx.new_firewall_timeout)} is not above the "
                           f"current {hms(ctx.firewall_timeout)}.")
@@ -158,7 +160,7 @@ def _traffic_generation(ctx: Context) -> Outcome:
 
 
 def _dcd(ctx: Context) -> Outcome:
-    ports = ctx.on_ports(ctx.scope_ports)
+    ports = ctx.on_ports(ctx.scope_ports) & has_dcd(ctx.sessions["vendor"])
     prevented = ctx.victim & ports
     shift = _shift(ctx, prevented)
     lived = ((ctx.sessions["end"] + shift).clip(upper=ctx.window[1]) - ctx.sessions["end"])
@@ -166,8 +168,9 @@ def _dcd(ctx: Context) -> Outcome:
     packets = 2 * PACKETS_PER_EXCHANGE * rounds.sum()
     caveats = ["Assumes both ends answer the firewall's probes (a host firewall or another "
                "stateful device on the path may not); dead connections are still removed.",
-               "Cisco ASA/FTD feature (set connection timeout idle ... dcd); retry 15 s, "
-               "5 retries by default."]
+               "What to change: " + what_to_change("dcd", ctx.sessions["vendor"],
+                                                   timeout=ctx.firewall_timeout,
+                                                   ports=ctx.scope_ports)]
     return Outcome(prevented, shift, float(packets), 0, _devices(ctx),
                    f"dead-connection detection on ports {_ports_text(ctx)}",
                    ctx.tcp & ports, caveats)

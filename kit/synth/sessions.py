@@ -65,13 +65,17 @@ class Session:
         return self.busy_until + self.gap
 
 
-def settle(sessions: list[Session], timeout_s: int) -> None:
-    """Decide each session's end under the firewall idle timeout (see the module docstring)."""
+def settle(sessions: list[Session], timeout_s: int,
+           port_timeouts: dict[int, int] | None = None) -> None:
+    """Decide each session's end under the firewall idle timeout (see the module docstring);
+    ``port_timeouts`` gives a service port its own timeout (a PAN-OS application timeout)."""
     for s in sessions:
-        rescued = s.keepalive_s is not None and s.keepalive_s < timeout_s
-        s.idle_torn = s.protocol == "tcp" and s.gap > timeout_s and not rescued
+        timeout_s_of = (port_timeouts or {}).get(s.dst.port, timeout_s)
+        rescued = s.keepalive_s is not None and s.keepalive_s < timeout_s_of
+        s.idle_torn = s.protocol == "tcp" and s.gap > timeout_s_of and not rescued
         if s.idle_torn:
-            s.end, s.reason, s.nbytes = s.busy_until + timeout_s, "Conn-timeout", s.bytes_before
+            s.end, s.reason, s.nbytes = (s.busy_until + timeout_s_of, "Conn-timeout",
+                                         s.bytes_before)
         else:
             s.end, s.reason, s.nbytes = s.close_at, s.close_reason, s.bytes_total
 

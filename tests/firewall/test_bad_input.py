@@ -171,7 +171,7 @@ def test_missing_file_in_a_list_is_a_problem_not_a_crash(tmp_path: Path) -> None
         f"{tmp_path / 'missing.log'}: no such file or directory"]
 
 
-@pytest.mark.parametrize(("option", "value"), [("vendor", "paloalto"), ("on_bad_lines", "x"),
+@pytest.mark.parametrize(("option", "value"), [("vendor", "checkpoint"), ("on_bad_lines", "x"),
                                                ("year", 99), ("tz", "Nowhere/City")])
 def test_bad_options_are_value_errors(option: str, value: object) -> None:
     with pytest.raises(ValueError, match=option):

@@ -156,7 +156,7 @@ def test_invalid_stamp_rejects_the_line_naming_it() -> None:
 
 
 def test_unrecognised_header_is_rejected_with_what_was_expected() -> None:
-    frame = read(f"a,b,c,{body()}\n{body()}\n")
+    frame = read(f"relay one two {body()}\n{body()}\n")  # three host tokens
     reject = frame.attrs["load_report"].rejects[0]
     assert (reject.line, "unrecognised syslog header" in reject.reason) == (1, True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,13 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
+#: shipped samples run like the generated cases (copied: a run must not write into data/)
+SHIPPED = {"sample-paloalto": Path(__file__).parents[2] / "data" / "sample-paloalto"}
+
+
 @pytest.fixture(scope="session")
 def generated_cases(tmp_path_factory) -> dict[str, tuple[Path, dict[str, Any]]]:
-    """name -> (case folder, ground truth) for every entry of ``CASES``."""
+    """name -> (case folder, ground truth) for every entry of ``CASES`` and ``SHIPPED``."""
     from kit.synth import generate_case
 
     root = tmp_path_factory.mktemp("cases")
@@ -30,5 +35,9 @@ def generated_cases(tmp_path_factory) -> dict[str, tuple[Path, dict[str, Any]]]:
     for name, params in CASES.items():
         folder = root / name
         generate_case(folder, **params)
+        out[name] = (folder, json.loads((folder / "truth.json").read_text()))
+    for name, source in SHIPPED.items():
+        folder = root / name
+        shutil.copytree(source, folder)
         out[name] = (folder, json.loads((folder / "truth.json").read_text()))
     return out

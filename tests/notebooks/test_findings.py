@@ -15,7 +15,7 @@ from kit import findings
 from kit.analysis import TimeoutEstimate
 
 
-@pytest.mark.parametrize("name", ["timeout-30min", "all-tuned"])
+@pytest.mark.parametrize("name", ["timeout-30min", "all-tuned", "sample-paloalto"])
 def test_findings_state_the_ground_truth(generated_cases, name):
     folder, truth = generated_cases[name]
     case = kit.load_case(folder)

@@ -27,7 +27,7 @@ def executed(generated_cases, tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-@pytest.mark.parametrize("case_name", ["timeout-30min", "all-tuned"])
+@pytest.mark.parametrize("case_name", ["timeout-30min", "all-tuned", "sample-paloalto"])
 def test_findings_match_the_generated_truth(executed, generated_cases, case_name, name):
     notebook = executed[case_name, name]
     assert problems(notebook) == []

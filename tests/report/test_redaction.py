@@ -147,7 +147,8 @@ def test_text_cuts_the_case_folder_path(tmp_path):
 def test_redact_frame_keeps_dtypes_and_nulls_and_maps_each_column_by_kind(case):
     out = redact(case.connections, key=KEY)
     r = Redactor(KEY)
-    assert list(out.dtypes) == list(case.connections.dtypes)
+    # the kinds of dtype (a category's categories are redacted too)
+    assert [str(t) for t in out.dtypes] == [str(t) for t in case.connections.dtypes]
     assert out["src_ip"].tolist()[:2] == [r.address("192.168.10.21")] * 2
     assert out["dst_ip"].iloc[2] == r.name("backup-vip.corp.example", "host")
     assert out["device"].iloc[0] == r.name("fw01.corp.example", "device")

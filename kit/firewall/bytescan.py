@@ -1,0 +1,129 @@
+"""Compiled primitives for reading fields out of log bytes, shared by every vendor's field finder.
+
+A field finder is one ``@njit(nogil=True)`` pass over a block's lines (a ``numpy.uint8`` view of
+the block's bytes): it walks each line once, records each field as a byte span (start, end; -1
+for absent) and reads numbers in place, writing into preallocated arrays. Nothing becomes a
+Python object per line; :mod:`.columns` then turns the spans into Arrow columns. These helpers
+are the vocabulary such a pass is written in: each takes the bytes, a position and the line's
+end, and returns the position after what it matched, or ``-1`` when it does not match.
+
+Compiled on first use and cached on disk (``cache=True``: ``__pycache__`` beside this module,
+else numba's per-user cache directory, or ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NO_MATCH = -1
+#: digits beyond this many are counted but not accumulated (uint64 holds any 19-digit number)
+EXACT_DIGITS = 19
+_ZERO, _NINE = 48, 57
+_SPACE, _TAB, _LF, _FF, _CR = 32, 9, 10, 12, 13
+_OPEN, _CLOSE = 40, 41
+
+
+def literal(text: str) -> np.ndarray:
+    """A literal for :func:`match` (module-level constants are frozen into the compiled code)."""
+    return np.frombuffer(text.encode("ascii"), dtype=np.uint8).copy()
+
+
+@njit(nogil=True, cache=True)
+def match(data: np.ndarray, at: int, end: int, text: np.ndarray) -> int:
+    """Position after ``text`` if the bytes at ``at`` spell it, else -1."""
+    if at < 0 or at + len(text) > end:
+        return NO_MATCH
+    for k in range(len(text)):
+        if data[at + k] != text[k]:
+            return NO_MATCH
+    return at + len(text)
+
+
+@njit(nogil=True, cache=True)
+def is_space(byte: int) -> bool:
+    """RE2's ``\\s``: tab, newline, form feed, carriage return, space."""
+    return byte in (_SPACE, _TAB, _LF, _FF, _CR)
+
+
+@njit(nogil=True, cache=True)
+def is_digit(byte: int) -> bool:
+    """A decimal digit."""
+    return _ZERO <= byte <= _NINE
+
+
+@njit(nogil=True, cache=True)
+def non_space_run(data: np.ndarray, at: int, end: int) -> int:
+    """End of ``\\S+`` at ``at`` (-1 when it is empty)."""
+    k = at
+    while k < end and not is_space(data[k]):
+        k += 1
+    return k if k > at else NO_MATCH
+
+
+@njit(nogil=True, cache=True)
+def run_until(data: np.ndarray, at: int, end: int, stop: int, also_space: bool) -> int:
+    """End of a non-empty run of bytes other than ``stop`` (and whitespace when
+    ``also_space``) that is followed by ``stop``; -1 otherwise."""
+    k = at
+    while k < end:
+        byte = data[k]
+        if byte == stop:
+            return k if k > at else NO_MATCH
+        if also_space and is_space(byte):
+            return NO_MATCH
+        k += 1
+    return NO_MATCH
+
+
+@njit(nogil=True, cache=True)
+def digit_count(data: np.ndarray, at: int, end: int) -> int:
+    """How many decimal digits start at ``at``."""
+    k = at
+    while k < end and _ZERO <= data[k] <= _NINE:
+        k += 1
+    return k - at
+
+
+@njit(nogil=True, cache=True)
+def number(data: np.ndarray, at: int, count: int) -> np.uint64:
+    """Value of the ``count`` digits at ``at`` (the first :data:`EXACT_DIGITS` of them): callers
+    reject a field whose digit count is out of range, so no value wraps unnoticed."""
+    value = np.uint64(0)
+    for k in range(min(count, EXACT_DIGITS)):
+        value = value * np.uint64(10) + np.uint64(data[at + k] - _ZERO)
+    return value
+
+
+@njit(nogil=True, cache=True)
+def parenthesised(data: np.ndarray, at: int, end: int) -> int:
+    """Position after ``\\([^()\\n]*\\)`` at ``at``, else -1."""
+    if at >= end or data[at] != _OPEN:
+        return NO_MATCH
+    k = at + 1
+    while k < end:
+        byte = data[k]
+        if byte == _CLOSE:
+            return k + 1
+        if byte in (_OPEN, _LF):
+            return NO_MATCH
+        k += 1
+    return NO_MATCH
+
+
+@njit(nogil=True, cache=True)
+def find_byte(data: np.ndarray, at: int, end: int, byte: int) -> int:
+    """First position of ``byte`` in ``[at, end)``, else -1."""
+    for k in range(at, end):
+        if data[k] == byte:
+            return k
+    return NO_MATCH
+
+
+@njit(nogil=True, cache=True)
+def text_end(data: np.ndarray, at: int, end: int) -> int:
+    """End of ``[^\\r\\n]*`` from ``at`` (the line's text without a CR)."""
+    k = at
+    while k < end and data[k] != _CR and data[k] != _LF:
+        k += 1
+    return k

@@ -1,0 +1,77 @@
+"""The vendor registry: which firewall families ``read_firewall_log`` reads, and detection.
+
+Each vendor is a module with ``NAME``, ``SIGNATURE`` (an RE2/Python regex that marks its lines)
+and ``parse_block(block, settings)``. Cisco keeps its own block pipeline (``kit.firewall.
+messages.parse_block`` -> ``frame.build_frame``), so its entry only names it; the others return
+event tables (``common.Parsed``) built into a frame per file (``frame.file_frame``).
+
+Detection is per file, from its first lines: the vendor whose signature marks the most of them
+(ties go to the order of ``VENDORS``); a file none marks goes to Cisco, whose load report then
+says what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import ModuleType
+
+from ...errors import SourceError
+from ...sources import Source
+from ..cisco import ANY_TAG
+from . import fortinet, juniper, netfilter, paloalto
+
+CISCO = "cisco"
+#: bytes of a file looked at to tell its vendor
+SNIFF_BYTES = 256 * 1024
+SNIFF_LINES = 400
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """One registry entry; ``module`` is None for Cisco (its own pipeline)."""
+
+    name: str
+    signature: str
+    module: ModuleType | None
+    description: str
+
+
+VENDORS: dict[str, Vendor] = {v.name: v for v in (
+    Vendor(CISCO, ANY_TAG, None, "Cisco ASA / PIX / FWSM / FTD syslog"),
+    Vendor(paloalto.NAME, paloalto.SIGNATURE, paloalto, "Palo Alto PAN-OS TRAFFIC CSV"),
+    Vendor(fortinet.NAME, fortinet.SIGNATURE, fortinet, "FortiGate traffic key=value"),
+    Vendor(juniper.NAME, juniper.SIGNATURE, juniper, "Juniper SRX RT_FLOW"),
+    Vendor(netfilter.NAME, netfilter.SIGNATURE, netfilter,
+           "Linux conntrack -E -o timestamp,extended,id"),
+)}
+_COMPILED = {name: re.compile(v.signature) for name, v in VENDORS.items()}
+
+
+def detect(source: Source) -> str:
+    """The vendor whose signature marks most of the file's first lines (Cisco when none does
+    or the file cannot be read: the Cisco path reports the problem)."""
+    try:
+        head = source.read_bytes(limit=SNIFF_BYTES)
+    except SourceError:
+        return CISCO
+    return detect_text(head.decode("utf-8", errors="replace"))
+
+
+def detect_text(text: str) -> str:
+    lines = text.splitlines()[:SNIFF_LINES]
+    counts: dict[str, int] = {name: 0 for name in VENDORS}
+    for line in lines:
+        for name, pattern in _COMPILED.items():
+            if pattern.search(line):
+                counts[name] += 1
+    best = max(counts, key=lambda name: counts[name])  # first of equals: registry order
+    return best if counts[best] else CISCO
+
+
+def vendor(name: str) -> Vendor:
+    """The registry entry of ``name`` (ValueError naming the choices otherwise)."""
+    if name not in VENDORS:
+        raise ValueError(f"vendor={name!r} is not supported: expected 'auto' or one of "
+                         f"{sorted(VENDORS)}")
+    return VENDORS[name]

@@ -1,0 +1,119 @@
+"""A block of log bytes -> its lines as Arrow strings over the block's own memory.
+
+The non-Cisco vendors share this: newline positions come from numpy, each line is an
+(offset, length) view of the block, and any byte range of a line (a header, a CSV body, a
+key's value) is another view of the same buffer, made without copying the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_NEWLINE, _CR, _TAB = 10, 13, 9
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The lines of one block: ``text`` (no line ending), byte ``starts``/``ends`` in ``buffer``."""
+
+    buffer: pa.Buffer
+    starts: np.ndarray
+    ends: np.ndarray
+    text: pa.LargeStringArray
+    #: the line holds control characters other than tab (binary data, NUL runs)
+    control: np.ndarray
+    #: lines whose invalid UTF-8 was replaced
+    decode_errors: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def span(self, rows: np.ndarray, begin: np.ndarray, end: np.ndarray | None = None,
+             ) -> pa.LargeStringArray:
+        """Views of ``rows`` from byte ``begin`` (absolute) to ``end`` (default: line end)."""
+        stop = self.ends[rows] if end is None else end
+        return substrings(self.buffer, np.asarray(begin, np.int64), np.asarray(stop, np.int64))
+
+
+def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
+    """Strings ``buffer[begin[i]:end[i]]`` without copying (pairs of offsets, every second one
+    taken: the in-between strings are never read)."""
+    n = len(begin)
+    if not n:
+        return pa.array([], pa.large_string())
+    end = np.maximum(end, begin)
+    order = None
+    if np.any(begin[1:] < begin[:-1]):  # views in another order: lay them out sorted
+        order = np.argsort(begin, kind="stable")
+        begin, end = begin[order], end[order]
+    pairs = np.empty(2 * n, dtype=np.int64)
+    pairs[0::2], pairs[1::2] = begin, end
+    if np.any(pairs[1:] < pairs[:-1]):  # overlapping spans (not made here): copy each one
+        data = memoryview(buffer)
+        strings = pa.array([bytes(data[b:e]).decode("utf-8") for b, e in zip(begin, end,
+                                                                                strict=True)],
+                           pa.large_string())
+    else:
+        strings = pa.LargeStringArray.from_buffers(2 * n - 1, pa.py_buffer(pairs), buffer).take(
+            pa.array(np.arange(0, 2 * n, 2)))
+    if order is None:
+        return strings
+    inverse = np.empty(n, np.int64)
+    inverse[order] = np.arange(n)
+    return strings.take(pa.array(inverse))
+
+
+def split_lines(block: bytes) -> Lines:
+    """Cut a newline-aligned block into lines; a CR before the newline is not part of a line."""
+    block, decode_errors = _valid_utf8(block)
+    data = np.frombuffer(block, dtype=np.uint8)
+    low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
+    values = data[low]
+    ends = low[values == _NEWLINE].astype(np.int64)
+    if len(data) and data[-1] != _NEWLINE:
+        ends = np.append(ends, len(data))
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else ends
+    crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
+    ends = ends - crlf
+    low = low[(values != _NEWLINE) & (values != _TAB)]
+    control = np.zeros(len(starts), bool)
+    if len(low):
+        line = np.searchsorted(starts, low, side="right") - 1
+        inside = low < ends[line]  # the CR of a CRLF ending is outside its line
+        control[line[inside]] = True
+    buffer = pa.py_buffer(block)
+    return Lines(buffer, starts, ends, substrings(buffer, starts, ends), control, decode_errors)
+
+
+def _valid_utf8(block: bytes) -> tuple[bytes, int]:
+    """The block unchanged when it is valid UTF-8 (one Arrow check), else each bad line with
+    replacement characters, and how many lines were bad."""
+    whole = pa.LargeStringArray.from_buffers(
+        1, pa.py_buffer(np.array([0, len(block)], dtype=np.int64)), pa.py_buffer(block))
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        pass
+    else:
+        return block, 0
+    bad = 0
+    lines = block.split(b"\n")
+    for i, line in enumerate(lines):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+            lines[i] = line.decode("utf-8", errors="replace").encode("utf-8")
+    return b"\n".join(lines), bad
+
+
+def matches(text: pa.Array, pattern: str) -> np.ndarray:
+    """Boolean per string: RE2 ``pattern`` found (nulls are False)."""
+    if not len(text):
+        return np.zeros(0, bool)
+    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(
+        zero_copy_only=False)
