@@ -268,7 +268,7 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     frames["connections"] = connections
     for table in frames.values():
-        _names_in_case(table, path)
+        names_in_case(table, path)
     report = _report_in_case(report, path)
     case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
                 report, frames["jobs"], frames["apps"])
@@ -300,7 +300,7 @@ def _in_case(name: str, root: str) -> str:
     return name[len(root):] if root and name.startswith(root) else name
 
 
-def _names_in_case(table: pd.DataFrame, root: Path) -> None:
+def names_in_case(table: pd.DataFrame, root: Path) -> None:
     """Rewrite a frame's ``source`` column (where it has one) relative to the case folder."""
     if "source" not in table.columns or table.empty:
         return

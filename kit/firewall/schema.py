@@ -69,7 +69,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if "active" not in frame.columns:
         frame = frame.assign(active=pd.Series(pd.NaT, index=frame.index, dtype="m8[ns]"))
-    frame = frame.assign(idle_wait=frame["duration"] - frame["active"])
+    frame = frame.assign(idle_wait=frame["duration"].astype("m8[ns]")
+                         - frame["active"].astype("m8[ns]"))
     missing = [c for c in CONNECTION_COLUMNS if c not in frame.columns]
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")

@@ -69,7 +69,7 @@ def test_run_all_in_each_copied_notebook_shows_the_case(runs: NotebookRuns, inci
     if name == "03_compare_remedies":
         at_risk = next(s for s in expected.sentences if "at risk (first keepalive" in s)
         assert squash(at_risk) in shown and at_risk.count("dmz-win01") == 1
-        risk = notebook.tables(notebook.cell_index(r"kit\.keepalive_risk\("))[0]
+        risk = notebook.tables(notebook.cell_index(r"case\.risk\b"))[0]
         hosts = [row[0] for row in risk.rows]
         assert len(hosts) == len(set(hosts)) and "dmz-win01" in hosts
         assert risk.column("at risk")["dmz-win01"] == "at risk"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import kit
+from kit.case.loader import names_in_case
 from kit.scale.analysis import DURATION_EDGES, KEEP_FROM, reduce_case
 from kit.synth.case import generate_case
 
@@ -32,6 +33,8 @@ def both(request, local_client, tmp_path_factory):
     with local_client.as_current():
         reduced = reduce_case(lazy, inventory=case.inventory, services=s.services,
                               timeout=case.timeout.value)
+    for frame in (reduced.idle_teardowns, reduced.sessions):  # file names as the case gives them
+        names_in_case(frame, folder)
     return case, kit.sessions(case), reduced
 
 
