@@ -63,6 +63,9 @@ class Case:
         One row per job try from ``jobs/`` (``kit.read_bpdbjobs``); empty when none.
     app_errors : DataFrame
         Application errors from ``apps/`` (``kit.read_app_errors``); empty when none.
+    redacted : bool
+        Whether the frames hold pseudonyms (set by ``kit.redaction.redact_case``): the tables
+        shown from it then name each host with its inventory OS (``client-28607c (aix)``).
 
     The facts derived from these frames are computed on first use and kept for the life of the
     object, so every notebook cell, Finding, widget and the report read the same values:
@@ -79,6 +82,7 @@ class Case:
     load_report: LoadReport
     jobs: pd.DataFrame = field(default_factory=lambda: failure_frame([], JOB_DTYPES))
     app_errors: pd.DataFrame = field(default_factory=lambda: failure_frame([], FAILURE_DTYPES))
+    redacted: bool = False
 
     #: where ``sessions`` is cached (set by ``load_case`` with its parse cache; not copied by
     #: ``dataclasses.replace``, so a redacted copy builds its own sessions)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analysis.format import hms
 from ..report.display import Table
+from ..units import host_key
 
 
 def firewall_timeout(case: Any) -> pd.Timedelta | None:
@@ -77,15 +78,30 @@ def assumptions(comparison: pd.DataFrame) -> pd.DataFrame:
 def table(frame: pd.DataFrame, case: Any = None, *, index: bool | None = None) -> Table:
     """``frame`` as people read it: human headers with units, whole values (commands one per
     line), words for flags, "unknown" for anything missing, times in the case's ``display_tz``
-    (labelled); the frame keeps its column names.
+    (labelled); the frame keeps its column names. In a redacted case, a table without an ``os``
+    column names each host with its inventory OS (``client-28607c (aix)``).
 
     Parameters
     ----------
     frame : DataFrame
     case : kit.Case, optional
-        Its ``[case] display_tz`` sets the zone of the times shown (default UTC).
+        Its ``[case] display_tz`` sets the zone of the times shown (default UTC); when it is
+        redacted (``case.redacted``), its inventory gives the hosts' OS.
     index : bool, optional
         Show the index as the first column; default: when it is not a plain row number.
     """
     tz = getattr(getattr(case, "settings", None), "display_tz", None)
-    return Table(frame, tz=tz, index=index)
+    host_os = inventory_os(case.inventory) if getattr(case, "redacted", False) else None
+    return Table(frame, tz=tz, index=index, host_os=host_os)
+
+
+def inventory_os(inventory: pd.DataFrame) -> dict[str, str]:
+    """Host key (``kit.units.host_key``) -> the OS the inventory gives it; a host whose rows
+    (one per IP) give several shows them all (``linux/windows``), one without none."""
+    found: dict[str, list[str]] = {}
+    for host, os_name in zip(inventory["host"], inventory["os"], strict=True):
+        key = host_key(host)
+        text = str(os_name).strip() if isinstance(os_name, str) else ""
+        if key is not None and text and text not in found.setdefault(key, []):
+            found[key].append(text)
+    return {key: "/".join(names) for key, names in found.items()}

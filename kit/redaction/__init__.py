@@ -56,7 +56,8 @@ def redact_case(case: Case, *, key: KeyLike | Redactor) -> Case:
 
     Every identity of every frame is learned before anything is redacted, so a host named in a
     keepalive export's file name or a reject message is replaced like the same host in a table.
-    File names lose the case folder's path.
+    File names lose the case folder's path. The copy's ``redacted`` is True, so the tables
+    shown from it name each host with its inventory OS (a pseudonym alone no longer says it).
     """
     redactor = key if isinstance(key, Redactor) else Redactor(key, root=case.path)
     for name in CASE_FRAMES:
@@ -66,7 +67,9 @@ def redact_case(case: Case, *, key: KeyLike | Redactor) -> Case:
     redactor.learn(site_services(case), "service")
     if isinstance(getattr(case, "inventory", None), pd.DataFrame):
         redactor.learn_roles(case.inventory)
-    return redactor.value(case)
+    redacted = redactor.value(case)
+    redacted.redacted = True
+    return redacted
 
 
 def open_case(path: str | os.PathLike[str], *, redact: bool = False,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..redaction.redactor import column_kind
+from ..units import host_key
 
 
 class Findings:
@@ -106,6 +109,14 @@ FLAG_WORDS: dict[str, tuple[str, str]] = {
 #: the one spelling of a missing value in a shown table
 UNKNOWN = "unknown"
 SHARES = ("prevented_share",)
+#: the columns that name a host: the redaction's host columns (``host``, ``*_host``,
+#: ``client``, ``server``, ``peer``, ...) and the endpoints of ``kit.affected`` (``src``, ``dst``)
+ENDPOINT_COLUMNS = ("src", "dst")
+
+
+def names_host(label: Any) -> bool:
+    """Whether a column holds host names (see ``ENDPOINT_COLUMNS``)."""
+    return column_kind(label) == "host" or label in ENDPOINT_COLUMNS
 
 
 class Table:
@@ -121,14 +132,24 @@ class Table:
         The zone to show times in (``case.settings.display_tz``); default UTC.
     index
         Keep the frame's index as the first column (when it names something, e.g. the remedy).
+    host_os
+        Host key (``kit.units.host_key``) -> OS. When given and the frame has no ``os``
+        column, each host name is shown with its OS (``client-28607c (aix)``): a redacted
+        case's pseudonyms no longer say it.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, tz: str | None = None, index: bool | None = None):
+    def __init__(self, frame: pd.DataFrame, *, tz: str | None = None, index: bool | None = None,
+                 host_os: Mapping[str, str] | None = None):
         keep = index if index is not None else not isinstance(frame.index, pd.RangeIndex)
         data = frame.reset_index() if keep else frame.reset_index(drop=True)
         self.columns = [_header(c, data[c], tz) for c in data.columns]
         self.rows = [[_cell(c, v, tz) for c, v in zip(data.columns, row, strict=True)]
                      for row in data.itertuples(index=False, name=None)]
+        if host_os and "os" not in data.columns:
+            hosts = [i for i, c in enumerate(data.columns) if names_host(c)]
+            for row in self.rows:
+                for i in hosts:
+                    row[i] = _with_os(row[i], host_os)
 
     def __repr__(self) -> str:
         if not self.rows:
@@ -163,6 +184,11 @@ def _header(name: Any, column: pd.Series, tz: str | None) -> str:
         first = column.dropna()
         text += f" ({zone_label(tz, first.iloc[0] if len(first) else None)})"
     return text
+
+
+def _with_os(shown: str, host_os: Mapping[str, str]) -> str:
+    os_name = host_os.get(host_key(shown) or "") if shown != UNKNOWN else None
+    return f"{shown} ({os_name})" if os_name else shown
 
 
 def _cell(name: Any, value: Any, tz: str | None) -> str:

@@ -21,6 +21,7 @@ def connections(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(full, columns=list(CONNECTION_COLUMNS))
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     frame["duration"] = pd.to_timedelta(frame["duration"])
+    frame["active"] = pd.to_timedelta(frame["active"])  # all None: object dtype otherwise
     return conform(frame)
 
 

@@ -68,6 +68,9 @@ def test_the_sample_report_is_redacted_static_and_safe(tmp_path, monkeypatch):
     # hostile text shows as text
     assert SCRIPT_REASON in body.get_text()
     assert "Conn-timeout &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # tables without an OS column name each host with its role and inventory OS (issue 11.13)
+    assert re.search(r"<td>client-[0-9a-f]{6} \(aix\)</td>", page)
+    assert re.search(r"<td>media-[0-9a-f]{6} \(linux\)</td>", page)
     # nothing of the sample's identities anywhere (independent of check_redaction)
     identities = set(original.inventory["host"]) | set(original.inventory["ip"]) \
         | set(original.hosts["host"]) | set(original.connections["device"]) \
