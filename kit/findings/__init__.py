@@ -67,7 +67,11 @@ def _load_sentences(facts: _Facts) -> list[str]:
     tz = facts.tz
     span = f", {when(times.min(), tz)} to {when(times.max(), tz)}" if len(times) else ""
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
-    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown) "
+    refused = int(kinds.get("deny-no-connection", 0))
+    denies = (f", {plural(refused, 'packet')} refused after a teardown (deny-no-connection)"
+              if refused else "")
+    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown"
+           f"{denies}) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
            f"{rejected:,} of {plural(read, 'line')} {'was' if rejected == 1 else 'were'} rejected "

@@ -30,8 +30,11 @@ def check_teardowns(text: str, truth: dict[str, Any]) -> None:
     victims = _victims(truth)
     timeout = hms(pd.Timedelta(seconds=truth["timeout_s"]))
     counts = truth["counts"]
+    refused = counts.get("deny_no_connection", 0)
+    denies = (f", {refused:,} packet{'s' if refused != 1 else ''} refused after a teardown "
+              "(deny-no-connection)" if refused else "")
     assert f"Loaded {counts['connection_events']:,} connection events ({counts['built']:,} " \
-           f"Built, {counts['teardown']:,} Teardown)" in text
+           f"Built, {counts['teardown']:,} Teardown{denies})" in text
     if not victims:
         assert re.search(r"None of the [\d,]+ TCP teardowns was for idleness", text), text
         assert f"The firewall idle timeout is {timeout} (case.toml); the data has no " \
