@@ -24,12 +24,13 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
+from .acl import IGNORED_KEY, unmatched_acl_denies
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
 from .messages import BlockResult, BlockSettings, parse_block
-from .schema import conform
+from .schema import conform, text_categories
 from .vendors import CISCO, VENDORS, Vendor, detect, vendor
 from .vendors.common import Parsed, VendorSettings
 from .vendors.frame import file_frame
@@ -163,6 +164,8 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         if not len(loader.collected) and not any(len(f) for f in loader.frames):
             raise no_events_error(report)
         frame = _combined(loader, pool, [f.source for f in report.files])
+        if not len(frame):  # only 106023 candidates, none after a teardown
+            raise no_events_error(report)
     release_memory()
     report.enforce(on_bad_lines)
     frame.attrs["load_report"] = report
@@ -192,7 +195,8 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd
     single-vendor load is returned as built, without a copy)."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        frames.insert(0, build_frame(loader.collected, loader.device_names, pool))
+        frames.insert(0, _matched_acl_denies(
+            build_frame(loader.collected, loader.device_names, pool), loader.cisco_files))
     if len(frames) == 1:
         return frames[0]
     whole = pd.concat(frames, ignore_index=True)
@@ -200,6 +204,24 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd
     file_rank = whole["source"].map(rank).to_numpy(dtype=np.int64, na_value=len(rank))
     at = np.lexsort((whole["line"].to_numpy(dtype=np.int64, na_value=0), file_rank))
     return conform(whole.take(at).reset_index(drop=True))
+
+
+def _matched_acl_denies(frame: pd.DataFrame, files: list[tuple[FileReport, int]],
+                        ) -> pd.DataFrame:
+    """The Cisco frame without the 106023 candidates that follow no teardown of their
+    endpoints (:mod:`.acl`); each is counted back as an ignored line of its file."""
+    drop = unmatched_acl_denies(frame)
+    if drop is None or not len(drop):
+        return frame
+    ends = np.cumsum([rows for _, rows in files])
+    per_file = np.bincount(np.searchsorted(ends, drop, side="right"), minlength=len(files))
+    for (file, _), count in zip(files, per_file, strict=True):
+        if count:
+            file.parsed -= int(count)
+            file.ignore(IGNORED_KEY, int(count))
+    keep = np.ones(len(frame), bool)
+    keep[drop] = False
+    return text_categories(frame.loc[keep].reset_index(drop=True))
 
 
 class _Loader:
@@ -210,6 +232,8 @@ class _Loader:
         self.report = LoadReport()
         self.collected = Collected()
         self.frames: list[pd.DataFrame] = []
+        #: each Cisco file's report and its rows in ``collected``, in order
+        self.cisco_files: list[tuple[FileReport, int]] = []
         self.offsets = ClockOffsets()
         self.devices: dict[str | None, int] = {}
         self.blocks = 0
@@ -240,7 +264,8 @@ class _Loader:
         """Parse one Cisco source block by block (two in flight) and settle its times."""
         file = FileReport(source.name)
         self.report.files.append(file)
-        settings = BlockSettings(self.device_zone, self.relay_zone, self._year_guess(source))
+        settings = BlockSettings(self.device_zone, self.relay_zone, self._year_guess(source),
+                                 acl_denies=True)
         stamps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         firewall_lines = 0
 
@@ -259,6 +284,7 @@ class _Loader:
             settle_times(times, zone, yearless, year=self.year, modified=source.mtime,
                          device_zone=self.device_zone, relay_zone=self.relay_zone),
             source.name)
+        self.cisco_files.append((file, len(times)))
         _file_problems(file, firewall_lines)
 
     def read_vendor(self, source: Source, chosen: Vendor, pool: ThreadPoolExecutor,
