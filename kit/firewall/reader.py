@@ -91,16 +91,18 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         True always; False never (nothing is written to stderr).
     engine : {"pandas", "dask"}
         ``"dask"`` returns a ``dask.dataframe.DataFrame`` with the same rows, columns and
-        dtypes, parsed on a Dask cluster (``blocksize=``, ``scheduler=``: see
-        :func:`kit.scale.engine.read_dask`); its load report is ``frame.load_report``.
+        dtypes (except 106023: every one stays ignored there), parsed on a Dask cluster
+        (``blocksize=``, ``scheduler=``: see :func:`kit.scale.engine.read_dask`); its load
+        report is ``frame.load_report``.
         A ``kit parse`` dataset folder is read by either engine.
 
     Returns
     -------
     pandas.DataFrame
-        One row per TCP/UDP connection event (Cisco 106015 as ``deny-no-connection``) in
-        file order, with the columns of
-        ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is the
+        One row per TCP/UDP connection event (Cisco 106015 as ``deny-no-connection``, and a
+        TCP 106023 access-list deny too where it follows a TCP teardown of the same two
+        endpoints on the same device; the other 106023 stay ignored) in file order, with
+        the columns of ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is the
         :class:`kit.LoadReport` (per-file counts, ignored messages by id, first rejects,
         clock offsets between two stamps of the same lines).
 
