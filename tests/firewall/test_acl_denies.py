@@ -118,3 +118,13 @@ def test_identity_users_after_the_ports_are_read():
     frame = kit.read_firewall_log(log.encode(), progress=False)
     assert frame["event"].astype(str).tolist()[-1] == "deny-no-connection"
     assert np.array_equal(frame["line"].to_numpy(dtype=np.int64), [1, 2, 3])
+
+
+def test_106015_and_106023_in_one_block_keep_line_order():
+    log = (TEARDOWN.format(dev="fw1") + deny("17:05:00", "fw1", *REPLY)
+           + "Jun  2 2024 17:05:01 fw1 : %ASA-6-106015: Deny TCP (no connection) from "
+             "192.0.2.10/50412 to 198.51.100.20/1556 flags PSH ACK  on interface dmz\n")
+    frame = kit.read_firewall_log(log.encode(), progress=False)
+    assert frame["msg_id"].astype(str).tolist() == ["302014", "106023", "106015"]
+    assert frame["reason"].astype(str).tolist()[1:] == ["access-group dmz_in", "flags PSH ACK"]
+    assert frame["line"].tolist() == [1, 2, 3]
