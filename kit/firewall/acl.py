@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .denies import ACL_DENY
+from .schema import FEW_VALUE_COLUMNS
 
 #: the key the ignored candidates are counted under in the load report (as without matching)
 IGNORED_KEY = ACL_DENY
@@ -40,6 +41,10 @@ def unmatched_acl_denies(frame: pd.DataFrame) -> np.ndarray | None:
     if not candidate.any():
         return None
     teardown = ((frame["event"] == "teardown") & (frame["protocol"] == "tcp")).to_numpy(bool)
+    # cheap integer pre-filter: only teardowns on a candidate's device and port pair can match,
+    # so the addresses (text) are compared for those alone
+    ports = _port_keys(frame)
+    teardown = teardown & np.isin(ports, np.unique(ports[candidate]))
     at = np.flatnonzero(candidate | teardown)
     rows = frame[["time", "device", "src_ip", "src_port", "dst_ip", "dst_port"]].take(at)
     time = rows["time"].array.asi8
@@ -56,6 +61,25 @@ def unmatched_acl_denies(frame: pd.DataFrame) -> np.ndarray | None:
 
 
 _KEY = ["device", "low", "high"]
+
+
+def unused_categories_removed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows dropped from a read) with the few-valued columns' categories again only
+    those that occur, still sorted; a column is touched only when one went unused."""
+    for column in FEW_VALUE_COLUMNS:
+        values = frame[column]
+        codes = values.cat.codes.to_numpy()
+        if not (np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0).all():
+            frame[column] = values.cat.remove_unused_categories()
+    return frame
+
+
+def _port_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's device and its two ports, lower first, as one integer."""
+    src = frame["src_port"].to_numpy(dtype=np.int64, na_value=0xFFFF)
+    dst = frame["dst_port"].to_numpy(dtype=np.int64, na_value=0xFFFF)
+    device = frame["device"].cat.codes.to_numpy(dtype=np.int64) + 1
+    return (device << 32) | (np.minimum(src, dst) << 16) | np.maximum(src, dst)
 
 
 def _endpoint_keys(rows: pd.DataFrame) -> pd.DataFrame:

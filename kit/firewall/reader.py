@@ -24,13 +24,13 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
-from .acl import IGNORED_KEY, unmatched_acl_denies
+from .acl import IGNORED_KEY, unmatched_acl_denies, unused_categories_removed
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
 from .memory import release_memory
 from .messages import BlockResult, BlockSettings, parse_block
-from .schema import conform, text_categories
+from .schema import conform
 from .vendors import CISCO, VENDORS, Vendor, detect, vendor
 from .vendors.common import Parsed, VendorSettings
 from .vendors.frame import file_frame
@@ -223,7 +223,7 @@ def _matched_acl_denies(frame: pd.DataFrame, files: list[tuple[FileReport, int]]
             file.ignore(IGNORED_KEY, int(count))
     keep = np.ones(len(frame), bool)
     keep[drop] = False
-    return text_categories(frame.loc[keep].reset_index(drop=True))
+    return unused_categories_removed(frame.loc[keep].reset_index(drop=True))
 
 
 class _Loader:
