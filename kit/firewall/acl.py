@@ -13,11 +13,43 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..loadreport import FileReport
 from .denies import ACL_DENY
 from .schema import FEW_VALUE_COLUMNS
 
 #: the key the ignored candidates are counted under in the load report (as without matching)
 IGNORED_KEY = ACL_DENY
+
+
+def matched_acl_denies(frame: pd.DataFrame, files: list[tuple[FileReport, int]],
+                       ) -> pd.DataFrame:
+    """The Cisco ``frame`` of one load without the 106023 candidates that follow no teardown of
+    their endpoints; each is counted back as an ignored line of its file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The Cisco connection-event frame, rows in file order.
+    files : list of (FileReport, int)
+        Each Cisco file's report and its number of rows in ``frame``, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself when nothing is dropped, else a copy without those rows.
+    """
+    drop = unmatched_acl_denies(frame)
+    if drop is None or not len(drop):
+        return frame
+    ends = np.cumsum([rows for _, rows in files])
+    per_file = np.bincount(np.searchsorted(ends, drop, side="right"), minlength=len(files))
+    for (file, _), count in zip(files, per_file, strict=True):
+        if count:
+            file.parsed -= int(count)
+            file.ignore(IGNORED_KEY, int(count))
+    keep = np.ones(len(frame), bool)
+    keep[drop] = False
+    return unused_categories_removed(frame.loc[keep].reset_index(drop=True))
 
 
 def unmatched_acl_denies(frame: pd.DataFrame) -> np.ndarray | None:

@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
-from .acl import IGNORED_KEY, unmatched_acl_denies, unused_categories_removed
+from .acl import matched_acl_denies
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
@@ -197,7 +197,7 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd
     single-vendor load is returned as built, without a copy)."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        frames.insert(0, _matched_acl_denies(
+        frames.insert(0, matched_acl_denies(
             build_frame(loader.collected, loader.device_names, pool), loader.cisco_files))
     if len(frames) == 1:
         return frames[0]
@@ -206,24 +206,6 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd
     file_rank = whole["source"].map(rank).to_numpy(dtype=np.int64, na_value=len(rank))
     at = np.lexsort((whole["line"].to_numpy(dtype=np.int64, na_value=0), file_rank))
     return conform(whole.take(at).reset_index(drop=True))
-
-
-def _matched_acl_denies(frame: pd.DataFrame, files: list[tuple[FileReport, int]],
-                        ) -> pd.DataFrame:
-    """The Cisco frame without the 106023 candidates that follow no teardown of their
-    endpoints (:mod:`.acl`); each is counted back as an ignored line of its file."""
-    drop = unmatched_acl_denies(frame)
-    if drop is None or not len(drop):
-        return frame
-    ends = np.cumsum([rows for _, rows in files])
-    per_file = np.bincount(np.searchsorted(ends, drop, side="right"), minlength=len(files))
-    for (file, _), count in zip(files, per_file, strict=True):
-        if count:
-            file.parsed -= int(count)
-            file.ignore(IGNORED_KEY, int(count))
-    keep = np.ones(len(frame), bool)
-    keep[drop] = False
-    return unused_categories_removed(frame.loc[keep].reset_index(drop=True))
 
 
 class _Loader:
