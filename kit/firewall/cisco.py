@@ -33,12 +33,13 @@ from .cisco_fields import (
     find_connections,
 )
 from .columns import arrow_copy, dictionary, strings
-from .denies import DENY_NO_CONNECTION, parse_denies
+from .denies import ACL_DENY, DENY_NO_CONNECTION, parse_acl_denies, parse_denies
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
 CONNECTION_MESSAGES: dict[str, tuple[str, str]] = {
     DENY_NO_CONNECTION: ("deny-no-connection", "tcp"),
+    ACL_DENY: ("deny-no-connection", "tcp"),  # TCP candidates only (.acl keeps the matched)
     "302013": ("built", "tcp"), "302014": ("teardown", "tcp"),
     "302015": ("built", "udp"), "302016": ("teardown", "udp"),
     "302303": ("built", "tcp"), "302304": ("teardown", "tcp"),
@@ -52,7 +53,9 @@ MAX_DURATION_HOURS = MAX_HOURS
 DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
 _UDP_TEARDOWN = MESSAGE_IDS.index("302016")
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
-_DENY = MESSAGE_IDS.index(DENY_NO_CONNECTION)
+#: message code -> the parser of its own layout (kit.firewall.denies)
+_DENIES = {MESSAGE_IDS.index(DENY_NO_CONNECTION): parse_denies,
+           MESSAGE_IDS.index(ACL_DENY): parse_acl_denies}
 
 #: a Cisco tag anywhere, to tell a damaged tag from a line of another program
 ANY_TAG = r"%(?:ASA|PIX|FWSM|FTD)-"
@@ -112,15 +115,24 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
-    deny = msg == _DENY
-    if deny.any():  # 106015: its own layout (kit.firewall.denies)
-        columns, bad, why = parse_denies(pa.py_buffer(data), body[deny], rows[deny], msg[deny],
-                                         product[deny])
+    deny = np.isin(msg, list(_DENIES))
+    if deny.any():  # 106015 and 106023: their own layouts (kit.firewall.denies)
+        buffer = pa.py_buffer(data)
+        parts, bad, why = [], [], []
+        for code, parse in _DENIES.items():
+            mine = msg == code
+            if mine.any():
+                columns, failed, reasons = parse(buffer, body[mine], rows[mine], msg[mine],
+                                                 product[mine])
+                parts.append(Connections(**columns))
+                bad.append(failed)
+                why += reasons
         parsed, failed, reasons = parse_connections(
             data, *(a[~deny] for a in (line_start, body, line_end, rows, msg, product)))
-        order = np.argsort(np.concatenate([failed, bad]), kind="stable")
-        return (_in_row_order([parsed, Connections(**columns)]),
-                np.concatenate([failed, bad])[order], [(reasons + why)[i] for i in order])
+        everything = np.concatenate([failed, *bad])
+        order = np.argsort(everything, kind="stable")
+        return (_in_row_order([parsed, *parts]), everything[order],
+                [(reasons + why)[i] for i in order])
     teardown = ~_IS_BUILT[msg]
     (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
      offsets, codes, interfaces, tails) = find_connections(data, line_start, body, line_end,
@@ -169,7 +181,7 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
 
 def _in_row_order(parts: list[Connections]) -> Connections:
-    """One Connections of several parts' rows, in line order (blocks with 106015 denies)."""
+    """One Connections of several parts' rows, in line order (blocks with 106015/106023 denies)."""
     order = np.argsort(np.concatenate([p.row for p in parts]), kind="stable")
     take = pa.array(order)
     merged: dict[str, object] = {}

@@ -15,11 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .blocks import split_lines
+from .blocks import split_lines, views
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
 from .cisco_tags import find_tags
 from .clock import known_times
 from .columns import encode
+from .denies import ACL_DENY, ACL_START
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -46,6 +47,9 @@ class BlockSettings:
     device_zone: Zone
     relay_zone: Zone
     year_guess: int
+    #: read TCP 106023 lines as deny candidates (the pandas reader matches them to teardowns
+    #: once the load is read, :mod:`.acl`); False counts every 106023 as ignored
+    acl_denies: bool = False
 
 
 @dataclass
@@ -80,6 +84,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     msg = np.searchsorted(MESSAGE_NUMBERS, number)
     is_connection = tagged & (MESSAGE_NUMBERS[np.minimum(msg, len(MESSAGE_NUMBERS) - 1)]
                               == number)
+    _acl_candidates(lines.buffer, body, number, is_connection, settings.acl_denies)
 
     ignored: Counter[str] = Counter()
     other = np.flatnonzero(tagged & ~is_connection)
@@ -120,6 +125,21 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
         lines=n, decode_errors=lines.decode_errors, firewall_lines=int(tagged.sum()),
         ignored=ignored, reject_rows=all_rejects, reject_reasons=reasons,
         connections=connections, **result)
+
+
+def _acl_candidates(buffer: pa.Buffer, body: np.ndarray, number: np.ndarray,
+                    is_connection: np.ndarray, wanted: bool) -> None:
+    """Keep as connection lines only the TCP 106023 (when ``wanted``): UDP, ICMP and all of them
+    otherwise go back to the ignored other messages (``is_connection`` is updated in place)."""
+    acl = np.flatnonzero(is_connection & (number == _ACL_NUMBER))
+    if not len(acl):
+        return
+    tcp = (pc.match_substring_regex(views(buffer, body[acl]), ACL_START).to_numpy(
+        zero_copy_only=False) if wanted else np.zeros(len(acl), bool))
+    is_connection[acl[~tcp]] = False
+
+
+_ACL_NUMBER = int(ACL_DENY)
 
 
 def _snippet(line: str) -> str:

@@ -24,6 +24,7 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
+from .acl import matched_acl_denies
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
@@ -90,16 +91,18 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         True always; False never (nothing is written to stderr).
     engine : {"pandas", "dask"}
         ``"dask"`` returns a ``dask.dataframe.DataFrame`` with the same rows, columns and
-        dtypes, parsed on a Dask cluster (``blocksize=``, ``scheduler=``: see
-        :func:`kit.scale.engine.read_dask`); its load report is ``frame.load_report``.
+        dtypes (except 106023: every one stays ignored there), parsed on a Dask cluster
+        (``blocksize=``, ``scheduler=``: see :func:`kit.scale.engine.read_dask`); its load
+        report is ``frame.load_report``.
         A ``kit parse`` dataset folder is read by either engine.
 
     Returns
     -------
     pandas.DataFrame
-        One row per TCP/UDP connection event (Cisco 106015 as ``deny-no-connection``) in
-        file order, with the columns of
-        ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is the
+        One row per TCP/UDP connection event (Cisco 106015 as ``deny-no-connection``, and a
+        TCP 106023 access-list deny too where it follows a TCP teardown of the same two
+        endpoints on the same device; the other 106023 stay ignored) in file order, with
+        the columns of ``kit.firewall.schema.CONNECTION_DTYPES``; ``df.attrs["load_report"]`` is the
         :class:`kit.LoadReport` (per-file counts, ignored messages by id, first rejects,
         clock offsets between two stamps of the same lines).
 
@@ -163,6 +166,8 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         if not len(loader.collected) and not any(len(f) for f in loader.frames):
             raise no_events_error(report)
         frame = _combined(loader, pool, [f.source for f in report.files])
+        if not len(frame):  # only 106023 candidates, none after a teardown
+            raise no_events_error(report)
     release_memory()
     report.enforce(on_bad_lines)
     frame.attrs["load_report"] = report
@@ -192,7 +197,8 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd
     single-vendor load is returned as built, without a copy)."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        frames.insert(0, build_frame(loader.collected, loader.device_names, pool))
+        frames.insert(0, matched_acl_denies(
+            build_frame(loader.collected, loader.device_names, pool), loader.cisco_files))
     if len(frames) == 1:
         return frames[0]
     whole = pd.concat(frames, ignore_index=True)
@@ -210,6 +216,8 @@ class _Loader:
         self.report = LoadReport()
         self.collected = Collected()
         self.frames: list[pd.DataFrame] = []
+        #: each Cisco file's report and its rows in ``collected``, in order
+        self.cisco_files: list[tuple[FileReport, int]] = []
         self.offsets = ClockOffsets()
         self.devices: dict[str | None, int] = {}
         self.blocks = 0
@@ -240,7 +248,8 @@ class _Loader:
         """Parse one Cisco source block by block (two in flight) and settle its times."""
         file = FileReport(source.name)
         self.report.files.append(file)
-        settings = BlockSettings(self.device_zone, self.relay_zone, self._year_guess(source))
+        settings = BlockSettings(self.device_zone, self.relay_zone, self._year_guess(source),
+                                 acl_denies=True)
         stamps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         firewall_lines = 0
 
@@ -259,6 +268,7 @@ class _Loader:
             settle_times(times, zone, yearless, year=self.year, modified=source.mtime,
                          device_zone=self.device_zone, relay_zone=self.relay_zone),
             source.name)
+        self.cisco_files.append((file, len(times)))
         _file_problems(file, firewall_lines)
 
     def read_vendor(self, source: Source, chosen: Vendor, pool: ThreadPoolExecutor,

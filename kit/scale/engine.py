@@ -9,8 +9,11 @@ Two passes over the partitions (:mod:`.partitions`), both on the cluster:
    first Built with its device and connection id *anywhere* in the data (as the pandas reader
    does), found by a shuffle on (device, connection id) rather than on one machine.
 
-Rows, order, index (0..n-1), columns, dtypes and values equal the pandas engine's; the report
-is on ``frame.load_report`` (a lazy frame has no ``attrs``; derived frames lose it).
+Rows, order, index (0..n-1), columns, dtypes and values equal the pandas engine's, except
+for ASA ``106023`` access-list denies: matching them to earlier teardowns of their endpoints
+(:mod:`kit.firewall.acl`) is pandas-engine only, so this engine counts every 106023 as ignored
+and a 106023 the pandas engine reads as ``deny-no-connection`` is missing here. The report is
+on ``frame.load_report`` (a lazy frame has no ``attrs``; derived frames lose it).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     Parameters are those of :func:`kit.read_firewall_log`, plus ``blocksize`` (bytes per
     partition of a plain file) and ``scheduler`` (see :func:`kit.scale.cluster.connect`).
     Every worker must see the paths (a shared file system on a real cluster).
+
+    ASA 106023 denies all stay ignored (see the module docstring).
 
     ``earlier_builts`` (Builts read before, as :data:`MATCHING` columns with a negative index)
     and ``matching_columns`` (keep ``_key`` and ``_first`` in the result) let ``kit parse``

@@ -139,3 +139,22 @@ def test_another_vendors_file_is_a_named_problem_not_a_cisco_parse() -> None:
     assert len(parts) == 2 and all(p.problem for p in parts)
     assert all(p.problem.startswith("Palo Alto PAN-OS") and "engine='pandas'" in p.problem
                for p in parts)
+
+
+def test_acl_denies_are_matched_by_the_pandas_engine_only(tmp_path, local_client):
+    """A 106023 after a teardown of its endpoints is a deny-no-connection row for pandas; the
+    Dask engine leaves every 106023 ignored (its docstring says so), with the same line count."""
+    log = tmp_path / "acl.log"
+    log.write_text(
+        "Jun  2 2024 16:00:00 fw1 : %ASA-6-302014: Teardown TCP connection 7 for "
+        "outside:198.51.100.20/1556 to dmz:192.0.2.10/50412 duration 1:00:00 bytes 1546 "
+        "Conn-timeout\n"
+        "Jun  2 2024 16:05:00 fw1 : %ASA-4-106023: Deny tcp src dmz:192.0.2.10/50412 dst "
+        'outside:198.51.100.20/1556 by access-group "dmz_in" [0x0, 0x0]\n')
+    expected, got, lazy = both(log, local_client)
+    assert expected["event"].astype(str).tolist() == ["teardown", "deny-no-connection"]
+    assert got["event"].astype(str).tolist() == ["teardown"]
+    pandas_file, (dask_file,) = expected.attrs["load_report"].files[0], lazy.load_report.files
+    assert (pandas_file.read, pandas_file.parsed, pandas_file.ignored) == (2, 2, 0)
+    assert (dask_file.read, dask_file.parsed, dask_file.ignored) == (2, 1, 1)
+    assert dict(dask_file.ignored_by_key) == {"106023": 1}

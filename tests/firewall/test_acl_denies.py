@@ -1,0 +1,130 @@
+"""ASA 106023 access-list denies as consequence evidence: only those on the endpoints of a TCP
+connection the same device tore down earlier in the load become ``deny-no-connection``; the
+others stay ignored (key ``106023``) in the load report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kit
+from kit.firewall.acl import unmatched_acl_denies
+
+BUILT = ("Jun  2 2024 16:00:00 {dev} : %ASA-6-302013: Built inbound TCP connection 7 for "
+         "outside:198.51.100.20/1556 (198.51.100.20/1556) to dmz:192.0.2.10/50412 "
+         "(192.0.2.10/50412)\n")
+TEARDOWN = ("Jun  2 2024 17:00:00 {dev} : %ASA-6-302014: Teardown TCP connection 7 for "
+            "outside:198.51.100.20/1556 to dmz:192.0.2.10/50412 duration 1:00:00 bytes 1546 "
+            "Conn-timeout\n")
+
+
+def deny(at: str, dev: str, src: str, dst: str, protocol: str = "tcp",
+         acl: str = "dmz_in") -> str:
+    return (f"Jun  2 2024 {at} {dev} : %ASA-4-106023: Deny {protocol} src {src} dst {dst} "
+            f'by access-group "{acl}" [0x0, 0x0]\n')
+
+
+REPLY = "dmz:192.0.2.10/50412", "outside:198.51.100.20/1556"
+LOG = "".join([
+    BUILT.format(dev="fw1"),
+    deny("16:54:00", "fw1", *REPLY),                                   # 2: before the teardown
+    TEARDOWN.format(dev="fw1"),
+    deny("17:05:00", "fw1", *REPLY),                                   # 4: matches
+    deny("17:05:01", "fw2", *REPLY),                                   # 5: another device
+    deny("17:05:02", "fw1", "dmz:192.0.2.10/50413", REPLY[1]),         # 6: another port
+    deny("17:05:03", "fw1", *REPLY, protocol="udp"),                   # 7: UDP
+    deny("17:05:04", "fw1", REPLY[1][:-5], REPLY[0][:-6], protocol="icmp"),  # 8: ICMP
+    deny("17:06:00", "fw1", REPLY[1], REPLY[0], acl="outside_in"),     # 9: other direction
+])
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return kit.read_firewall_log(LOG.encode(), progress=False)
+
+
+def test_a_deny_after_a_teardown_of_its_endpoints_is_deny_no_connection(frame):
+    denies = frame[frame["event"] == "deny-no-connection"]
+    assert denies["line"].tolist() == [4, 9]
+    assert denies["msg_id"].astype(str).tolist() == ["106023", "106023"]
+    assert denies["device"].astype(str).tolist() == ["fw1", "fw1"]
+    assert denies["time"].tolist() == [pd.Timestamp("2024-06-02 17:05:00", tz="UTC"),
+                                       pd.Timestamp("2024-06-02 17:06:00", tz="UTC")]
+    # the higher port is the client's side (src), whichever way the packet went
+    assert denies[["src_if", "src_ip", "src_port", "dst_if", "dst_ip", "dst_port"]].astype(
+        object).values.tolist() == [["dmz", "192.0.2.10", 50412, "outside", "198.51.100.20",
+                                     1556]] * 2
+    assert denies["reason"].astype(str).tolist() == ["access-group dmz_in",
+                                                     "access-group outside_in"]
+    assert denies["protocol"].astype(str).tolist() == ["tcp", "tcp"]
+    assert denies["conn_id"].isna().all() and denies["duration"].isna().all()
+
+
+def test_unmatched_denies_stay_ignored_and_every_line_is_counted(frame):
+    report = frame.attrs["load_report"]
+    (file,) = report.files
+    assert (file.read, file.parsed, file.ignored, file.rejected) == (9, 4, 5, 0)
+    assert file.read == file.parsed + file.ignored + file.rejected
+    assert dict(file.ignored_by_key) == {"106023": 5}
+    assert len(frame) == file.parsed
+    # no category left over from a dropped candidate
+    assert list(frame["reason"].cat.categories) == [
+        "Conn-timeout", "access-group dmz_in", "access-group outside_in"]
+    assert list(frame["device"].cat.categories) == ["fw1"]
+
+
+def test_sessions_resumed_is_the_first_matching_deny(frame):
+    sessions = kit.sessions(frame)
+    assert len(sessions) == 1
+    assert sessions["resumed"].iloc[0] == pd.Timestamp("2024-06-02 17:05:00", tz="UTC")
+
+
+def test_counts_are_per_file_and_teardowns_match_across_files():
+    """A deny in a second file follows a teardown in the first; the unmatched one is counted
+    in the file it was read from."""
+    first = BUILT.format(dev="fw1") + TEARDOWN.format(dev="fw1")
+    second = deny("17:05:00", "fw1", *REPLY) + deny("17:05:02", "fw1", "dmz:10.0.0.1/1",
+                                                    REPLY[1])
+    frame = kit.read_firewall_log([first.encode(), second.encode()], progress=False)
+    files = frame.attrs["load_report"].files
+    assert [(f.read, f.parsed, f.ignored) for f in files] == [(2, 2, 0), (2, 1, 1)]
+    assert [dict(f.ignored_by_key) for f in files] == [{}, {"106023": 1}]
+    assert frame["event"].astype(str).tolist() == ["built", "teardown", "deny-no-connection"]
+
+
+def test_a_load_of_only_unmatched_denies_has_no_events():
+    with pytest.raises(kit.ParseError, match="2 ignored"):
+        kit.read_firewall_log((deny("17:05:00", "fw1", *REPLY) * 2).encode(), progress=False)
+
+
+def test_a_damaged_tcp_deny_is_rejected_naming_the_layout():
+    log = (BUILT.format(dev="fw1")
+           + "Jun  2 2024 17:05:00 fw1 : %ASA-4-106023: Deny tcp src outside:nowhere\n")
+    report = kit.read_firewall_log(log.encode(), on_bad_lines="skip",
+                                   progress=False).attrs["load_report"]
+    assert (report.read, report.parsed, report.ignored, report.rejected) == (2, 1, 0, 1)
+    assert "106023: message not understood" in report.rejects[0].reason
+
+
+def test_matching_without_any_candidate_returns_none(frame):
+    assert unmatched_acl_denies(frame[frame["msg_id"] != "106023"]) is None
+
+
+def test_identity_users_after_the_ports_are_read():
+    log = (BUILT.format(dev="fw1") + TEARDOWN.format(dev="fw1")
+           + deny("17:05:00", "fw1", "dmz:192.0.2.10/50412(LOCAL\\backup)",
+                  "outside:198.51.100.20/1556(LOCAL\\svc)"))
+    frame = kit.read_firewall_log(log.encode(), progress=False)
+    assert frame["event"].astype(str).tolist()[-1] == "deny-no-connection"
+    assert np.array_equal(frame["line"].to_numpy(dtype=np.int64), [1, 2, 3])
+
+
+def test_106015_and_106023_in_one_block_keep_line_order():
+    log = (TEARDOWN.format(dev="fw1") + deny("17:05:00", "fw1", *REPLY)
+           + "Jun  2 2024 17:05:01 fw1 : %ASA-6-106015: Deny TCP (no connection) from "
+             "192.0.2.10/50412 to 198.51.100.20/1556 flags PSH ACK  on interface dmz\n")
+    frame = kit.read_firewall_log(log.encode(), progress=False)
+    assert frame["msg_id"].astype(str).tolist() == ["302014", "106023", "106015"]
+    assert frame["reason"].astype(str).tolist()[1:] == ["access-group dmz_in", "flags PSH ACK"]
+    assert frame["line"].tolist() == [1, 2, 3]
