@@ -12,7 +12,7 @@ from typing import Any
 from .errors import CaseError, FrameError, KitError, ParseError, SourceError
 from .loadreport import LoadReport
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
