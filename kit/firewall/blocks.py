@@ -47,7 +47,7 @@ class Lines:
 
 def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines (the last one may lack its newline)."""
-    block, decode_errors = _valid_utf8(block)
+    block, decode_errors = valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
     starts, ends, cut, has_tag, control = _split(data)
     buffer = pa.py_buffer(block)
@@ -120,7 +120,9 @@ def views(buffer: pa.Buffer, starts: np.ndarray) -> pa.LargeStringArray:
     return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), buffer)
 
 
-def _valid_utf8(block: bytes) -> tuple[bytes, int]:
+def valid_utf8(block: bytes) -> tuple[bytes, int]:
+    """The block unchanged when it is valid UTF-8 (one Arrow check), else each bad line with
+    replacement characters, and how many lines were bad (shared by every vendor's reader)."""
     whole = pa.LargeStringArray.from_buffers(
         1, pa.py_buffer(np.array([0, len(block)], dtype=np.int64)), pa.py_buffer(block))
     try:

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import nbformat
 
+from kit.notebooks import NOTEBOOKS  # noqa: F401  (the notebooks the tests run, in order)
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "kit" / "notebooks"
-NOTEBOOKS = (
-    "01_find_idle_teardowns.ipynb",
-    "02_connection_durations.ipynb",
-    "03_compare_remedies.ipynb",
-    "04_case_report.ipynb",
-    "05_failed_jobs.ipynb",
-)
 
 
 def read(path: Path) -> nbformat.NotebookNode:

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..blocks import valid_utf8
+
 _NEWLINE, _CR, _TAB = 10, 13, 9
 
 
@@ -69,7 +71,7 @@ def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.Larg
 
 def split_lines(block: bytes) -> Lines:
     """Cut a newline-aligned block into lines; a CR before the newline is not part of a line."""
-    block, decode_errors = _valid_utf8(block)
+    block, decode_errors = valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
     low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
     values = data[low]
@@ -87,28 +89,6 @@ def split_lines(block: bytes) -> Lines:
         control[line[inside]] = True
     buffer = pa.py_buffer(block)
     return Lines(buffer, starts, ends, substrings(buffer, starts, ends), control, decode_errors)
-
-
-def _valid_utf8(block: bytes) -> tuple[bytes, int]:
-    """The block unchanged when it is valid UTF-8 (one Arrow check), else each bad line with
-    replacement characters, and how many lines were bad."""
-    whole = pa.LargeStringArray.from_buffers(
-        1, pa.py_buffer(np.array([0, len(block)], dtype=np.int64)), pa.py_buffer(block))
-    try:
-        whole.validate(full=True)
-    except pa.ArrowInvalid:
-        pass
-    else:
-        return block, 0
-    bad = 0
-    lines = block.split(b"\n")
-    for i, line in enumerate(lines):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            bad += 1
-            lines[i] = line.decode("utf-8", errors="replace").encode("utf-8")
-    return b"\n".join(lines), bad
 
 
 def matches(text: pa.Array, pattern: str) -> np.ndarray:
