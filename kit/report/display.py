@@ -140,7 +140,7 @@ class Table:
 
     def __init__(self, frame: pd.DataFrame, *, tz: str | None = None, index: bool | None = None,
                  host_os: Mapping[str, str] | None = None):
-        keep = index if index is not None else not isinstance(frame.index, pd.RangeIndex)
+        keep = index if index is not None else _meaningful_index(frame.index)
         data = frame.reset_index() if keep else frame.reset_index(drop=True)
         self.columns = [_header(c, data[c], tz) for c in data.columns]
         self.rows = [[_cell(c, v, tz) for c, v in zip(data.columns, row, strict=True)]
@@ -170,10 +170,12 @@ class Table:
                 f"<tbody>{body}</tbody></table></div><style>{TABLE_STYLE}</style>")
 
 
-#: in notebooks and report.html alike: whole values, wrapped; the key column stays in view
+#: in notebooks and report.html alike: whole values, wrapped between words (a word is split only
+#: when it alone is wider than the column); left-aligned even inside JupyterLab, whose own rule
+#: right-aligns output tables with a more specific selector; the key column stays in view
 TABLE_STYLE = (
-    "table.kit-table td, table.kit-table th { white-space: pre-wrap; word-break: break-word; "
-    "text-align: left; vertical-align: top; max-width: 32em; } "
+    "table.kit-table td, table.kit-table th { white-space: pre-wrap; overflow-wrap: break-word; "
+    "text-align: left !important; vertical-align: top; max-width: 32em; } "
     "table.kit-table td:first-child, table.kit-table th:first-child { position: sticky; "
     "left: 0; background: #fafafa; }")
 
@@ -189,6 +191,21 @@ def _header(name: Any, column: pd.Series, tz: str | None) -> str:
 def _with_os(shown: str, host_os: Mapping[str, str]) -> str:
     os_name = host_os.get(host_key(shown) or "") if shown != UNKNOWN else None
     return f"{shown} ({os_name})" if os_name else shown
+
+
+def _meaningful_index(index: pd.Index) -> bool:
+    """An index worth a column: named, or labels (the remedy), not row positions left over
+    from filtering a frame."""
+    return index.name is not None or not pd.api.types.is_integer_dtype(index.dtype)
+
+
+#: integer columns that name something (a port, a job, a status code, a line) rather than count:
+#: shown without thousands separators
+LABEL_SUFFIXES = ("port", "id", "status", "line", "number", "code", "pid")
+
+
+def _is_label(name: Any) -> bool:
+    return str(name).lower().replace(" ", "_").endswith(LABEL_SUFFIXES)
 
 
 def _cell(name: Any, value: Any, tz: str | None) -> str:
@@ -210,6 +227,6 @@ def _cell(name: Any, value: Any, tz: str | None) -> str:
             return f"{value:,.0f}"
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, (int, np.integer)):
-        return str(int(value)) if str(name).endswith("port") else f"{int(value):,}"
+        return str(int(value)) if _is_label(name) else f"{int(value):,}"
     text = str(value)
     return UNKNOWN if text in ("n/a", "<NA>", "nan", "NaT") else text

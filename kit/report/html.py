@@ -46,9 +46,9 @@ section.notebook { border-top: 1px solid #ccc; margin-top: 2.5em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
 table.dataframe { display: block; max-width: 100%; overflow-x: auto; }  /* wide tables scroll */
 th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; vertical-align: top; }
-td { white-space: pre-wrap; word-break: break-word; }  /* whole values, wrapped, never cut */
+td { white-space: pre-wrap; overflow-wrap: break-word; }  /* whole values, wrapped, never cut */
 th { background: #f2f4f7; } table.meta th, table.meta td { text-align: left; }
-pre { white-space: pre-wrap; word-break: break-word; background: #f7f7f7; padding: .5em .8em;
+pre { white-space: pre-wrap; overflow-wrap: break-word; background: #f7f7f7; padding: .5em .8em;
       font-size: 13px; margin: .4em 0; }
 .output_stderr pre { background: #fff5e6; border-left: 3px solid #e69a28; }
 img { max-width: 100%; height: auto; }
