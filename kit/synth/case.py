@@ -65,6 +65,22 @@ class CaseParams:
     jobs_clock_offset_s: int = 0
 
 
+def populate(p: CaseParams, rng: np.random.Generator) -> tuple[Any, ...]:
+    """The case's hosts and sessions before any firewall acts on them, shared by every
+    vendor's sample: (hosts, first_day, window, sessions, jobs, clients, sockets)."""
+    hosts = build_hosts(p.clients, p.keepalive)
+    zone = ZoneInfo(p.relay_tz)
+    first_day = datetime.combine(date.fromisoformat(p.start), datetime.min.time(), tzinfo=zone)
+    window = (int(first_day.timestamp()), int((first_day + timedelta(days=p.days)).timestamp()))
+    sessions, jobs = _backups(rng, hosts, first_day, p.days)
+    clients = [h for h in hosts if h.role == "client"]
+    sockets, captures = _captures(rng, hosts, sessions)
+    sessions += captures
+    sessions += background(rng, clients, window[0], window[1], p.background_rate)
+    _number(sessions, rng)
+    return hosts, first_day, window, sessions, jobs, clients, sockets
+
+
 def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
     """Write a case folder and return its ground truth (also written as ``truth.json``).
 
@@ -97,17 +113,7 @@ def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
         raise ValueError("days must be >= 1 and timeout_s >= 60")
     rng = np.random.default_rng([p.seed, 0x5EED])
     root = Path(out_dir)
-    hosts = build_hosts(p.clients, p.keepalive)
-    zone = ZoneInfo(p.relay_tz)
-    first_day = datetime.combine(date.fromisoformat(p.start), datetime.min.time(), tzinfo=zone)
-    window = (int(first_day.timestamp()), int((first_day + timedelta(days=p.days)).timestamp()))
-
-    sessions, jobs = _backups(rng, hosts, first_day, p.days)
-    clients = [h for h in hosts if h.role == "client"]
-    sockets, captures = _captures(rng, hosts, sessions)
-    sessions += captures
-    sessions += background(rng, clients, window[0], window[1], p.background_rate)
-    _number(sessions, rng)
+    hosts, first_day, window, sessions, jobs, clients, sockets = populate(p, rng)
     settle(sessions, p.timeout_s)
 
     events = pd.concat([connection_events(sessions),

@@ -11,18 +11,16 @@ plus ``port_timeouts_s``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from .case import CaseParams, _backups, _captures, _number, _write, _write_truth
-from .hosts import build_hosts
+from .case import CaseParams, _write, _write_truth, populate
 from .render import split_files
-from .sessions import background, settle
+from .sessions import settle
 from .truth import host_exports, truth_document
 from .vendorlogs import VENDORS, plan_of, render
 
@@ -76,15 +74,7 @@ def generate_vendor_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
         raise ValueError(f"vendor must be one of {VENDORS}, not {p.vendor!r}")
     rng = np.random.default_rng([p.seed, 0x5EED])
     root = Path(out_dir)
-    hosts = build_hosts(p.clients, p.keepalive)
-    zone = ZoneInfo(p.relay_tz)
-    first_day = datetime.combine(date.fromisoformat(p.start), datetime.min.time(), tzinfo=zone)
-    window = (int(first_day.timestamp()), int((first_day + timedelta(days=p.days)).timestamp()))
-    sessions, jobs = _backups(rng, hosts, first_day, p.days)
-    clients = [h for h in hosts if h.role == "client"]
-    sockets, captures = _captures(rng, hosts, sessions)
-    sessions += captures + background(rng, clients, window[0], window[1], p.background_rate)
-    _number(sessions, rng)
+    hosts, first_day, window, sessions, jobs, _clients, sockets = populate(p, rng)
     for s in sessions:  # one firewall; a half-closed end is logged as a FIN by these vendors
         s.device = DEVICE[p.vendor]
         if s.close_reason == "FIN Timeout":
