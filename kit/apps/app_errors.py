@@ -24,9 +24,15 @@ import pandas as pd
 from ..errors import ParseError
 from ..firewall.zones import Zone, parse_zone
 from ..loadreport import FileReport, LoadReport, OnBadLines
-from ..sources import decode_text, iter_sources
+from ..sources import iter_sources
 from .catalogue import classify_error
-from .schema import FAILURE_DTYPES, frame, raise_if_nothing_read, whole_file_problems
+from .schema import (
+    FAILURE_DTYPES,
+    capped_text,
+    frame,
+    raise_if_nothing_read,
+    whole_file_problems,
+)
 
 COLUMNS = ("time", "tz", "host", "app", "peer_ip", "peer_port", "local_port", "error_code",
            "message", "job_id")
@@ -70,11 +76,8 @@ def read_app_errors(source: Any, *, tz: str | tzinfo | None = None,
         file = FileReport(src.name, kind="apps")
         report.files.append(file)
         with whole_file_problems(file, errors):
-            data = src.read_bytes(limit=MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not an errors CSV",
-                                 source=src.name)
-            rows.extend(_parse(src.name, decode_text(data), default_zone, file))
+            text = capped_text(src, MAX_BYTES, "an errors CSV")
+            rows.extend(_parse(src.name, text, default_zone, file))
     raise_if_nothing_read(report, errors, rows)
     result = frame(rows, FAILURE_DTYPES)
     result.attrs["load_report"] = report

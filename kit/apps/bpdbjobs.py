@@ -22,12 +22,13 @@ import pandas as pd
 from ..errors import ParseError
 from ..firewall.zones import parse_zone
 from ..loadreport import FileReport, LoadReport, OnBadLines
-from ..sources import decode_text, iter_sources
+from ..sources import iter_sources
 from .catalogue import status_class
 from .schema import (
     JOB_DTYPES,
     JOB_STATES,
     JOB_TYPES,
+    capped_text,
     frame,
     raise_if_nothing_read,
     whole_file_problems,
@@ -98,11 +99,7 @@ def read_bpdbjobs(source: Any, *, tz: str | tzinfo | None = None,
         file = FileReport(src.name, kind="jobs")
         report.files.append(file)
         with whole_file_problems(file, errors):
-            data = src.read_bytes(limit=MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not a bpdbjobs export",
-                                 source=src.name)
-            lines = decode_text(data).splitlines()
+            lines = capped_text(src, MAX_BYTES, "a bpdbjobs export").splitlines()
             file.read = len(lines)
             rows.extend(_parse_file(src.name, lines, layout, file))
     raise_if_nothing_read(report, errors, rows)

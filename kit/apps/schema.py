@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 
@@ -95,6 +96,17 @@ def whole_file_problems(file: FileReport, errors: list[ParseError]) -> Iterator[
         uncounted = file.read - file.parsed - file.ignored - file.rejected
         if uncounted:
             file.ignore("unreadable file", uncounted)
+
+
+def capped_text(src: Any, limit: int, what: str) -> str:
+    """A source's text, refused (a ParseError naming the file) when it is larger than ``limit``
+    bytes: a file that big is not ``what``."""
+    from ..sources import decode_text
+
+    data = src.read_bytes(limit=limit + 1)
+    if len(data) > limit:
+        raise ParseError(f"larger than {limit // 2**20} MB: not {what}", source=src.name)
+    return decode_text(data)
 
 
 def raise_if_nothing_read(report: LoadReport, errors: list[ParseError], rows: list) -> None:
