@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -167,3 +169,18 @@ def _signed(offset: pd.Timedelta) -> str:
     hours, rest = divmod(int(total.total_seconds()), 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+
+
+@contextmanager
+def whole_file_problems(file: FileReport, errors: list[ParseError]) -> Iterator[None]:
+    """A file that is not what the reader reads becomes a problem of its report (its lines
+    counted as ignored) and joins ``errors``, so one stray file in a folder does not hide the
+    others."""
+    try:
+        yield
+    except ParseError as exc:
+        errors.append(exc)
+        file.problems.append(str(exc))
+        uncounted = file.read - file.parsed - file.ignored - file.rejected
+        if uncounted:
+            file.ignore("unreadable file", uncounted)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import SourceError
+from .errors import ParseError, SourceError
 from .streams import compression, decoded, read_piece
 
 __all__ = ["BLOCK_SIZE", "MAX_LINE", "Source", "compression", "decode_text", "display_name",
@@ -122,9 +122,14 @@ class Source:
                 got += len(piece)
         return b"".join(pieces)
 
-    def read_text(self) -> str:
-        """The content as text: BOM-aware (UTF-8, UTF-16), else UTF-8, else latin-1."""
-        return decode_text(self.read_bytes())
+    def read_text(self, *, limit: int | None = None, what: str = "a text export") -> str:
+        """The content as text: BOM-aware (UTF-8, UTF-16), else UTF-8, else latin-1. With
+        ``limit``, a larger content is refused (a ParseError naming the file): it is not
+        ``what``, and reading it whole would only exhaust memory."""
+        data = self.read_bytes(None if limit is None else limit + 1)
+        if limit is not None and len(data) > limit:
+            raise ParseError(f"larger than {limit // 2**20} MB: not {what}", source=self.name)
+        return decode_text(data)
 
 
 def decode_text(data: bytes) -> str:

@@ -23,15 +23,13 @@ import pandas as pd
 
 from ..errors import ParseError
 from ..firewall.zones import Zone, parse_zone
-from ..loadreport import FileReport, LoadReport, OnBadLines
+from ..loadreport import FileReport, LoadReport, OnBadLines, whole_file_problems
 from ..sources import iter_sources
 from .catalogue import classify_error
 from .schema import (
     FAILURE_DTYPES,
-    capped_text,
     frame,
     raise_if_nothing_read,
-    whole_file_problems,
 )
 
 COLUMNS = ("time", "tz", "host", "app", "peer_ip", "peer_port", "local_port", "error_code",
@@ -76,7 +74,7 @@ def read_app_errors(source: Any, *, tz: str | tzinfo | None = None,
         file = FileReport(src.name, kind="apps")
         report.files.append(file)
         with whole_file_problems(file, errors):
-            text = capped_text(src, MAX_BYTES, "an errors CSV")
+            text = src.read_text(limit=MAX_BYTES, what="an errors CSV")
             rows.extend(_parse(src.name, text, default_zone, file))
     raise_if_nothing_read(report, errors, rows)
     result = frame(rows, FAILURE_DTYPES)

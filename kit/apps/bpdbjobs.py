@@ -21,17 +21,15 @@ import pandas as pd
 
 from ..errors import ParseError
 from ..firewall.zones import parse_zone
-from ..loadreport import FileReport, LoadReport, OnBadLines
+from ..loadreport import FileReport, LoadReport, OnBadLines, whole_file_problems
 from ..sources import iter_sources
 from .catalogue import status_class
 from .schema import (
     JOB_DTYPES,
     JOB_STATES,
     JOB_TYPES,
-    capped_text,
     frame,
     raise_if_nothing_read,
-    whole_file_problems,
 )
 
 Layout = Literal["auto", "all_columns", "most_columns"]
@@ -99,7 +97,7 @@ def read_bpdbjobs(source: Any, *, tz: str | tzinfo | None = None,
         file = FileReport(src.name, kind="jobs")
         report.files.append(file)
         with whole_file_problems(file, errors):
-            lines = capped_text(src, MAX_BYTES, "a bpdbjobs export").splitlines()
+            lines = src.read_text(limit=MAX_BYTES, what="a bpdbjobs export").splitlines()
             file.read = len(lines)
             rows.extend(_parse_file(src.name, lines, layout, file))
     raise_if_nothing_read(report, errors, rows)

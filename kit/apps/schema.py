@@ -6,14 +6,10 @@ Every failure source (bpdbjobs, the application-errors CSV) shares :data:`FAILUR
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pandas as pd
 
 from ..errors import ParseError
-from ..loadreport import FileReport, LoadReport
+from ..loadreport import LoadReport
 from .catalogue import CLASSES
 
 STRING = pd.StringDtype("pyarrow")
@@ -81,32 +77,6 @@ def frame(rows: list[dict[str, object]], dtypes: dict[str, object]) -> pd.DataFr
         else:
             columns[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns).astype(dtypes)
-
-
-@contextmanager
-def whole_file_problems(file: FileReport, errors: list[ParseError]) -> Iterator[None]:
-    """A file that is not what the reader reads becomes a problem of its report (its lines
-    counted as ignored) and joins ``errors``, so one stray file in a folder does not hide the
-    others."""
-    try:
-        yield
-    except ParseError as exc:
-        errors.append(exc)
-        file.problems.append(str(exc))
-        uncounted = file.read - file.parsed - file.ignored - file.rejected
-        if uncounted:
-            file.ignore("unreadable file", uncounted)
-
-
-def capped_text(src: Any, limit: int, what: str) -> str:
-    """A source's text, refused (a ParseError naming the file) when it is larger than ``limit``
-    bytes: a file that big is not ``what``."""
-    from ..sources import decode_text
-
-    data = src.read_bytes(limit=limit + 1)
-    if len(data) > limit:
-        raise ParseError(f"larger than {limit // 2**20} MB: not {what}", source=src.name)
-    return decode_text(data)
 
 
 def raise_if_nothing_read(report: LoadReport, errors: list[ParseError], rows: list) -> None:

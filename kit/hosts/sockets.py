@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ParseError
-from ..loadreport import FileReport, LoadReport, OnBadLines
+from ..loadreport import FileReport, LoadReport, OnBadLines, whole_file_problems
 from ..services import BUILTIN_SERVICES, service_names, service_port, service_table
-from ..sources import decode_text, iter_sources
+from ..sources import iter_sources
 from .naming import host_from_content, host_from_filename
 from .schema import SOCKET_DTYPES, STRING, TIMERS, frame
 from .text import command_of, first_lines, split_lines
@@ -100,20 +100,10 @@ def read_sockets(source: Any, *, host: str | None = None,
     for src in iter_sources(source):
         file = FileReport(src.name, kind="sockets")
         report.files.append(file)
-        try:
-            data = src.read_bytes(limit=MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not a socket listing",
-                                 source=src.name)
-            lines = split_lines(decode_text(data))
+        with whole_file_problems(file, failures):
+            lines = split_lines(src.read_text(limit=MAX_BYTES, what="a socket listing"))
             file.read = len(lines)
             rows.extend(_parse(src.name, lines, host, file))
-        except ParseError as exc:
-            failures.append(exc)
-            file.problems.append(str(exc))
-            uncounted = file.read - file.parsed - file.ignored - file.rejected
-            if uncounted:
-                file.ignore("unreadable file", uncounted)
     if failures and not rows and all(f.problems for f in report.files):
         raise failures[0]
     result = frame(rows, SOCKET_DTYPES)
