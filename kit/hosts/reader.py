@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import ParseError
 from ..loadreport import FileReport, LoadReport, OnBadLines
-from ..sources import decode_text, iter_sources
+from ..sources import iter_sources
 from ..units import host_key, same_host
 from . import aix, bsd, csvsheet, linux, ndd, windows
 from .defaults import OS_NAMES, ROLE_COLUMNS, SOLARIS_OR_HPUX, OsKeepalive, keepalive_of
@@ -75,11 +75,8 @@ def read_keepalive(source: Any, *, host: str | None = None, os: str = "auto",
     for src in iter_sources(source):
         lines: list[str] = []
         try:
-            data = src.read_bytes(limit=MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise ParseError(f"larger than {MAX_BYTES // 2**20} MB: not a keepalive "
-                                 "settings export", source=src.name)
-            lines = split_lines(decode_text(data))
+            lines = split_lines(src.read_text(limit=MAX_BYTES,
+                                              what="a keepalive settings export"))
             file, found = _parse_file(src.name, lines, os)
             for entry in _entries(file, found, host, hints):
                 _merge(hosts, entry)
