@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..apps.catalogue import IDLE_CLASSES, detect_lag, status_name
-from ..apps.schema import FAILURE_DTYPES
+from ..apps.schema import FAILURE_DTYPES, failed_tries
 from ..errors import KitError
 from .format import hms
 from .sessions import STRING, sessions
@@ -208,8 +208,7 @@ def _failures(jobs: pd.DataFrame | None, app_errors: pd.DataFrame | None,
     """Failed job tries (times corrected by ``offset``) and application errors, one shape."""
     parts = []
     if jobs is not None and not jobs.empty:
-        failed = jobs[jobs["status"].fillna(0).ne(0).to_numpy(bool)
-                      & jobs["try_ended"].notna().to_numpy(bool)].copy()
+        failed = failed_tries(jobs).copy()
         for column in ("time", "try_started", "try_ended"):
             failed[column] = failed[column] - offset
         parts.append(failed)

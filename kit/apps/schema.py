@@ -79,6 +79,12 @@ def frame(rows: list[dict[str, object]], dtypes: dict[str, object]) -> pd.DataFr
     return pd.DataFrame(columns).astype(dtypes)
 
 
+def failed_tries(jobs: pd.DataFrame) -> pd.DataFrame:
+    """The job tries that ended with a non-zero status: the failures there are to explain."""
+    ended = jobs["try_ended"].notna().to_numpy(bool)
+    return jobs[jobs["status"].fillna(0).ne(0).to_numpy(bool) & ended]
+
+
 def raise_if_nothing_read(report: LoadReport, errors: list[ParseError], rows: list) -> None:
     """Every file failed and nothing was read: raise the first file's error as it was."""
     if errors and not rows and len(errors) == len(report.files):

@@ -13,6 +13,7 @@ import pandas as pd
 from ..analysis import explain_failures, idle_teardowns, sessions
 from ..analysis.format import hms
 from ..apps.catalogue import status_name
+from ..apps.schema import failed_tries
 from ..report.display import Findings
 from .text import plural, when
 
@@ -20,6 +21,13 @@ from .text import plural, when
 TABLE_COLUMNS = ("time", "job_id", "try_number", "peer", "host", "error_code", "class",
                  "explained", "teardown_conn_id", "teardown_time", "lag", "resumed",
                  "confidence", "why_not")
+
+
+#: columns of the failed job tries notebook 05 shows
+FAILED_JOB_COLUMNS = ("job_id", "try_number", "client", "server", "policy", "try_started",
+                      "try_ended", "status", "class")
+#: columns of the unexplained failures notebook 05 shows
+UNEXPLAINED_COLUMNS = ("time", "job_id", "try_number", "peer", "host", "error_code", "why_not")
 
 
 def _explained(case: Any, explained: pd.DataFrame | None) -> pd.DataFrame:
@@ -56,6 +64,17 @@ def failure_summary(case: Any, explained: pd.DataFrame | None = None) -> str:
 def failures_table(explained: pd.DataFrame) -> pd.DataFrame:
     """The failures with the columns a reader checks first."""
     return explained.loc[:, list(TABLE_COLUMNS)]
+
+
+def failed_jobs_table(jobs: pd.DataFrame) -> pd.DataFrame:
+    """The failed job tries (``kit.apps.schema.failed_tries``) with the columns notebook 05
+    shows."""
+    return failed_tries(jobs).loc[:, list(FAILED_JOB_COLUMNS)]
+
+
+def unexplained_table(explained: pd.DataFrame) -> pd.DataFrame:
+    """The failures no idle teardown explains, with why."""
+    return explained.loc[~explained["explained"].to_numpy(bool), list(UNEXPLAINED_COLUMNS)]
 
 
 def failure_findings(case: Any, explained: pd.DataFrame | None = None) -> Findings:
