@@ -216,7 +216,8 @@ def _named(part: pd.DataFrame, name: str) -> pd.DataFrame:
         return part
     column = part["source"]
     if isinstance(column.dtype, pd.CategoricalDtype):
-        part["source"] = pd.Categorical([name] * len(part), categories=[name])
+        part["source"] = pd.Categorical.from_codes(np.zeros(len(part), dtype=np.int8),
+                                                   categories=pd.Index([name], dtype="str"))
     else:
         part["source"] = pd.Series(name, index=part.index, dtype=column.dtype)
     return part
