@@ -126,7 +126,7 @@ def check_case(text: str, truth: dict[str, Any]) -> None:
 def check_failures(text: str, truth: dict[str, Any]) -> None:
     """Notebook 05's findings: explained and failed jobs, the clock offset, each explained try's
     teardown and each unexplained one's reason, counted from ``truth["failures"]``."""
-    if "failures" not in truth:  # a case without a jobs/ export (sample-paloalto)
+    if "failures" not in truth:  # a case without a jobs/ export
         expected = ("1. No failed jobs or application errors were loaded (jobs/, apps/), so none "
                     "could be tied to a teardown.")
         assert text.splitlines()[1] == expected, text
