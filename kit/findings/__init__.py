@@ -20,6 +20,7 @@ from ..analysis import affected, concurrency, idle_teardowns
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
+from ..remedies.commands import CISCO, FAMILIES, families
 from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
 from .tables import assumptions, firewall_timeout, table, teardown_reasons
@@ -48,6 +49,28 @@ class _Facts:
         self.timeout_source = case.timeout.source
         #: the zone times are written in (``[case] display_tz``; stored times stay UTC)
         self.tz: str = getattr(case.settings, "display_tz", "UTC")
+        #: service port -> its own timeout, where the data shows one (PAN-OS idle waits)
+        self.port_timeouts: dict[int, pd.Timedelta] = (
+            dict(self.estimate.by_port) if self.timeout is not None else {})
+
+    def timeout_of(self, rows: pd.DataFrame) -> pd.Series:
+        """Each row's timeout: its service port's own where it has one, else the case's."""
+        own = rows["service_port"].map(self.port_timeouts).astype("timedelta64[ns]")
+        return own.fillna(self.timeout)
+
+    def timeouts_text(self) -> str:
+        """``the 1:00:00 timeout (case.toml)``, with the ports that have their own:
+        ``the 1:00:00 timeout (case.toml; 2:00:00 on vnetd/13724, its own timeout)``."""
+        own = [f"{hms(t)} on {service(self._service_name(p), p)}"
+               for p, t in sorted(self.port_timeouts.items())]
+        return (f"the {hms(self.timeout)} timeout ({self.timeout_source}"
+                + (f"; {listing(own)}, {'its' if len(own) == 1 else 'their'} own timeout"
+                   if own else "") + ")")
+
+    def _service_name(self, port: int) -> Any:
+        names = self.sessions.loc[(self.sessions["service_port"] == port).fillna(False)
+                                  .to_numpy(dtype=bool), "service"].dropna()
+        return names.iloc[0] if len(names) else None
 
 
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
@@ -70,7 +93,10 @@ def _load_sentences(facts: _Facts) -> list[str]:
     refused = int(kinds.get("deny-no-connection", 0))
     denies = (f", {plural(refused, 'packet')} refused after a teardown (deny-no-connection)"
               if refused else "")
-    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown"
+    names = [FAMILIES[f].events for f in families(events["vendor"])] if len(events) else [
+        FAMILIES[CISCO].events]
+    start, end = ("/".join(dict.fromkeys(n[k] for n in names)) for k in (0, 1))
+    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} {start}, {torn:,} {end}"
            f"{denies}) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
@@ -134,9 +160,10 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         text = (f"The {plural(len(idle), 'idle-timeout teardown')} lasted {hms(low)} to "
                 f"{hms(high)} (median {hms(idle['duration'].median())})")
         if timeout is not None:
-            short = int((idle["duration"] < timeout).sum())
-            text += (f": the {hms(timeout)} timeout ({facts.timeout_source}) plus "
-                     f"{hms(max(low - timeout, pd.Timedelta(0)))} to {hms(high - timeout)} of "
+            active = idle["duration"] - facts.timeout_of(idle)
+            short = int((active < pd.Timedelta(0)).sum())
+            text += (f": {facts.timeouts_text()} plus "
+                     f"{hms(max(active.min(), pd.Timedelta(0)))} to {hms(active.max())} of "
                      "activity, the signature of an idle timeout")
             if short:
                 text += (f"; {short:,} lasted less than the timeout, so another timeout "
@@ -165,11 +192,11 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
     if timeout is not None:
         tcp = _tcp(s)
-        lived = tcp.loc[((tcp["duration"] > timeout) & (tcp["close"] != "idle-timeout")
-                         .fillna(True)).to_numpy(dtype=bool)]
+        lived = tcp.loc[((tcp["duration"] > facts.timeout_of(tcp))
+                         & (tcp["close"] != "idle-timeout").fillna(True)).to_numpy(dtype=bool)]
         still_open = int(lived["open"].sum())
-        out.append(f"{plural(len(lived), 'TCP session')} lived longer than the {hms(timeout)} "
-                   "timeout "
+        out.append(f"{plural(len(lived), 'TCP session')} lived longer than "
+                   f"{facts.timeouts_text().removesuffix(f' ({facts.timeout_source})')} "
                    f"without an idle teardown ({still_open:,} of them still open at the end of "
                    "the data): traffic or keepalive probes kept them alive.")
     busy = concurrency(s)
