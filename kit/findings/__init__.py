@@ -20,6 +20,7 @@ from ..analysis import affected, concurrency, idle_teardowns
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
+from ..loadreport import offset_label, signed
 from ..remedies.commands import CISCO, FAMILIES, families
 from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
@@ -102,12 +103,18 @@ def _load_sentences(facts: _Facts) -> list[str]:
            f"({listing(devices)}){span}; "
            f"{rejected:,} of {plural(read, 'line')} {'was' if rejected == 1 else 'were'} rejected "
            "(see the load report)."]
-    offsets = case.load_report.clock_offsets
-    if offsets:
-        out.append("Relay header stamp minus device stamp: " + listing(
-            f"{device} {hms(offset)}" for device, offset in sorted(offsets.items()))
-            + " (the device's own stamps are used).")
-    return out
+    relays, own = [], []
+    for key, offset in sorted(case.load_report.clock_offsets.items()):
+        device, what = offset_label(key)
+        if what == "relay - device":
+            relays.append(f"{device} {hms(offset)}")
+        else:  # a vendor's two clocks on one line (FortiGate date/time and eventtime)
+            own.append(f"{what[:1].upper()}{what[1:]} on {device}: {signed(offset)} (the "
+                       "device's own UTC stamps are used).")
+    if relays:
+        out.append("Relay header stamp minus device stamp: " + listing(relays)
+                   + " (the device's own stamps are used).")
+    return out + own
 
 
 def _teardown_sentences(facts: _Facts) -> list[str]:

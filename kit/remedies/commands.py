@@ -46,6 +46,8 @@ class Family:
     remedies: dict[str, str | None] = field(default_factory=dict)
     #: how its logs give each session's idle wait (None: they do not)
     idle_wait: str | None = None
+    #: remedy -> (the part written once per scope port, what joins them): its ``{each_port}``
+    per_port: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 #: family -> its facts, in the order sentences list them
@@ -100,11 +102,13 @@ FAMILIES: dict[str, Family] = {
             "firewall-timeout": ("FortiGate: `config system session-ttl` / `set default "
                                  "{seconds}`."),
             "firewall-timeout-scoped": (
-                "FortiGate: `config system session-ttl` / `config port` / `edit 1` / `set "
-                "protocol 6` / `set start-port {port}` / `set end-port {port}` / `set timeout "
-                "{seconds}`; or `set session-ttl {seconds}` on the policy or custom service."),
+                "FortiGate: `config system session-ttl` / `config port` / {each_port} / `end`; "
+                "or `set session-ttl {seconds}` on the policy or custom service."),
             "dcd": None,
-        }),
+        },
+        per_port={"firewall-timeout-scoped": (
+            "`edit {n}` / `set protocol 6` / `set start-port {port}` / `set end-port {port}` / "
+            "`set timeout {seconds}` / `next`", " / ")}),
     "juniper": Family(
         product="Junos SRX",
         default_timeout=pd.Timedelta(minutes=30),
@@ -120,11 +124,12 @@ FAMILIES: dict[str, Family] = {
                                  "tcp inactivity-timeout {seconds}` for each application in "
                                  "use (junos-* applications carry their own)."),
             "firewall-timeout-scoped": (
-                "SRX: `set applications application backup-{port} protocol tcp "
-                "destination-port {port} inactivity-timeout {seconds}`, used in the policy's "
-                "`match application`."),
+                "SRX: {each_port}, each used in the policy's `match application`."),
             "dcd": None,
-        }),
+        },
+        per_port={"firewall-timeout-scoped": (
+            "`set applications application backup-{port} protocol tcp destination-port {port} "
+            "inactivity-timeout {seconds}`", "; ")}),
     "netfilter": Family(
         product="Linux conntrack",
         default_timeout=pd.Timedelta(days=5),
@@ -199,6 +204,9 @@ def what_to_change(remedy: str, vendors: Iterable[object], *, timeout: pd.Timede
         if command is None:
             parts.append(f"{facts.product}: no equivalent on this device (this row does not "
                          "apply to its sessions).")
-        else:
-            parts.append(command.format(**values))
+            continue
+        template, joiner = facts.per_port.get(remedy, ("", ""))
+        each = joiner.join(template.format(**{**values, "n": n, "port": port})
+                           for n, port in enumerate(ports or ["<port>"], start=1))
+        parts.append(command.format(**values, each_port=each))
     return " ".join(parts)
