@@ -31,7 +31,7 @@ from .frame import Collected, build_frame
 from .memory import release_memory
 from .messages import BlockResult, BlockSettings, parse_block
 from .schema import conform
-from .vendors import CISCO, VENDORS, Vendor, detect, vendor
+from .vendors import CISCO, VENDORS, Vendor, detect, expected_lines, vendor
 from .vendors.common import Parsed, VendorSettings
 from .vendors.frame import file_frame
 from .zones import parse_zone
@@ -48,10 +48,7 @@ RELEASE_EVERY = 8
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
     "no Cisco ASA/PIX/FWSM/FTD syslog lines recognised in this file, nor Palo Alto, "
-    "FortiGate, Juniper SRX or conntrack ones (expected lines like "
-    "'Jun  2 16:54:07 fw01 : %ASA-6-302014: Teardown TCP connection 7 for outside:"
-    "192.0.2.1/51234 to inside:10.0.0.5/1556 duration 1:01:27 bytes 1546 Conn-timeout'; "
-    "pass vendor= to force one)")
+    f"FortiGate, Juniper SRX or conntrack ones ({expected_lines()}; pass vendor= to force one)")
 
 
 def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",

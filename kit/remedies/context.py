@@ -87,7 +87,7 @@ def _firewall_timeout(case: Any, given: pd.Timedelta | None, note) -> pd.Timedel
         note(timeout.value, f"Firewall idle timeout {hms(timeout.value)}, the case's timeout in "
                             f"force ({timeout.source}): {timeout.explanation}")
         return timeout.value
-    vendors = case.connections["vendor"] if "vendor" in case.connections.columns else ()
+    vendors = case.sessions["vendor"] if "vendor" in case.sessions.columns else ()
     default = min((FAMILIES[f] for f in families(vendors)), key=lambda f: f.default_timeout)
     note(default.default_timeout, "No idle-timeout teardowns and no configured timeout: the "
                                   f"{default.product} default {hms(default.default_timeout)} "

@@ -35,15 +35,25 @@ class Vendor:
     signature: str
     module: ModuleType | None
     description: str
+    #: the start of a line it reads, for a load report that found none
+    example: str
 
 
 VENDORS: dict[str, Vendor] = {v.name: v for v in (
-    Vendor(CISCO, ANY_TAG, None, "Cisco ASA / PIX / FWSM / FTD syslog"),
-    Vendor(paloalto.NAME, paloalto.SIGNATURE, paloalto, "Palo Alto PAN-OS TRAFFIC CSV"),
-    Vendor(fortinet.NAME, fortinet.SIGNATURE, fortinet, "FortiGate traffic key=value"),
-    Vendor(juniper.NAME, juniper.SIGNATURE, juniper, "Juniper SRX RT_FLOW"),
+    Vendor(CISCO, ANY_TAG, None, "Cisco ASA / PIX / FWSM / FTD syslog",
+           "Jun  2 16:54:07 fw01 : %ASA-6-302014: Teardown TCP connection 7 for outside:"
+           "192.0.2.1/51234 to inside:10.0.0.5/1556 duration 1:01:27 bytes 1546 Conn-timeout"),
+    Vendor(paloalto.NAME, paloalto.SIGNATURE, paloalto, "Palo Alto PAN-OS TRAFFIC CSV",
+           "<14>Mar  2 02:30:06 fw-edge-01 1,2026/03/02 02:30:06,013201009999,TRAFFIC,end,..."),
+    Vendor(fortinet.NAME, fortinet.SIGNATURE, fortinet, "FortiGate traffic key=value",
+           '<189>date=2026-03-02 time=02:30:05 devname="fgt-dmz-01" ... logid="0000000013" '
+           'type="traffic" ... action="timeout" ...'),
+    Vendor(juniper.NAME, juniper.SIGNATURE, juniper, "Juniper SRX RT_FLOW",
+           "<14>Mar  2 02:30:05 srx-dc-01 RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed idle "
+           "Timeout: 192.0.2.10/50412->198.51.100.20/1556 ..."),
     Vendor(netfilter.NAME, netfilter.SIGNATURE, netfilter,
-           "Linux conntrack -E -o timestamp,extended,id"),
+           "Linux conntrack -E -o timestamp,extended,id",
+           "[1772415005.123456]\t [DESTROY] ipv4     2 tcp      6 src=192.0.2.10 ..."),
 )}
 _COMPILED = {name: re.compile(v.signature) for name, v in VENDORS.items()}
 
@@ -67,6 +77,13 @@ def detect_text(text: str) -> str:
                 counts[name] += 1
     best = max(counts, key=lambda name: counts[name])  # first of equals: registry order
     return best if counts[best] else CISCO
+
+
+def expected_lines() -> str:
+    """What each vendor's lines look like, for a file in which none was recognised."""
+    return ("expected lines like " + "; or ".join(f"{v.description}: {v.example!r}"
+                                                   for v in VENDORS.values())
+            + "; CEF and LEEF exports are not read: send the firewall's own syslog")
 
 
 def vendor(name: str) -> Vendor:

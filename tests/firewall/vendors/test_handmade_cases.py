@@ -99,3 +99,20 @@ def test_a_case_with_an_asa_and_a_fortigate_names_both(tmp_path: Path) -> None:
     dcd = kit.compare_remedies(case).loc["dcd", "caveats"]
     assert "ASA/FTD: `set connection timeout idle" in dcd
     assert "FortiGate: no equivalent on this device" in dcd
+
+
+def test_a_file_no_vendor_recognises_shows_each_vendors_line(tmp_path: Path) -> None:
+    """A PAN-OS user whose export is CEF is not told only what an ASA line looks like."""
+    from kit.firewall.vendors import VENDORS, detect_text
+
+    for name, entry in VENDORS.items():
+        assert detect_text(entry.example) == name  # each example is a line of its vendor
+    cef = ("<14>Mar  2 02:30:06 fw-edge-01 CEF:0|Palo Alto Networks|PAN-OS|10.2|end|TRAFFIC|1|"
+           "src=192.0.2.10 dst=198.51.100.20 spt=50412 dpt=1556 cs6=aged-out\n")
+    (tmp_path / "pan.cef").write_text(cef * 3)
+    with pytest.raises(kit.ParseError) as caught:
+        kit.read_firewall_log(tmp_path, on_bad_lines="skip", progress=False)
+    message = str(caught.value)
+    for entry in VENDORS.values():
+        assert f"{entry.description}: {entry.example!r}" in message
+    assert "CEF and LEEF exports are not read: send the firewall's own syslog" in message
