@@ -111,15 +111,25 @@ def decoded(raw: IO[bytes], name: str) -> IO[bytes]:
 def _as_utf8(stream: IO[bytes], head: bytes, name: str) -> IO[bytes]:
     """UTF-8 without a BOM: a UTF-8 BOM is dropped, UTF-16/32 (with a BOM, or UTF-16 whose
     ASCII text shows as every other byte NUL) is transcoded; anything else is left as it is."""
-    if head.startswith(codecs.BOM_UTF8):
+    encoding = transcoding(head)
+    if encoding == "utf-8-sig":
         stream.read(len(codecs.BOM_UTF8))
         return stream
+    return Transcoded(stream, encoding, name) if encoding else stream
+
+
+def transcoding(head: bytes) -> str | None:
+    """The encoding content starting with ``head`` (its first ``HEAD_SIZE`` bytes) must be
+    decoded from to read as UTF-8 lines, or None when it already reads so (UTF-8, ASCII,
+    Latin-1 bytes): "utf-8-sig" (a UTF-8 BOM to drop), "utf-16"/"utf-32" (a BOM), or
+    "utf-16-le"/"utf-16-be" (no BOM, told by ``bomless_utf16``). A reader that splits files
+    into raw byte ranges must not split one that needs any."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
     for bom, encoding in _BOMS:
         if head.startswith(bom):
-            return Transcoded(stream, encoding, name)
-    if encoding := bomless_utf16(head):
-        return Transcoded(stream, encoding, name)
-    return stream
+            return encoding
+    return bomless_utf16(head)
 
 
 def bomless_utf16(head: bytes) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 
 from kit.firewall.vendors import detect
 from kit.sources import decode_text, iter_sources
-from kit.streams import bomless_utf16
+from kit.streams import bomless_utf16, transcoding
 from tests.firewall.helpers import read
 from tests.firewall.vendors.handmade import FORMS
 
@@ -79,3 +79,18 @@ def test_small_exports_decode_by_the_same_sniff(encoding: str) -> None:
     text = "net.ipv4.tcp_keepalive_time = 7200\n"
     assert decode_text(text.encode(encoding)) == text
     assert decode_text(("\0" * 40 + text).encode(encoding)).endswith(text)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (codecs.BOM_UTF8 + b"text\n", "utf-8-sig"),
+    ("text\n".encode("utf-16"), "utf-16"),
+    ("text\n".encode("utf-32"), "utf-32"),
+    ("text line\n".encode("utf-16-le"), "utf-16-le"),
+    ("text line\n".encode("utf-16-be"), "utf-16-be"),
+    (b"plain text\n", None),
+    ("caf\u00e9\n".encode("latin-1"), None),
+])
+def test_transcoding_says_which_files_need_decoding(data: bytes, expected: str | None) -> None:
+    """The one rule a reader splitting files into raw byte ranges asks (the Dask engine must
+    keep such a file whole and read it through its Source)."""
+    assert transcoding(data[:512]) == expected

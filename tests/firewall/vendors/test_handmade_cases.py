@@ -116,3 +116,26 @@ def test_a_file_no_vendor_recognises_shows_each_vendors_line(tmp_path: Path) -> 
     for entry in VENDORS.values():
         assert f"{entry.description}: {entry.example!r}" in message
     assert "CEF and LEEF exports are not read: send the firewall's own syslog" in message
+
+
+def test_another_vendors_lines_in_a_file_are_named_not_silently_ignored(tmp_path: Path) -> None:
+    """A relay writing an ASA and a FortiGate into one file: the file is read as its majority
+    vendor, and the load report says how many lines of the other were not read and why."""
+    from tests.firewall.vendors.handmade import FORTIGATE, PAN
+
+    (tmp_path / "relay.log").write_text("\n".join([ASA, ASA, PAN, FORTIGATE]) + "\n")
+    frame = kit.read_firewall_log(tmp_path, on_bad_lines="skip", tz="+01:00", year=2026,
+                                  progress=False)
+    report = frame.attrs["load_report"]
+    assert list(frame["vendor"]) == ["cisco-asa"] * 2
+    assert report.read == report.parsed + report.ignored + report.rejected == 4
+    (note,) = report.files[0].problems
+    assert note.startswith(
+        "its first 4 lines hold 1 Palo Alto PAN-OS TRAFFIC CSV line and 1 FortiGate traffic "
+        "key=value line, but the file is read as Cisco ASA / PIX / FWSM / FTD syslog: those "
+        "lines are not read")
+    # forced to the wrong vendor: the error says what the file holds, first
+    (tmp_path / "relay.log").write_text(PAN + "\n")
+    with pytest.raises(kit.ParseError, match="its only line is 1 Palo Alto PAN-OS TRAFFIC CSV "
+                                             "line, but the file is read as Cisco"):
+        kit.read_firewall_log(tmp_path, vendor="cisco", progress=False)
