@@ -99,7 +99,12 @@ def _estimate(idle: pd.DataFrame, device: str | None,
         waited = idle.loc[idle["idle_wait"].notna().to_numpy(dtype=bool)]
         if len(waited):
             return _from_idle_wait(waited, device, vendors)
-    return replace(_from_durations(idle["duration"], device), vendors=vendors)
+    estimate = _from_durations(idle["duration"], device)
+    from ..remedies.commands import duration_caveats  # remedies import us
+
+    caveat = duration_caveats(vendors) if estimate.value is not None else ""
+    explanation = estimate.explanation + (f" Note: {caveat}." if caveat else "")
+    return replace(estimate, vendors=vendors, explanation=explanation)
 
 
 def _from_idle_wait(idle: pd.DataFrame, device: str | None,

@@ -46,6 +46,8 @@ class Family:
     remedies: dict[str, str | None] = field(default_factory=dict)
     #: how its logs give each session's idle wait (None: they do not)
     idle_wait: str | None = None
+    #: why durations alone do not prove this device's timeout (None: they do, as on ASA/FTD)
+    duration_caveat: str | None = None
     #: remedy -> (the part written once per scope port, what joins them): its ``{each_port}``
     per_port: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -98,6 +100,8 @@ FAMILIES: dict[str, Family] = {
                      "or custom service `session-ttl`; `diagnose sys session list` shows each "
                      "session's `timeout=`"),
         events=("session start", "session end"),
+        duration_caveat=("a FortiGate `duration` may or may not include the idle wait "
+                         "(not confirmed yet)"),
         remedies={
             "firewall-timeout": ("FortiGate: `config system session-ttl` / `set default "
                                  "{seconds}`."),
@@ -119,6 +123,8 @@ FAMILIES: dict[str, Family] = {
                      "configuration applications`); `show security flow session "
                      "destination-port <port>` shows each session's `Timeout:`"),
         events=("RT_FLOW_SESSION_CREATE", "RT_FLOW_SESSION_CLOSE"),
+        duration_caveat=("an SRX `elapsed-time` may or may not include the idle wait (not "
+                         "confirmed yet), so SRX logs alone do not prove the timeout"),
         remedies={
             "firewall-timeout": ("SRX: `set applications application <app> term t1 protocol "
                                  "tcp inactivity-timeout {seconds}` for each application in "
@@ -137,6 +143,8 @@ FAMILIES: dict[str, Family] = {
         scoped="an nftables conntrack timeout policy (`ct timeout`)",
         show_scoped="any `ct timeout` policy in `nft list ruleset`",
         events=("NEW", "DESTROY"),
+        duration_caveat=("a conntrack DESTROY gives no reason: these idle teardowns are "
+                         "inferred (no close seen before it)"),
         remedies={
             "firewall-timeout": ("Linux: `sysctl -w net.netfilter.nf_conntrack_tcp_timeout_"
                                  "established={seconds}` (and in /etc/sysctl.d)."),
@@ -175,6 +183,14 @@ def products(vendors: Iterable[object]) -> str:
     """``PAN-OS``, or ``Cisco ASA/FTD and PAN-OS`` for a mixed case."""
     names = [FAMILIES[f].product for f in families(vendors)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def duration_caveats(vendors: Iterable[object]) -> str:
+    """Why an estimate from durations needs confirming on these vendors' devices, with where
+    to read the timeout; empty when their durations prove it (ASA/FTD, PAN-OS)."""
+    said = [f"{FAMILIES[f].duration_caveat}: confirm it with {FAMILIES[f].show_timeout}"
+            for f in families(vendors) if FAMILIES[f].duration_caveat]
+    return "; ".join(said)
 
 
 def timeout_check(vendors: Iterable[object]) -> str:

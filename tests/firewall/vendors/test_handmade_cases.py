@@ -139,3 +139,15 @@ def test_another_vendors_lines_in_a_file_are_named_not_silently_ignored(tmp_path
     with pytest.raises(kit.ParseError, match="its only line is 1 Palo Alto PAN-OS TRAFFIC CSV "
                                              "line, but the file is read as Cisco"):
         kit.read_firewall_log(tmp_path, vendor="cisco", progress=False)
+
+
+def test_an_estimate_from_durations_says_where_the_vendor_leaves_it_unproven(incident) -> None:
+    vendor, case = incident
+    expected = {
+        "fortinet": "Note: a FortiGate `duration` may or may not include the idle wait (not "
+                    "confirmed yet): confirm it with `show system session-ttl` (`set default`).",
+        "juniper": "Note: an SRX `elapsed-time` may or may not include the idle wait (not "
+                   "confirmed yet), so SRX logs alone do not prove the timeout: confirm it with "
+                   "`show configuration applications`"}[vendor]
+    assert expected in case.timeout.explanation
+    assert case.timeout.estimate.method == "duration pile-up"
