@@ -81,6 +81,7 @@ def generate_vendor_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
         s.device = DEVICE[p.vendor]
         if s.close_reason == "FIN Timeout":
             s.close_reason = "TCP FINs"
+    _renumber(sessions, p.seed)
     settle(sessions, p.timeout_s, dict(p.port_timeouts))
 
     lines = render(plan_of(sessions), p.vendor, offset_s=p.offset_s)
@@ -104,6 +105,21 @@ def generate_vendor_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
     write_jobs_export(root, truth, sessions, jobs, hosts, p.jobs_clock_offset_s)
     _write_truth(root, truth, sessions, events, files)
     return truth
+
+
+#: the firewall's first session id of the story (a PAN-OS session id is a 32-bit counter)
+FIRST_SESSION_ID = 48_000
+
+
+def _renumber(sessions: list, seed: int) -> None:
+    """One session counter for the one firewall, increasing with the start, as the device
+    counts (the Cisco story numbers its ASA and its FWSM apart, and a FWSM's 18-digit ids are
+    no vendor's session id). Its own random stream: the story's stays as it was."""
+    rng = np.random.default_rng([seed, 0x1D5])
+    next_id = FIRST_SESSION_ID
+    for s in sorted(sessions, key=lambda s: (s.start, int(s.conn_id))):
+        next_id += 1 + int(rng.integers(0, 3))
+        s.conn_id = str(next_id)
 
 
 def _offset_text(offset_s: int) -> str:
