@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import affected, concurrency, idle_teardowns
+from ..analysis import affected, concurrency
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
@@ -24,6 +24,7 @@ from ..loadreport import offset_label, signed
 from ..remedies.commands import CISCO, FAMILIES, families
 from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
+from .facts import Facts, tcp_only
 from .tables import assumptions, firewall_timeout, table, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
 
@@ -32,55 +33,13 @@ __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeou
            "timeout_sentence"]
 
 
-def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.loc[(frame["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
-
-
-class _Facts:
-    """What the sentences of several notebooks share: the case's own derived facts (built once
-    per case, so every notebook and the report quote the same timeout and hosts)."""
-
-    def __init__(self, case: Any):
-        self.case = case
-        self.sessions = case.sessions
-        self.idle = _tcp(idle_teardowns(self.sessions))
-        self.estimate = case.timeout.estimate
-        #: the timeout the analysis works with, and where it comes from
-        self.timeout: pd.Timedelta | None = case.timeout.value
-        self.timeout_source = case.timeout.source
-        #: the zone times are written in (``[case] display_tz``; stored times stay UTC)
-        self.tz: str = getattr(case.settings, "display_tz", "UTC")
-        #: service port -> its own timeout, where the data shows one (PAN-OS idle waits)
-        self.port_timeouts: dict[int, pd.Timedelta] = (
-            dict(self.estimate.by_port) if self.timeout is not None else {})
-
-    def timeout_of(self, rows: pd.DataFrame) -> pd.Series:
-        """Each row's timeout: its service port's own where it has one, else the case's."""
-        own = rows["service_port"].map(self.port_timeouts).astype("timedelta64[ns]")
-        return own.fillna(self.timeout)
-
-    def timeouts_text(self) -> str:
-        """``the 1:00:00 timeout (case.toml)``, with the ports that have their own:
-        ``the 1:00:00 timeout (case.toml; 2:00:00 on vnetd/13724, its own timeout)``."""
-        own = [f"{hms(t)} on {service(self._service_name(p), p)}"
-               for p, t in sorted(self.port_timeouts.items())]
-        return (f"the {hms(self.timeout)} timeout ({self.timeout_source}"
-                + (f"; {listing(own)}, {'its' if len(own) == 1 else 'their'} own timeout"
-                   if own else "") + ")")
-
-    def _service_name(self, port: int) -> Any:
-        names = self.sessions.loc[(self.sessions["service_port"] == port).fillna(False)
-                                  .to_numpy(dtype=bool), "service"].dropna()
-        return names.iloc[0] if len(names) else None
-
-
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
     """The firewall idle timeout: configured vs inferred, with the evidence (the sentence of
     ``kit.analysis.CaseTimeout``; a case says it as ``str(case.timeout)``)."""
     return timeout_in_force(configured, estimate).explanation
 
 
-def _load_sentences(facts: _Facts) -> list[str]:
+def _load_sentences(facts: Facts) -> list[str]:
     case = facts.case
     events = case.connections
     files = [f for f in case.load_report.files if f.kind == "firewall"]
@@ -117,8 +76,8 @@ def _load_sentences(facts: _Facts) -> list[str]:
     return out + own
 
 
-def _teardown_sentences(facts: _Facts) -> list[str]:
-    tear = _tcp(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
+def _teardown_sentences(facts: Facts) -> list[str]:
+    tear = tcp_only(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
     idle, n_idle = facts.idle, len(facts.idle)
     others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
     rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
@@ -154,12 +113,12 @@ def teardown_findings(case: Any) -> Findings:
     -------
     kit.report.Findings
     """
-    facts = _Facts(case)
+    facts = Facts(case)
     return Findings([*_load_sentences(facts), *_teardown_sentences(facts),
                      case.timeout.explanation, *_missing_sentences(case)])
 
 
-def _duration_sentences(facts: _Facts) -> list[str]:
+def _duration_sentences(facts: Facts) -> list[str]:
     s, idle, timeout = facts.sessions, facts.idle, facts.timeout
     out = []
     if len(idle):
@@ -176,7 +135,7 @@ def _duration_sentences(facts: _Facts) -> list[str]:
                 text += (f"; {short:,} lasted less than the timeout, so another timeout "
                          "applies to them")
         out.append(text + ".")
-        same = _tcp(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
+        same = tcp_only(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
                           .fillna(False).to_numpy(dtype=bool)])
         normal = same.loc[(same["close"].notna() & (same["close"] != "idle-timeout"))
                           .to_numpy(dtype=bool), "bytes"].dropna()
@@ -198,7 +157,7 @@ def _duration_sentences(facts: _Facts) -> list[str]:
     else:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
     if timeout is not None:
-        tcp = _tcp(s)
+        tcp = tcp_only(s)
         lived = tcp.loc[((tcp["duration"] > facts.timeout_of(tcp))
                          & (tcp["close"] != "idle-timeout").fillna(True)).to_numpy(dtype=bool)]
         still_open = int(lived["open"].sum())
@@ -230,14 +189,14 @@ def duration_findings(case: Any) -> Findings:
     -------
     kit.report.Findings
     """
-    return Findings(_duration_sentences(_Facts(case)))
+    return Findings(_duration_sentences(Facts(case)))
 
 
 def _missing_sentences(case: Any) -> list[str]:
     return [f"Missing: {what}." for what in case.missing]
 
 
-def _risk_sentences(facts: _Facts) -> list[str]:
+def _risk_sentences(facts: Facts) -> list[str]:
     case, timeout = facts.case, facts.timeout
     hosts = case.hosts
     if not len(hosts):
@@ -377,7 +336,7 @@ def remedy_findings(case: Any, comparison: pd.DataFrame | None = None,
     """
     from ..remedies import compare_remedies
 
-    facts = _Facts(case)
+    facts = Facts(case)
     table = compare_remedies(case, assumptions) if comparison is None else comparison
     return Findings([*_risk_sentences(facts), *_socket_sentences(case),
                      *_recommendation_sentences(table)])
@@ -411,7 +370,7 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None,
     """
     from ..remedies import compare_remedies
 
-    facts = _Facts(case)
+    facts = Facts(case)
     settings = case.settings
     header = f"Case {settings.id}"
     if settings.title:
