@@ -149,8 +149,9 @@ class LoadReport:
         if self.ignored_by_key:
             top = ", ".join(f"{k} {n:,}" for k, n in self.ignored_by_key.most_common(10))
             lines.append(f"  ignored by message: {top}")
-        for device, offset in sorted(self.clock_offsets.items()):
-            lines.append(f"  clock offset relay - device [{device}]: {_signed(offset)}")
+        for key, offset in sorted(self.clock_offsets.items()):
+            device, what = offset_label(key)
+            lines.append(f"  clock offset {what} [{device}]: {signed(offset)}")
         if self.problems:
             lines.append("  problems:")
             lines.extend(f"    {p}" for p in self.problems)
@@ -163,7 +164,18 @@ class LoadReport:
         printer.text(str(self))
 
 
-def _signed(offset: pd.Timedelta) -> str:
+def offset_label(key: str) -> tuple[str, str]:
+    """A ``clock_offsets`` key as (device, what was measured): a plain device name is a relay
+    header minus the device's stamp; a vendor may name its own pair of clocks after the device,
+    ``fgt-dmz-01 (date/time minus eventtime)``."""
+    device, paren, what = key.partition(" (")
+    if paren and what.endswith(")"):
+        return device, what[:-1]
+    return key, "relay - device"
+
+
+def signed(offset: pd.Timedelta) -> str:
+    """``+1:00:00`` / ``-0:05:00``: an offset with its sign."""
     sign = "-" if offset < pd.Timedelta(0) else "+"
     total = abs(offset)
     hours, rest = divmod(int(total.total_seconds()), 3600)

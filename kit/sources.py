@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import ParseError, SourceError
-from .streams import compression, decoded, read_piece
+from .streams import HEAD_SIZE, bomless_utf16, compression, decoded, read_piece
 
 __all__ = ["BLOCK_SIZE", "MAX_LINE", "Source", "compression", "decode_text", "display_name",
            "iter_sources", "nothing_in"]
@@ -138,8 +138,8 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-16", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:1] != b"\x00":
-        return data.decode("utf-16-le", errors="replace")  # UTF-16LE without a BOM
+    if encoding := bomless_utf16(data[:HEAD_SIZE]):
+        return data.decode(encoding, errors="replace")  # the streams' own sniff
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -18,6 +18,7 @@ import zipfile
 import zlib
 from typing import IO
 
+import numpy as np
 from isal import isal_zlib
 
 from .errors import SourceError
@@ -110,26 +111,44 @@ def decoded(raw: IO[bytes], name: str) -> IO[bytes]:
 def _as_utf8(stream: IO[bytes], head: bytes, name: str) -> IO[bytes]:
     """UTF-8 without a BOM: a UTF-8 BOM is dropped, UTF-16/32 (with a BOM, or UTF-16 whose
     ASCII text shows as every other byte NUL) is transcoded; anything else is left as it is."""
-    if head.startswith(codecs.BOM_UTF8):
+    encoding = transcoding(head)
+    if encoding == "utf-8-sig":
         stream.read(len(codecs.BOM_UTF8))
         return stream
+    return Transcoded(stream, encoding, name) if encoding else stream
+
+
+def transcoding(head: bytes) -> str | None:
+    """The encoding content starting with ``head`` (its first ``HEAD_SIZE`` bytes) must be
+    decoded from to read as UTF-8 lines, or None when it already reads so (UTF-8, ASCII,
+    Latin-1 bytes): "utf-8-sig" (a UTF-8 BOM to drop), "utf-16"/"utf-32" (a BOM), or
+    "utf-16-le"/"utf-16-be" (no BOM, told by ``bomless_utf16``). A reader that splits files
+    into raw byte ranges must not split one that needs any."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
     for bom, encoding in _BOMS:
         if head.startswith(bom):
-            return Transcoded(stream, encoding, name)
-    if encoding := _bomless_utf16(head):
-        return Transcoded(stream, encoding, name)
-    return stream
+            return encoding
+    return bomless_utf16(head)
 
 
-def _bomless_utf16(head: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" when ``head`` is plainly text in UTF-16 without a BOM: one byte
-    of each pair always set, the other NUL in 95% of pairs (ASCII and Latin-1 text), else None."""
-    pairs = len(head) // 2
-    if pairs < 16:
-        return None
-    even, odd = head[0:2 * pairs:2], head[1:2 * pairs:2]
-    for text, high, encoding in ((even, odd, "utf-16-le"), (odd, even, "utf-16-be")):
-        if b"\0" not in text and high.count(0) >= 0.95 * pairs:
+def bomless_utf16(head: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when ``head`` is text in UTF-16 without a BOM, else None.
+
+    The sign is the NUL byte pattern of ASCII/Latin-1 characters in UTF-16: one byte of each
+    pair NUL, the other not, always on the same side. Pairs that are all NUL (a NUL run, a
+    copytruncate hole, a junk line) say nothing and are left out; at least half of the other
+    pairs must show the pattern (so a CJK host name does not hide it) and the other side
+    hardly ever. UTF-8 or Latin-1 text (whose NULs come in runs, if at all) and binary junk
+    (one pair in 256 by chance) never show it.
+    """
+    pairs = np.frombuffer(head, dtype=np.uint8, count=len(head) // 2 * 2).reshape(-1, 2) != 0
+    first, second = pairs[:, 0], pairs[:, 1]
+    counted = int(np.count_nonzero(first | second))
+    little = int(np.count_nonzero(first & ~second))
+    big = int(np.count_nonzero(second & ~first))
+    for hits, other, encoding in ((little, big, "utf-16-le"), (big, little, "utf-16-be")):
+        if counted and 2 * hits >= counted and 10 * other <= hits:
             return encoding
     return None
 

@@ -16,7 +16,7 @@ service-specific timeout (``by_port``). ``method`` says which evidence was used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 
 from .format import hms
 from .frames import require_frame
-from .sessions import idle_teardowns
+from .sessions import idle_teardowns, is_case
 
 #: a teardown counts as "at the edge" within this of the edge (or 2 % of it, if larger)
 EDGE_WINDOW = 60
@@ -59,6 +59,8 @@ class TimeoutEstimate:
     method: str = DURATION
     #: service port -> its own timeout, where it differs from ``value`` (idle_wait evidence)
     by_port: dict[int, pd.Timedelta] = field(default_factory=dict)
+    #: the frame's ``vendor`` values behind the estimate: the sentences name their commands
+    vendors: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.explanation
@@ -82,16 +84,31 @@ def _edge_index(secs: np.ndarray) -> int:
     return best
 
 
-def _estimate(idle: pd.DataFrame, device: str | None) -> TimeoutEstimate:
+def _vendors(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The ``vendor`` values present in ``frame`` (none when it has no such column)."""
+    if "vendor" not in frame.columns:
+        return ()
+    return tuple(sorted(str(v) for v in frame["vendor"].dropna().unique()))
+
+
+def _estimate(idle: pd.DataFrame, device: str | None,
+              vendors: tuple[str, ...] = ()) -> TimeoutEstimate:
     """One device's estimate: from the idle waits where its teardowns report them."""
+    vendors = _vendors(idle) or vendors
     if "idle_wait" in idle.columns:
         waited = idle.loc[idle["idle_wait"].notna().to_numpy(dtype=bool)]
         if len(waited):
-            return _from_idle_wait(waited, device)
-    return _from_durations(idle["duration"], device)
+            return _from_idle_wait(waited, device, vendors)
+    estimate = _from_durations(idle["duration"], device)
+    from ..remedies.commands import duration_caveats  # remedies import us
+
+    caveat = duration_caveats(vendors) if estimate.value is not None else ""
+    explanation = estimate.explanation + (f" Note: {caveat}." if caveat else "")
+    return replace(estimate, vendors=vendors, explanation=explanation)
 
 
-def _from_idle_wait(idle: pd.DataFrame, device: str | None) -> TimeoutEstimate:
+def _from_idle_wait(idle: pd.DataFrame, device: str | None,
+                    vendors: tuple[str, ...]) -> TimeoutEstimate:
     """The global timeout is the wait most service ports share (then: most teardowns, then
     the shorter); ports whose median wait differs by more than ``WAIT_TOLERANCE`` have their
     own timeout."""
@@ -114,19 +131,24 @@ def _from_idle_wait(idle: pd.DataFrame, device: str | None) -> TimeoutEstimate:
     confidence = "high" if n >= 10 else "medium" if n >= 3 else "low"
     by_port = {p: pd.Timedelta(seconds=median[p]) for g, ps in groups.items() if g != best
                for p in ps}
+    from ..remedies.commands import FAMILIES, families, per_family  # remedies import us
+
+    scope = per_family(vendors, lambda f: f.scoped, joiner=" or ")
     others = "; ".join(f"port {p} waited {hms(t)} ({count[p]} teardown"
-                       f"{'s' if count[p] != 1 else ''}): its own application or service "
-                       "timeout" for p, t in sorted(by_port.items()))
+                       f"{'s' if count[p] != 1 else ''}): a timeout of its own, {scope}"
+                       for p, t in sorted(by_port.items()))
     shared = ", ".join(str(p) for p in members)
+    source = ", ".join(f"{FAMILIES[f].product} {FAMILIES[f].idle_wait}"
+                       for f in families(vendors) if FAMILIES[f].idle_wait) or "duration - active"
     explanation = (
         f"{len(idle)} idle-timeout teardown{'s' if len(idle) != 1 else ''}{where} report how "
-        f"long the firewall waited after their last packet (PAN-OS Generated - Start - "
-        f"Elapsed): {n} on port{'s' if len(members) > 1 else ''} {shared} waited {hms(value)}"
+        f"long the firewall waited after their last packet ({source}): {n} on "
+        f"port{'s' if len(members) > 1 else ''} {shared} waited {hms(value)}"
         f", the global idle timeout (confidence {confidence})"
         + (f"; {others}." if others else "."))
     return TimeoutEstimate(value, n, pd.Timedelta(seconds=float(q3 - q1)), confidence,
                            explanation, device=device, edge=value, method=IDLE_WAIT,
-                           by_port=by_port)
+                           by_port=by_port, vendors=vendors)
 
 
 def _from_durations(durations: pd.Series, device: str | None) -> TimeoutEstimate:
@@ -185,17 +207,20 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     """
     idle = idle_teardowns(connections)
     require_frame(idle, "sessions", ("duration", "device"), caller="kit.infer_idle_timeout")
+    everything = connections.connections if is_case(connections) else connections
+    vendors = _vendors(everything) if isinstance(everything, pd.DataFrame) else ()
     if "protocol" in idle.columns:
         idle = idle.loc[(idle["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
     if device is not None:
-        return _estimate(idle.loc[(idle["device"] == device).fillna(False)], device)
+        return _estimate(idle.loc[(idle["device"] == device).fillna(False)], device, vendors)
     devices = sorted(idle["device"].dropna().unique().tolist()) if len(idle) else []
     if len(devices) <= 1:
-        return _estimate(idle, devices[0] if devices else None)
-    per = {d: _estimate(idle.loc[(idle["device"] == d).fillna(False)], d) for d in devices}
+        return _estimate(idle, devices[0] if devices else None, vendors)
+    per = {d: _estimate(idle.loc[(idle["device"] == d).fillna(False)], d, vendors)
+           for d in devices}
     evidence = [e for e in per.values() if e.value is not None]
     if len(evidence) <= 1:
-        return evidence[0] if evidence else _estimate(idle, None)
+        return evidence[0] if evidence else _estimate(idle, None, vendors)
     confident = [e for e in evidence if e.confidence in ("high", "medium")] or evidence
     reference = min(confident, key=lambda e: e.value)
     # Few teardowns only bound a device's timeout from above (the edge): they contradict the
@@ -217,7 +242,8 @@ def infer_idle_timeout(connections: Any, *, device: str | None = None) -> Timeou
     return TimeoutEstimate(chosen.value, total, chosen.spread, chosen.confidence,
                            explanation, device=None,
                            outliers=sum(e.outliers for e in per.values()), edge=chosen.edge,
-                           by_device=per, method=chosen.method, by_port=chosen.by_port)
+                           by_device=per, method=chosen.method, by_port=chosen.by_port,
+                           vendors=vendors)
 
 
 @dataclass(frozen=True)
@@ -252,11 +278,14 @@ class CaseTimeout:
     @property
     def explanation(self) -> str:
         """The timeout in force in one or two sentences, with the evidence and any disagreement."""
+        from ..remedies.commands import per_family, timeout_check  # the vendors' commands
+
         stated, estimate = self.stated, self.estimate
         if stated is None and estimate.value is None:
+            shown = per_family(estimate.vendors, lambda f: f.show_timeout)
             return ("The firewall idle timeout is neither stated in case.toml nor visible in the "
-                    "data (no idle-timeout teardowns); set [firewall] idle_timeout from `show "
-                    "running-config timeout`.")
+                    "data (no idle-timeout teardowns); set [firewall] idle_timeout from "
+                    f"{shown}.")
         if stated is None:
             return (f"The firewall idle timeout is not stated in case.toml; inferred from the "
                     f"data: {hms(estimate.value)}. {estimate.explanation}")
@@ -266,10 +295,10 @@ class CaseTimeout:
         if not self.disagrees:
             return (f"The firewall idle timeout is {hms(stated)} (case.toml), and the data "
                     f"agrees: {estimate.explanation}")
+        check = timeout_check(estimate.vendors)
         return (f"The firewall idle timeout is {hms(stated)} (case.toml), used everywhere; the "
                 f"data disagrees: it suggests {hms(estimate.value)}: {estimate.explanation} "
-                "Check `show running-config timeout` and any `set connection timeout idle` "
-                "policy for these ports.")
+                f"{check[:1].upper()}{check[1:]} for these ports.")
 
     def __str__(self) -> str:
         return self.explanation

@@ -16,12 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import affected, concurrency, idle_teardowns
+from ..analysis import affected, concurrency
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
+from ..loadreport import offset_label, signed
+from ..remedies.commands import CISCO, FAMILIES, families
 from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
+from .facts import Facts, tcp_only
 from .tables import assumptions, firewall_timeout, table, teardown_reasons
 from .text import listing, plural, service, services, share, small_share, when
 
@@ -30,33 +33,13 @@ __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeou
            "timeout_sentence"]
 
 
-def _tcp(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.loc[(frame["protocol"] == "tcp").fillna(False).to_numpy(dtype=bool)]
-
-
-class _Facts:
-    """What the sentences of several notebooks share: the case's own derived facts (built once
-    per case, so every notebook and the report quote the same timeout and hosts)."""
-
-    def __init__(self, case: Any):
-        self.case = case
-        self.sessions = case.sessions
-        self.idle = _tcp(idle_teardowns(self.sessions))
-        self.estimate = case.timeout.estimate
-        #: the timeout the analysis works with, and where it comes from
-        self.timeout: pd.Timedelta | None = case.timeout.value
-        self.timeout_source = case.timeout.source
-        #: the zone times are written in (``[case] display_tz``; stored times stay UTC)
-        self.tz: str = getattr(case.settings, "display_tz", "UTC")
-
-
 def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate) -> str:
     """The firewall idle timeout: configured vs inferred, with the evidence (the sentence of
     ``kit.analysis.CaseTimeout``; a case says it as ``str(case.timeout)``)."""
     return timeout_in_force(configured, estimate).explanation
 
 
-def _load_sentences(facts: _Facts) -> list[str]:
+def _load_sentences(facts: Facts) -> list[str]:
     case = facts.case
     events = case.connections
     files = [f for f in case.load_report.files if f.kind == "firewall"]
@@ -70,22 +53,31 @@ def _load_sentences(facts: _Facts) -> list[str]:
     refused = int(kinds.get("deny-no-connection", 0))
     denies = (f", {plural(refused, 'packet')} refused after a teardown (deny-no-connection)"
               if refused else "")
-    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} Built, {torn:,} Teardown"
+    names = [FAMILIES[f].events for f in families(events["vendor"])] if len(events) else [
+        FAMILIES[CISCO].events]
+    start, end = ("/".join(dict.fromkeys(n[k] for n in names)) for k in (0, 1))
+    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} {start}, {torn:,} {end}"
            f"{denies}) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
            f"{rejected:,} of {plural(read, 'line')} {'was' if rejected == 1 else 'were'} rejected "
            "(see the load report)."]
-    offsets = case.load_report.clock_offsets
-    if offsets:
-        out.append("Relay header stamp minus device stamp: " + listing(
-            f"{device} {hms(offset)}" for device, offset in sorted(offsets.items()))
-            + " (the device's own stamps are used).")
-    return out
+    relays, own = [], []
+    for key, offset in sorted(case.load_report.clock_offsets.items()):
+        device, what = offset_label(key)
+        if what == "relay - device":
+            relays.append(f"{device} {hms(offset)}")
+        else:  # a vendor's two clocks on one line (FortiGate date/time and eventtime)
+            own.append(f"{what[:1].upper()}{what[1:]} on {device}: {signed(offset)} (the "
+                       "device's own UTC stamps are used).")
+    if relays:
+        out.append("Relay header stamp minus device stamp: " + listing(relays)
+                   + " (the device's own stamps are used).")
+    return out + own
 
 
-def _teardown_sentences(facts: _Facts) -> list[str]:
-    tear = _tcp(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
+def _teardown_sentences(facts: Facts) -> list[str]:
+    tear = tcp_only(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
     idle, n_idle = facts.idle, len(facts.idle)
     others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
     rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
@@ -121,12 +113,12 @@ def teardown_findings(case: Any) -> Findings:
     -------
     kit.report.Findings
     """
-    facts = _Facts(case)
+    facts = Facts(case)
     return Findings([*_load_sentences(facts), *_teardown_sentences(facts),
                      case.timeout.explanation, *_missing_sentences(case)])
 
 
-def _duration_sentences(facts: _Facts) -> list[str]:
+def _duration_sentences(facts: Facts) -> list[str]:
     s, idle, timeout = facts.sessions, facts.idle, facts.timeout
     out = []
     if len(idle):
@@ -134,15 +126,16 @@ def _duration_sentences(facts: _Facts) -> list[str]:
         text = (f"The {plural(len(idle), 'idle-timeout teardown')} lasted {hms(low)} to "
                 f"{hms(high)} (median {hms(idle['duration'].median())})")
         if timeout is not None:
-            short = int((idle["duration"] < timeout).sum())
-            text += (f": the {hms(timeout)} timeout ({facts.timeout_source}) plus "
-                     f"{hms(max(low - timeout, pd.Timedelta(0)))} to {hms(high - timeout)} of "
+            active = idle["duration"] - facts.timeout_of(idle)
+            short = int((active < pd.Timedelta(0)).sum())
+            text += (f": {facts.timeouts_text()} plus "
+                     f"{hms(max(active.min(), pd.Timedelta(0)))} to {hms(active.max())} of "
                      "activity, the signature of an idle timeout")
             if short:
                 text += (f"; {short:,} lasted less than the timeout, so another timeout "
                          "applies to them")
         out.append(text + ".")
-        same = _tcp(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
+        same = tcp_only(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
                           .fillna(False).to_numpy(dtype=bool)])
         normal = same.loc[(same["close"].notna() & (same["close"] != "idle-timeout"))
                           .to_numpy(dtype=bool), "bytes"].dropna()
@@ -164,12 +157,12 @@ def _duration_sentences(facts: _Facts) -> list[str]:
     else:
         out.append("There are no idle-timeout teardowns: no durations pile up at a timeout.")
     if timeout is not None:
-        tcp = _tcp(s)
-        lived = tcp.loc[((tcp["duration"] > timeout) & (tcp["close"] != "idle-timeout")
-                         .fillna(True)).to_numpy(dtype=bool)]
+        tcp = tcp_only(s)
+        lived = tcp.loc[((tcp["duration"] > facts.timeout_of(tcp))
+                         & (tcp["close"] != "idle-timeout").fillna(True)).to_numpy(dtype=bool)]
         still_open = int(lived["open"].sum())
-        out.append(f"{plural(len(lived), 'TCP session')} lived longer than the {hms(timeout)} "
-                   "timeout "
+        out.append(f"{plural(len(lived), 'TCP session')} lived longer than "
+                   f"{facts.timeouts_text().removesuffix(f' ({facts.timeout_source})')} "
                    f"without an idle teardown ({still_open:,} of them still open at the end of "
                    "the data): traffic or keepalive probes kept them alive.")
     busy = concurrency(s)
@@ -196,14 +189,14 @@ def duration_findings(case: Any) -> Findings:
     -------
     kit.report.Findings
     """
-    return Findings(_duration_sentences(_Facts(case)))
+    return Findings(_duration_sentences(Facts(case)))
 
 
 def _missing_sentences(case: Any) -> list[str]:
     return [f"Missing: {what}." for what in case.missing]
 
 
-def _risk_sentences(facts: _Facts) -> list[str]:
+def _risk_sentences(facts: Facts) -> list[str]:
     case, timeout = facts.case, facts.timeout
     hosts = case.hosts
     if not len(hosts):
@@ -343,7 +336,7 @@ def remedy_findings(case: Any, comparison: pd.DataFrame | None = None,
     """
     from ..remedies import compare_remedies
 
-    facts = _Facts(case)
+    facts = Facts(case)
     table = compare_remedies(case, assumptions) if comparison is None else comparison
     return Findings([*_risk_sentences(facts), *_socket_sentences(case),
                      *_recommendation_sentences(table)])
@@ -377,7 +370,7 @@ def case_findings(case: Any, comparison: pd.DataFrame | None = None,
     """
     from ..remedies import compare_remedies
 
-    facts = _Facts(case)
+    facts = Facts(case)
     settings = case.settings
     header = f"Case {settings.id}"
     if settings.title:

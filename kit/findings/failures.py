@@ -14,7 +14,7 @@ from ..analysis import explain_failures, idle_teardowns, sessions
 from ..analysis.format import hms
 from ..apps.catalogue import status_name
 from ..apps.schema import failed_tries
-from ..report.display import Findings
+from ..report.display import Findings, in_zone
 from .text import plural, when
 
 #: columns of the failures table notebook 05 shows
@@ -80,14 +80,15 @@ def unexplained_table(explained: pd.DataFrame) -> pd.DataFrame:
 def failure_findings(case: Any, explained: pd.DataFrame | None = None) -> Findings:
     """Notebook 05's Findings, written from ``kit.explain_failures``."""
     frame = _explained(case, explained)
+    tz = getattr(getattr(case, "settings", None), "display_tz", None)
     sentences = [failure_summary(case, frame)]
     if not frame.empty:
         sentences.append(str(frame.attrs.get("clock_offset", "")).capitalize() + ".")
     for row in frame[frame["explained"].to_numpy(bool)].head(6).itertuples():
-        sentences.append(_explained_sentence(row))
+        sentences.append(_explained_sentence(row, tz))
     missing = frame[~frame["explained"].to_numpy(bool)]
     if len(missing):
-        items = [f"{_what(r)}: {r.why_not}" for r in missing.itertuples()]
+        items = [f"{_what(r, tz)}: {r.why_not}" for r in missing.itertuples()]
         sentences.append(f"Not explained ({plural(len(missing), 'failure')}): "
                          f"{'; '.join(items)}.")
     idle = idle_teardowns(sessions(case))
@@ -100,20 +101,21 @@ def failure_findings(case: Any, explained: pd.DataFrame | None = None) -> Findin
     return Findings(sentences, title="Findings: failed jobs")
 
 
-def _what(row: Any) -> str:
+def _what(row: Any, tz: str | None) -> str:
     if not pd.isna(row.job_id):
         return f"job {row.job_id} try {row.try_number} ({row.peer}, status {row.error_code})"
-    return f"{row.app or 'error'} {row.error_code} on {row.host} at {when(row.time)}"
+    return f"{row.app or 'error'} {row.error_code} on {row.host} at {when(row.time, tz)}"
 
 
-def _explained_sentence(row: Any) -> str:
+def _explained_sentence(row: Any, tz: str | None) -> str:
+    """One explained failure; times in the case's display zone, as its tables show them."""
     name = status_name(row.error_code) if str(row.error_code).isdigit() else None
     code = f"status {row.error_code}" + (f" {name}" if name else "")
-    refused = (f", its next packet refused at {row.resumed:%H:%M:%S}"
+    refused = (f", its next packet refused at {in_zone(row.resumed, tz):%H:%M:%S}"
                if not pd.isna(row.resumed) else "")
-    what = _what(row).split(" (")[0]
+    what = _what(row, tz).split(" (")[0]
     return (f"{what[:1].upper()}{what[1:]} ({row.peer} ↔ {row.host}, {code}): connection "
-            f"{row.teardown_conn_id} torn down idle at {when(row.teardown_time)}{refused}; "
+            f"{row.teardown_conn_id} torn down idle at {when(row.teardown_time, tz)}{refused}; "
             f"failed {hms(row.lag)} later (confidence {row.confidence}).")
 
 

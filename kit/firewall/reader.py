@@ -1,6 +1,6 @@
 """``read_firewall_log``: sources -> vendor per file -> blocks -> worker threads -> one frame.
 
-Each file's vendor is detected from its first lines (``vendors.detect``) or forced by
+Each file's vendor is detected from its first lines (``vendors.sniff``) or forced by
 ``vendor=``. The main thread reads (and decompresses) ~16 MB newline-aligned blocks while two
 worker threads parse the previous ones (pyarrow releases the GIL); results are taken back in
 order, counted into the one load report, and a file's times are settled once the whole file is
@@ -31,7 +31,7 @@ from .frame import Collected, build_frame
 from .memory import release_memory
 from .messages import BlockResult, BlockSettings, parse_block
 from .schema import conform
-from .vendors import CISCO, VENDORS, Vendor, detect, vendor
+from .vendors import CISCO, VENDORS, Vendor, expected_lines, other_vendors_note, sniff, vendor
 from .vendors.common import Parsed, VendorSettings
 from .vendors.frame import file_frame
 from .zones import parse_zone
@@ -48,10 +48,7 @@ RELEASE_EVERY = 8
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
     "no Cisco ASA/PIX/FWSM/FTD syslog lines recognised in this file, nor Palo Alto, "
-    "FortiGate, Juniper SRX or conntrack ones (expected lines like "
-    "'Jun  2 16:54:07 fw01 : %ASA-6-302014: Teardown TCP connection 7 for outside:"
-    "192.0.2.1/51234 to inside:10.0.0.5/1556 duration 1:01:27 bytes 1546 Conn-timeout'; "
-    "pass vendor= to force one)")
+    f"FortiGate, Juniper SRX or conntrack ones ({expected_lines()}; pass vendor= to force one)")
 
 
 def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
@@ -155,11 +152,14 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
     report = loader.report
     with _progress_bar(progress, sources) as bar, ThreadPoolExecutor(WORKERS) as pool:
         for item in sources:
-            chosen = forced or VENDORS[detect(item)]
+            found = sniff(item)
+            chosen = forced or VENDORS[found.vendor]
             if chosen.module is None:
                 loader.read(item, pool, bar)
             else:
                 loader.read_vendor(item, chosen, pool, bar)
+            if note := other_vendors_note(found, chosen.name):
+                report.files[-1].problems.insert(0, note)
         report.clock_offsets = loader.offsets.medians()
         if on_bad_lines == "error":
             report.enforce("error")

@@ -39,8 +39,9 @@ class Assumptions:
     Parameters
     ----------
     firewall_timeout : duration, optional
-        The timeout in force; default ``case.timeout`` (case.toml > inferred), else the Cisco
-        ASA default of 1 hour.
+        The timeout in force; default ``case.timeout`` (case.toml > inferred), else the
+        shortest default of the case's firewall products (``kit.remedies.commands``: 1 hour on
+        ASA/FTD, PAN-OS and FortiGate, 30 minutes on SRX).
     keepalive : duration
         The OS keepalive time the ``keepalive`` remedy sets on the at-risk hosts (15 min).
     new_firewall_timeout : duration, optional

@@ -22,9 +22,8 @@ from ..analysis.format import hms
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
 from .assumptions import Assumptions, as_assumptions, ports
+from .commands import FAMILIES, families
 
-#: Cisco ASA's default ``timeout conn`` (domain.md §A4), used only when nothing else is known
-ASA_DEFAULT_TIMEOUT = pd.Timedelta(hours=1)
 #: Linux defaults (7200 s + 9 x 75 s), the new-timeout base when no host export is known
 OS_DEFAULT_DETECT = pd.Timedelta(seconds=7200 + 9 * 75)
 
@@ -88,9 +87,12 @@ def _firewall_timeout(case: Any, given: pd.Timedelta | None, note) -> pd.Timedel
         note(timeout.value, f"Firewall idle timeout {hms(timeout.value)}, the case's timeout in "
                             f"force ({timeout.source}): {timeout.explanation}")
         return timeout.value
-    note(ASA_DEFAULT_TIMEOUT, "No idle-timeout teardowns and no configured timeout: the "
-                              f"Cisco ASA default {hms(ASA_DEFAULT_TIMEOUT)} is assumed.")
-    return ASA_DEFAULT_TIMEOUT
+    vendors = case.sessions["vendor"] if "vendor" in case.sessions.columns else ()
+    default = min((FAMILIES[f] for f in families(vendors)), key=lambda f: f.default_timeout)
+    note(default.default_timeout, "No idle-timeout teardowns and no configured timeout: the "
+                                  f"{default.product} default {hms(default.default_timeout)} "
+                                  "is assumed.")
+    return default.default_timeout
 
 
 def _so_keepalive(case: Any, names: pd.Series, ports: pd.Series,

@@ -263,6 +263,13 @@ def _timeout_text(timeout) -> str:
                         "case.toml)"}[timeout.source]
     if timeout.disagrees:
         text += f"; the data disagrees: it suggests {hms(timeout.estimate.value)}"
+    if timeout.estimate.by_port:
+        from ..remedies.commands import per_family
+
+        scope = per_family(timeout.estimate.vendors, lambda f: f.scoped, joiner=" or ")
+        ports = ", ".join(f"its own on port {port}: {hms(value)}"
+                          for port, value in sorted(timeout.estimate.by_port.items()))
+        text += f"; {ports} (seen in the data: {scope})"
     return text
 
 

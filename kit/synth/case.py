@@ -24,7 +24,7 @@ import pandas as pd
 from .asa import deny_no_connection
 from .exports import Socket, ss_tino
 from .hosts import ASA, FWSM, Host, build_hosts
-from .jobs import EXPORT, jobs_export
+from .jobs import write_jobs_export
 from .render import connection_events, junk_lines, render, side_events, split_files
 from .sessions import (
     ADMIN_IP,
@@ -129,11 +129,7 @@ def generate_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
     exports = host_exports(hosts)
     _write(root, p, hosts, files, exports, sockets)
     truth = truth_document(p, hosts, sessions, jobs, events, files, exports, sockets, window)
-    export = jobs_export(sessions, jobs, hosts, p.jobs_clock_offset_s)
-    (root / EXPORT).parent.mkdir(parents=True, exist_ok=True)
-    (root / EXPORT).write_bytes(export.data)
-    truth["failures"] = {"export": EXPORT, "clock_offset_s": p.jobs_clock_offset_s,
-                         "tries": export.failures}
+    write_jobs_export(root, truth, sessions, jobs, hosts, p.jobs_clock_offset_s)
     _write_truth(root, truth, sessions, events, files)
     return truth
 

@@ -84,6 +84,19 @@ def jobs_export(sessions: list[Session], jobs: list[dict[str, Any]], hosts: list
     return JobsExport(text.encode("utf-8"), failures)
 
 
+def write_jobs_export(root, truth: dict[str, Any], sessions: list[Session],
+                      jobs: list[dict[str, Any]], hosts: list[Host],
+                      clock_offset_s: int = 0) -> None:
+    """Write ``EXPORT`` under the case folder ``root`` (a Path) and record the failures in
+    ``truth`` (after ``truth_document``, which decides each job's status): one step shared by
+    every sample generator, whatever its firewall."""
+    export = jobs_export(sessions, jobs, hosts, clock_offset_s)
+    (root / EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    (root / EXPORT).write_bytes(export.data)
+    truth["failures"] = {"export": EXPORT, "clock_offset_s": clock_offset_s,
+                         "tries": export.failures}
+
+
 def _unexplained(jobs: list[dict[str, Any]], by_job: dict[str, list[Session]],
                  hosts: list[Host], media: Host, master: Host, offset: int,
                  failures: list[dict[str, Any]]) -> list[Job]:

@@ -4,8 +4,9 @@ The same hosts, backups, keepalives and physics as ``kit.synth.case`` (the same 
 same sessions), but one firewall of ``vendor`` in front of the backup servers, logging in its
 own format and local time (``offset_s`` east of UTC), and an application-specific idle timeout on
 one service port (PAN-OS: an App-ID / service timeout), so a port's idle teardowns wait longer
-than the global timeout. The truth has the same keys as the Cisco sample's (``data/README.md``),
-plus ``port_timeouts_s``.
+than the global timeout. The jobs/ export is written by the Cisco sample's step
+(``kit.synth.jobs``): the failed jobs are the idle-timeout victims' jobs. The truth has the same
+keys as the Cisco sample's (``data/README.md``), plus ``port_timeouts_s``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .case import CaseParams, _write, _write_truth, populate
+from .jobs import write_jobs_export
 from .render import split_files
 from .sessions import settle
 from .truth import host_exports, truth_document
@@ -79,6 +81,7 @@ def generate_vendor_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
         s.device = DEVICE[p.vendor]
         if s.close_reason == "FIN Timeout":
             s.close_reason = "TCP FINs"
+    _renumber(sessions, p.seed)
     settle(sessions, p.timeout_s, dict(p.port_timeouts))
 
     lines = render(plan_of(sessions), p.vendor, offset_s=p.offset_s)
@@ -99,8 +102,24 @@ def generate_vendor_case(out_dir: str | Path, **params: Any) -> dict[str, Any]:
     truth["port_timeouts_s"] = {str(port): t for port, t in p.port_timeouts}
     truth["clock"] = {"device_offset_s": p.offset_s,
                       "device_tz": _offset_text(p.offset_s)}
+    write_jobs_export(root, truth, sessions, jobs, hosts, p.jobs_clock_offset_s)
     _write_truth(root, truth, sessions, events, files)
     return truth
+
+
+#: the firewall's first session id of the story (a PAN-OS session id is a 32-bit counter)
+FIRST_SESSION_ID = 48_000
+
+
+def _renumber(sessions: list, seed: int) -> None:
+    """One session counter for the one firewall, increasing with the start, as the device
+    counts (the Cisco story numbers its ASA and its FWSM apart, and a FWSM's 18-digit ids are
+    no vendor's session id). Its own random stream: the story's stays as it was."""
+    rng = np.random.default_rng([seed, 0x1D5])
+    next_id = FIRST_SESSION_ID
+    for s in sorted(sessions, key=lambda s: (s.start, int(s.conn_id))):
+        next_id += 1 + int(rng.integers(0, 3))
+        s.conn_id = str(next_id)
 
 
 def _offset_text(offset_s: int) -> str:

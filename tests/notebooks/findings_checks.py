@@ -16,6 +16,12 @@ import pandas as pd
 from kit.analysis.format import hms
 from kit.findings.text import when
 
+#: what each vendor calls its connection start and end messages (written here, not imported)
+EVENT_NAMES = {"cisco": ("Built", "Teardown"), "paloalto": ("TRAFFIC start", "TRAFFIC end"),
+               "fortinet": ("session start", "session end"),
+               "juniper": ("RT_FLOW_SESSION_CREATE", "RT_FLOW_SESSION_CLOSE"),
+               "netfilter": ("NEW", "DESTROY")}
+
 
 def _victims(truth: dict[str, Any]) -> list[dict[str, Any]]:
     return truth["victims"]
@@ -33,8 +39,9 @@ def check_teardowns(text: str, truth: dict[str, Any]) -> None:
     refused = counts.get("deny_no_connection", 0)
     denies = (f", {refused:,} packet{'s' if refused != 1 else ''} refused after a teardown "
               "(deny-no-connection)" if refused else "")
+    start, end = EVENT_NAMES[truth.get("params", {}).get("vendor", "cisco")]
     assert f"Loaded {counts['connection_events']:,} connection events ({counts['built']:,} " \
-           f"Built, {counts['teardown']:,} Teardown{denies})" in text
+           f"{start}, {counts['teardown']:,} {end}{denies})" in text
     if not victims:
         assert re.search(r"None of the [\d,]+ TCP teardowns was for idleness", text), text
         assert f"The firewall idle timeout is {timeout} (case.toml); the data has no " \
@@ -76,11 +83,17 @@ def check_durations(text: str, truth: dict[str, Any]) -> None:
         return
     durations = sorted(v["duration_s"] for v in victims)
     low, high = (hms(pd.Timedelta(seconds=d)) for d in (durations[0], durations[-1]))
-    active = sorted(v["duration_s"] - truth["timeout_s"] for v in victims)
+    own = {int(port): t for port, t in truth.get("port_timeouts_s", {}).items()}
+    active = sorted(v["duration_s"] - own.get(v["service_port"], truth["timeout_s"])
+                    for v in victims)
     assert f"The {len(victims)} idle-timeout teardown{'s' if len(victims) > 1 else ''} lasted " \
            f"{low} to {high}" in text
-    assert f"the {timeout} timeout (case.toml) plus {hms(pd.Timedelta(seconds=active[0]))} to " \
-           f"{hms(pd.Timedelta(seconds=active[-1]))} of activity" in text
+    ports = sorted({(v["service_port"], v["service"]) for v in victims if v["service_port"] in own})
+    scoped = " and ".join(f"{hms(pd.Timedelta(seconds=own[p]))} on {name}/{p}" for p, name in ports)
+    scoped = f"; {scoped}, {'its' if len(ports) == 1 else 'their'} own timeout" if ports else ""
+    assert f"the {timeout} timeout (case.toml{scoped}) plus " \
+           f"{hms(pd.Timedelta(seconds=active[0]))} to " \
+           f"{hms(pd.Timedelta(seconds=active[-1]))} of activity" in text, text
     ends = sorted(v["end"] for v in victims)
     first, last = (pd.Timestamp(t) for t in (ends[0], ends[-1]))
     tz = truth["clock"]["device_tz"]  # [case] display_tz defaults to the firewall's zone
@@ -126,7 +139,7 @@ def check_case(text: str, truth: dict[str, Any]) -> None:
 def check_failures(text: str, truth: dict[str, Any]) -> None:
     """Notebook 05's findings: explained and failed jobs, the clock offset, each explained try's
     teardown and each unexplained one's reason, counted from ``truth["failures"]``."""
-    if "failures" not in truth:  # a case without a jobs/ export (sample-paloalto)
+    if "failures" not in truth:  # a case without a jobs/ export
         expected = ("1. No failed jobs or application errors were loaded (jobs/, apps/), so none "
                     "could be tied to a teardown.")
         assert text.splitlines()[1] == expected, text

@@ -65,9 +65,13 @@ def test_a_file_forced_to_the_wrong_vendor_is_a_reported_problem(tmp_path: Path)
     other = tmp_path / "b.log"
     other.write_text(SRX + "\n")
     frame = read([other, both], vendor="netfilter")
-    assert frame.attrs["load_report"].problems[0].endswith(
-        "no Linux conntrack -E -o timestamp,extended,id lines recognised in this file (vendor "
-        "forced or detected from its first lines)")
+    said, lost = frame.attrs["load_report"].files[0].problems  # what it holds, then the loss
+    assert said.startswith("its only line is 1 Juniper SRX RT_FLOW line, but the file is read "
+                           "as Linux conntrack -E -o timestamp,extended,id")
+    assert lost == ("no Linux conntrack -E -o timestamp,extended,id lines recognised in this "
+                    "file (vendor forced or detected from its first lines)")
+    assert frame.attrs["load_report"].files[1].problems[0].startswith(
+        "its first 2 lines hold 1 Cisco ASA / PIX / FWSM / FTD syslog line, but")
 
 
 @pytest.mark.parametrize("name", [n for n in VENDORS if n != "cisco"])
