@@ -222,7 +222,8 @@ def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
         "peak_connections": after[0], "peak_connections_change": after[0] - today.peak,
         "mean_connections": after[1], "hosts_to_change": outcome.hosts_to_change,
         "devices_to_change": outcome.devices_to_change, "scope": outcome.scope,
-        "sessions_in_scope": int(outcome.in_scope.sum()), "caveats": " ".join(caveats),
+        "sessions_in_scope": int(ctx.weight[outcome.in_scope].sum()),
+        "caveats": " ".join(caveats),
     }
 
 
