@@ -31,7 +31,7 @@ from ..apps.schema import frame as failure_frame
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
-from ..services import service_table
+from ..services import service_names, service_table
 from ..sources import iter_sources
 from ..units import canonical_names
 from .cache import SessionsCache, read_cached
@@ -104,8 +104,11 @@ class Case:
         ``[services]``), built once (and read from the case's cache when it is there). A case
         computed on Dask holds the sessions kept by its rule (``kit.scale.analysis``)."""
         if self.reduced is not None:
-            register_whole(self.reduced.sessions, self.session_facts)
-            return self.reduced.sessions
+            frame = self.reduced.sessions
+            if self.redacted:  # named from the redacted [services], as the pandas path names
+                frame = frame.assign(service=service_names(frame["service_port"], self.services))
+            register_whole(frame, self.session_facts)
+            return frame
         cached = self.sessions_cache.load() if self.sessions_cache is not None else None
         if cached is not None:
             return cached

@@ -61,7 +61,7 @@ def _load_sentences(facts: _Facts) -> list[str]:
     events = case.event_facts  # over every event, whichever engine computed the case
     files = [f for f in case.load_report.files if f.kind == "firewall"]
     read, rejected = sum(f.read for f in files), sum(f.rejected for f in files)
-    devices, kinds = events.devices, events.kinds
+    devices, kinds = sorted(events.devices), events.kinds  # sorted as shown (pseudonyms)
     tz = facts.tz
     span = (f", {when(events.first, tz)} to {when(events.last, tz)}"
             if events.first is not None else "")
