@@ -3,6 +3,7 @@ pandas path's answers, and a scheduler that cannot be reached is one clear error
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import socket
 from pathlib import Path
@@ -55,3 +56,18 @@ def test_unreachable_scheduler_is_one_clear_error(sample_copy):
     with pytest.raises(kit.CaseError, match=f"firewall: cannot reach the Dask scheduler at "
                                             f"{address} within 10 s"):
         kit.load_case(sample_copy)
+
+
+def test_a_redacted_dask_case_gives_the_redacted_pandas_answers(sample_copy, local_client):
+    key = bytes(range(32))
+    expected = kit.open_case(sample_copy, redact=True, key=key)
+    on_dask(sample_copy, local_client.scheduler.address)
+    case = kit.open_case(sample_copy, redact=True, key=key)
+    assert case.redacted and case.reduced is not None
+    assert str(kit.case_findings(case)) == str(kit.case_findings(expected))
+    assert "vnetd/13724" in str(kit.teardown_findings(case))  # built-in names stay public
+    original = kit.load_case(SAMPLE, cache=False)
+    names = {*original.inventory["host"].astype(str), *original.inventory["ip"].astype(str),
+             *original.event_facts.devices}
+    shown = pickle.dumps(case.reduced)  # every frame and fact the notebooks may show
+    assert [name for name in names if name.encode() in shown] == []
