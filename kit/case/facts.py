@@ -44,9 +44,9 @@ def reason_tally(events: pd.DataFrame) -> pd.DataFrame:
     return keys.groupby(REASON_KEYS, dropna=False).size().rename("teardowns").reset_index()
 
 
-def add_tallies(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    """Tallies of several partitions as one: counts summed, first/last times kept extreme."""
-    frame = pd.concat(parts, ignore_index=True)
+def add_tallies(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The tallies of several partitions (one after the other in ``frame``) as one: counts
+    summed, first/last times kept extreme."""
     how = {c: ("min" if c == "min" else "max" if c == "max" else "sum")
            for c in frame.columns if c not in keys}
     return frame.groupby(keys, dropna=False).agg(how).reset_index()

@@ -97,6 +97,11 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
     compute = _table(data, "compute", source)
     if "id" not in case:
         raise CaseError(f'{source}: [case] id is missing; add e.g. id = "INC-1234" under [case]')
+    engine = _engine(compute.get("engine", "pandas"), source)
+    scheduler = _scheduler(compute.get("scheduler"), source)
+    if scheduler is not None and engine == "pandas":
+        warnings.warn(f'{source}: [compute] scheduler is used only with engine = "dask"; the '
+                      "case runs in this process with pandas", stacklevel=3)
     return CaseSettings(
         id=_string(case, "case", "id", source, required=True),
         title=_string(case, "case", "title", source),
@@ -111,8 +116,7 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
         services=_ports(services.get("ports", {}), source),
         display_tz=check_zone(case.get("display_tz", firewall.get("tz", "UTC")), "display_tz",
                               source, table="case"),
-        engine=_engine(compute.get("engine", "pandas"), source),
-        scheduler=_scheduler(compute.get("scheduler"), source),
+        engine=engine, scheduler=scheduler,
     )
 
 

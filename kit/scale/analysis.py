@@ -34,6 +34,7 @@ import pandas as pd
 from ..analysis.concurrency import concurrency, sweep
 from ..analysis.sessions import SESSION_COLUMNS, idle_teardowns, resumed_after, sessions
 from ..case.facts import (
+    REASON_KEYS,
     EventFacts,
     SessionFacts,
     add_tallies,
@@ -119,9 +120,8 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     idle, denies, occur, (tally, reasons) = dask.compute(idle, denies, occur, tallies)
     idle = idle_teardowns(_occurring(idle, occur))
     denies = _occurring(denies, occur)
-    event_facts = EventFacts.from_tallies(add_tallies([tally], ["device", "event"]),
-                                          add_tallies([reasons], ["protocol", "close",
-                                                                  "reason"]))
+    event_facts = EventFacts.from_tallies(add_tallies(tally, ["device", "event"]),
+                                          add_tallies(reasons, REASON_KEYS))
     if callable(timeout):
         timeout = timeout(idle)
     keep_from = keep_from_for(timeout) if keep_from is None else keep_from
@@ -169,18 +169,18 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
                                       meta=_normal_bytes(meta, idle_ports)),
     }
     kept, groups, steps, pieces = dask.compute(kept, groups, steps, pieces)
-    groups = add_tallies([groups], GROUP_KEYS) if len(groups) else groups
+    groups = add_tallies(groups, GROUP_KEYS) if len(groups) else groups
     first, last = _window(pieces["window"])
     pairs = _sorted_spans(steps, first)
     facts = SessionFacts(
         window=(first, last),
         concurrency=concurrency(pairs, start=first, end=last),
         sweep=_sweep(pairs, first, last),
-        duration_histogram=histogram_of(add_tallies([pieces["durations"]], ["bin", "close"])),
-        closes=tcp_closes(add_tallies([pieces["closes"]], ["close"])),
-        service_medians=medians(add_tallies([pieces["medians"]], ["service_port", "duration"]),
+        duration_histogram=histogram_of(add_tallies(pieces["durations"], ["bin", "close"])),
+        closes=tcp_closes(add_tallies(pieces["closes"], ["close"])),
+        service_medians=medians(add_tallies(pieces["medians"], ["service_port", "duration"]),
                                 "duration"),
-        normal_bytes=bytes_median(add_tallies([pieces["bytes"]], ["service_port", "bytes"])))
+        normal_bytes=bytes_median(add_tallies(pieces["bytes"], ["service_port", "bytes"])))
     return kept, groups, facts
 
 

@@ -151,6 +151,10 @@ def test_compute_engine_and_scheduler(tmp_path):
     settings = read_settings(write(tmp_path, '[case]\nid = "X"\n[compute]\nengine = "dask"\n'
                                              'scheduler = "tcp://10.0.0.5:8786"\n'))
     assert (settings.engine, settings.scheduler) == ("dask", "tcp://10.0.0.5:8786")
+    with pytest.warns(UserWarning, match=r'scheduler is used only with engine = "dask"'):
+        unused = read_settings(write(tmp_path, '[case]\nid = "X"\n[compute]\n'
+                                               'scheduler = "tcp://10.0.0.5:8786"\n'))
+    assert unused.engine == "pandas"
 
 
 @pytest.mark.parametrize("snippet, pattern", [

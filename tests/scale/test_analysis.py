@@ -29,13 +29,16 @@ def on_dask(folder: Path, scheduler: str) -> None:
 
 @pytest.fixture(scope="module", params=["sample", "generated"])
 def both(request, local_client, tmp_path_factory):
-    """(pandas case, Dask case) of the sample incident and of a generated case (a 30-minute
-    timeout inferred from the data, three days)."""
+    """(pandas case, Dask case) of the sample incident (its timeout stated in case.toml) and of
+    a generated case (a 30-minute timeout inferred from the data, three days)."""
     folder = tmp_path_factory.mktemp(request.param) / "case"
     if request.param == "sample":
         shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(".kit"))
-    else:
+    else:  # the timeout left to the inference from the idle teardowns
         generate_case(folder, seed=7, days=3, timeout_s=1800)
+        toml = folder / "case.toml"
+        toml.write_text("".join(line for line in toml.read_text().splitlines(keepends=True)
+                                if not line.startswith("idle_timeout")))
     expected = kit.load_case(folder, cache=False)
     on_dask(folder, local_client.scheduler.address)
     return expected, kit.load_case(folder)
@@ -54,6 +57,8 @@ def test_idle_teardowns_timeout_and_at_risk_hosts_equal(both):
     pd.testing.assert_frame_equal(kit.idle_teardowns(case), idle, check_exact=True)
     assert (case.timeout.value, case.timeout.source) == (expected.timeout.value,
                                                          expected.timeout.source)
+    stated = case.path.parent.name.startswith("sample")  # the generated case infers it
+    assert case.timeout.source == ("case.toml" if stated else "inferred")
     assert case.timeout.explanation == expected.timeout.explanation
     assert case.at_risk_hosts == expected.at_risk_hosts and len(case.at_risk_hosts) >= 1
 
