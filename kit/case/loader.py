@@ -218,6 +218,8 @@ def load_case(path: str | Path, *, cache: bool = True) -> Case:
                         tz (device stamps' zone), relay_tz (relay header's zone), year,
                         capacity (max concurrent connections), model
             [services]  ports = { 1556 = "pbx", ... }  (adds to the built-in list)
+            [compute]   engine ("pandas" default; "dask": read and reduce the logs on a Dask
+                        cluster, ``kit.case.compute``), scheduler ("tcp://HOST:8786")
 
     cache : bool
         Keep each firewall log's parsed rows in ``CASE/.kit/cache`` and read them back on the
