@@ -102,8 +102,8 @@ def duration_histogram(sessions: pd.DataFrame, *,
     ax.set_xlabel("duration (H:MM:SS, log scale)")
     ax.set_ylabel("connections (count, log scale)")
     whole = whole_facts(sessions)
-    counts = (whole.duration_histogram if whole is not None
-              else histogram_of(duration_tally(sessions)))
+    counts = (whole.duration_histogram if whole is not None and
+              whole.duration_histogram is not None else histogram_of(duration_tally(sessions)))
     if counts.empty:
         _no_data(ax, "connections")
         return fig

@@ -169,8 +169,11 @@ def tcp_normal(sessions: pd.DataFrame) -> np.ndarray:
 class SessionFacts:
     """Facts over every session of the case."""
 
-    #: the span the log covers (``kit.analysis.concurrency.observed_window``)
+    #: the span the log covers (``kit.analysis.concurrency.observed_window``), and the earliest
+    #: moment seen of the sessions not torn down for idleness (``window_piece``): a remedy
+    #: replay moves only those teardowns' ends
     window: tuple[pd.Timestamp | None, pd.Timestamp | None]
+    seen_rest: pd.Timestamp | None
     #: the connection table over time (``kit.concurrency``), and its sweep for remedy replays
     concurrency: Concurrency
     sweep: Sweep
@@ -189,8 +192,9 @@ class SessionFacts:
         """The facts of a whole sessions frame (the pandas path)."""
         on_ports = sessions["service_port"].isin(idle_ports(sessions)).fillna(False).to_numpy(
             bool)
+        rest = window_piece(sessions)["rest"].iloc[0]
         return cls(
-            window=observed_window(sessions),
+            window=observed_window(sessions), seen_rest=None if pd.isna(rest) else rest,
             concurrency=concurrency(sessions), sweep=sessions_sweep(sessions),
             duration_histogram=histogram_of(duration_tally(sessions)),
             closes=tcp_closes(close_tally(sessions)),
@@ -209,6 +213,32 @@ def bytes_median(tally: pd.DataFrame) -> tuple[int, float | None]:
     return n, float(medians(whole.reset_index(), "bytes").iloc[0])
 
 
+def window_piece(sessions: pd.DataFrame) -> pd.DataFrame:
+    """What ``observed_window`` needs of some sessions, as one row: the earliest moment seen in
+    the log (a logged start, the end of a closed session), the same without the idle-timeout
+    teardowns (``rest``), the earliest start and the latest end."""
+    both = sessions.loc[sessions["start"].notna() & sessions["end"].notna()]
+    logged = both["has_built"].fillna(False).to_numpy(bool)
+    closed = ~both["open"].fillna(False).to_numpy(bool)
+    rest = ~(both["close"] == "idle-timeout").fillna(False).to_numpy(bool)
+
+    def earliest(pick: np.ndarray) -> Any:
+        return min(both["start"][logged & pick].min(), both["end"][closed & pick].min()) \
+            if ((logged | closed) & pick).any() else pd.NaT
+
+    return pd.DataFrame({"seen": [earliest(np.ones(len(both), bool))], "rest": [earliest(rest)],
+                         "start": [both["start"].min()], "end": [both["end"].max()]},
+                        dtype=sessions["start"].dtype)
+
+
+def spans_of(starts: np.ndarray, ends: np.ndarray) -> pd.DataFrame:
+    """Sorted int64 ns starts beside sorted ends as a frame ``kit.concurrency`` reads: the i-th
+    start of a set of intervals precedes its i-th end, so each row is a valid span and the
+    sweep over the rows is the sweep over the intervals."""
+    return pd.DataFrame({"start": pd.to_datetime(np.sort(starts), utc=True),
+                         "end": pd.to_datetime(np.sort(ends), utc=True)})
+
+
 def sessions_sweep(sessions: pd.DataFrame) -> Sweep:
     """The sweep of every session over the observed window (what remedy replays move)."""
     first, last = observed_window(sessions)
@@ -223,17 +253,26 @@ def sessions_sweep(sessions: pd.DataFrame) -> Sweep:
 
 # ---- a reduced sessions frame and the facts of all sessions -----------------------------------
 
-_whole: dict[int, Any] = {}
+@dataclass(frozen=True)
+class Whole:
+    """What a frame holding only some sessions answers for all of them."""
+
+    concurrency: Concurrency
+    #: the duration chart's bins (``histogram_of``), where known
+    duration_histogram: pd.DataFrame | None = None
 
 
-def register_whole(frame: pd.DataFrame, facts: SessionFacts) -> None:
-    """Say that ``frame`` (this very object) holds only some of the sessions ``facts`` covers."""
+_whole: dict[int, Whole] = {}
+
+
+def register_whole(frame: pd.DataFrame, whole: Whole) -> None:
+    """Say that ``frame`` (this very object) holds only some of the sessions ``whole`` covers."""
     key = id(frame)
-    _whole[key] = facts
+    _whole[key] = whole
     weakref.finalize(frame, _whole.pop, key, None)
 
 
-def whole_facts(frame: Any) -> SessionFacts | None:
-    """The facts of all sessions when ``frame`` is a case's reduced sessions frame, else None
-    (a copy or a subset of it is a frame of its own rows)."""
+def whole_facts(frame: Any) -> Whole | None:
+    """What all sessions give when ``frame`` is a case's reduced sessions frame or a remedy's
+    replay of it, else None (a copy or a subset of it is a frame of its own rows)."""
     return _whole.get(id(frame))

@@ -35,7 +35,7 @@ from ..services import service_names, service_table
 from ..sources import iter_sources
 from ..units import canonical_names
 from .cache import SessionsCache, read_cached
-from .facts import EventFacts, SessionFacts, register_whole
+from .facts import EventFacts, SessionFacts, Whole, register_whole
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -107,7 +107,8 @@ class Case:
             frame = self.reduced.sessions
             if self.redacted:  # named from the redacted [services], as the pandas path names
                 frame = frame.assign(service=service_names(frame["service_port"], self.services))
-            register_whole(frame, self.session_facts)
+            facts = self.session_facts
+            register_whole(frame, Whole(facts.concurrency, facts.duration_histogram))
             return frame
         cached = self.sessions_cache.load() if self.sessions_cache is not None else None
         if cached is not None:
@@ -147,7 +148,8 @@ class Case:
         is a new object, registered again with its facts."""
         self.__dict__.update(state)
         if self.reduced is not None and "sessions" in state:
-            register_whole(state["sessions"], self.reduced.facts)
+            facts = self.reduced.facts
+            register_whole(state["sessions"], Whole(facts.concurrency, facts.duration_histogram))
 
     @cached_property
     def risk(self) -> pd.DataFrame:

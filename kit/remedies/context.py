@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis import Concurrency, host_at_risk
+from ..analysis import Concurrency, concurrency, host_at_risk
 from ..analysis.affected import endpoint_names
 from ..analysis.concurrency import Sweep
 from ..analysis.format import hms
-from ..case.facts import SessionFacts
+from ..case.facts import SessionFacts, Whole, register_whole, spans_of
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
 from .assumptions import Assumptions, as_assumptions, ports
@@ -275,6 +275,32 @@ def remedy_rows(case: Any) -> tuple[pd.DataFrame, np.ndarray]:
     weight = np.concatenate([np.ones(len(s), np.int64),
                              groups["sessions"].to_numpy(dtype=np.int64)])
     return pd.concat([s, rows], ignore_index=True), weight
+
+
+def register_replay(case: Any, ctx: Context, replay: pd.DataFrame, shift: pd.Series) -> None:
+    """On a case computed on Dask, make ``kit.concurrency(replay)`` give the connection table of
+    *all* sessions under the remedy (as on the pandas path): today's sweep with the moved ends
+    replaced, over the replay's own observed window (only idle-timeout teardowns move, and
+    every one of them is a row here)."""
+    reduced = getattr(case, "reduced", None)
+    if reduced is None or reduced.facts.window[0] is None:
+        return
+    facts = reduced.facts
+    delta = shift.to_numpy(dtype="timedelta64[ns]").astype(np.int64)
+    moved = np.flatnonzero(delta != 0)
+    new_end = ctx.end_ns[moved] + delta[moved]
+    idle = replay.loc[ctx.victim]
+    seen = [facts.seen_rest, idle.loc[idle["has_built"].to_numpy(bool), "start"].min(),
+            idle["end"].min()]
+    seen = [t for t in seen if t is not None and not pd.isna(t)]
+    first = min(seen) if seen else facts.window[0]
+    last = max(facts.window[1], pd.Timestamp(int(new_end.max()), tz="UTC")) if len(moved) \
+        else facts.window[1]
+    today = facts.sweep
+    after = Sweep(today.lo, pd.Timestamp(last).as_unit("ns").value, today.starts,
+                  today.ends).moved(ctx.start_ns[moved], ctx.end_ns[moved], new_end)
+    register_whole(replay, Whole(concurrency(spans_of(after.starts, after.ends), start=first,
+                                             end=last)))
 
 
 def _keepalive_of(names: pd.Series, keep_time: pd.Series) -> pd.Series:

@@ -32,7 +32,7 @@ import pandas as pd
 from ..analysis.format import hms
 from .assumptions import AssumptionError, Assumptions, as_assumptions
 from .commands import has_dcd, what_to_change
-from .context import Context, base_key, resolve
+from .context import Context, base_key, register_replay, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
             "dcd")
@@ -319,4 +319,5 @@ def replay_remedy(case: Any, remedy: str, assumptions: Assumptions | None = None
     out = ctx.sessions.copy()
     out["end"] = out["end"] + outcome.shift
     out["prevented"] = outcome.prevented
+    register_replay(case, ctx, out, outcome.shift)  # a Dask case: its table covers every session
     return out

@@ -47,9 +47,11 @@ from ..case.facts import (
     idle_ports,
     medians,
     reason_tally,
+    spans_of,
     tcp_closes,
     tcp_normal,
     value_tally,
+    window_piece,
 )
 from ..firewall.schema import FEW_VALUE_COLUMNS
 from .partitions import ROW
@@ -161,7 +163,7 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
         spans[["end"]].rename(columns={"end": "time"}).assign(starts=0, ends=1),
     ]).groupby("time").sum()
     pieces = {
-        "window": table.map_partitions(_window_piece, meta=_window_piece(meta)),
+        "window": table.map_partitions(window_piece, meta=window_piece(meta)),
         "durations": table.map_partitions(duration_tally, meta=duration_tally(meta)),
         "closes": table.map_partitions(close_tally, meta=close_tally(meta)),
         "medians": table.map_partitions(_completed_tally, meta=_completed_tally(meta)),
@@ -172,8 +174,9 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
     groups = add_tallies(groups, GROUP_KEYS) if len(groups) else groups
     first, last = _window(pieces["window"])
     pairs = _sorted_spans(steps, first)
+    rest = pieces["window"]["rest"].min()
     facts = SessionFacts(
-        window=(first, last),
+        window=(first, last), seen_rest=None if pd.isna(rest) else rest,
         concurrency=concurrency(pairs, start=first, end=last),
         sweep=_sweep(pairs, first, last),
         duration_histogram=histogram_of(add_tallies(pieces["durations"], ["bin", "close"])),
@@ -215,18 +218,6 @@ def _normal_bytes(table: pd.DataFrame, ports: list[int]) -> pd.DataFrame:
     return value_tally(table, "bytes", tcp_normal(table) & on_ports)
 
 
-def _window_piece(table: pd.DataFrame) -> pd.DataFrame:
-    """What ``observed_window`` needs of one partition: the earliest logged start (Built seen),
-    the earliest end of a closed session, the earliest start, the latest end."""
-    both = table.loc[table["start"].notna() & table["end"].notna()]
-    logged = both["has_built"].fillna(False).to_numpy(bool)
-    closed = ~both["open"].fillna(False).to_numpy(bool)
-    return pd.DataFrame({"seen": [min(both["start"][logged].min(), both["end"][closed].min())
-                                  if (logged | closed).any() else pd.NaT],
-                         "start": [both["start"].min()], "end": [both["end"].max()]},
-                        dtype=table["start"].dtype)
-
-
 def _window(pieces: pd.DataFrame) -> tuple[Any, Any]:
     """``observed_window`` over all sessions from the partitions' pieces."""
     seen = pieces["seen"].min()
@@ -240,10 +231,8 @@ def _sorted_spans(steps: pd.DataFrame, first: Any) -> pd.DataFrame:
     window's start: the very arrays ``kit.concurrency``'s sweep sorts (a session ending at or
     before ``first`` drops out, as the sweep drops it). The i-th start precedes the i-th end,
     so each row is a valid span."""
-    empty = pd.DataFrame({"start": pd.Series([], dtype="datetime64[ns, UTC]"),
-                          "end": pd.Series([], dtype="datetime64[ns, UTC]")})
     if steps.empty or first is None:
-        return empty
+        return spans_of(np.zeros(0, np.int64), np.zeros(0, np.int64))
     steps = steps.sort_index()
     times = steps.index.as_unit("ns").asi8
     lo = pd.Timestamp(first).as_unit("ns").value
@@ -251,9 +240,7 @@ def _sorted_spans(steps: pd.DataFrame, first: Any) -> pd.DataFrame:
     n_lo = int(steps["starts"].to_numpy()[early].sum() - steps["ends"].to_numpy()[early].sum())
     starts = np.concatenate([np.full(n_lo, lo, np.int64),
                              np.repeat(times[~early], steps["starts"].to_numpy()[~early])])
-    ends = np.repeat(times[~early], steps["ends"].to_numpy()[~early])
-    return pd.DataFrame({"start": pd.to_datetime(starts, utc=True),
-                         "end": pd.to_datetime(ends, utc=True)})
+    return spans_of(starts, np.repeat(times[~early], steps["ends"].to_numpy()[~early]))
 
 
 def _sweep(pairs: pd.DataFrame, first: Any, last: Any) -> Any:

@@ -135,3 +135,15 @@ def test_duration_chart_draws_every_session(both):
                 [[p.get_height() for p in c] for c in ax.containers])
 
     assert drawn(case.sessions) == drawn(expected.sessions)
+
+
+def test_concurrency_of_a_remedy_replay_covers_every_session(both):
+    expected, case = both
+    today = kit.concurrency(expected.sessions)
+    for remedy in ("firewall-timeout", "keepalive"):
+        want = kit.concurrency(kit.replay_remedy(expected, remedy))
+        got = kit.concurrency(kit.replay_remedy(case, remedy))
+        pd.testing.assert_series_equal(got.open, want.open)
+        assert (got.peak, got.peak_time, got.mean, got.window) == (
+            want.peak, want.peak_time, want.mean, want.window), remedy
+        assert got.mean != today.mean  # the replay moved ends
