@@ -10,17 +10,21 @@ events and sessions; the timeout in force is decided by the same rule as on the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ..analysis.explain import MAX_SKEW, _addresses, _ips, _pair_keys
 from ..analysis.timeout import infer_idle_timeout, timeout_in_force
 from .settings import CaseSettings
 
 
-def read_reduced(firewall: Any, settings: CaseSettings,
-                 inventory: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
-    """Read and reduce the firewall logs on Dask.
+def read_reduced(firewall: Any, settings: CaseSettings, inventory: pd.DataFrame,
+                 jobs: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """Read and reduce the firewall logs on Dask (``jobs``: the case's job tries, whose
+    neighbouring sessions the clock-offset estimate reads, ``NearJobTries``).
 
     Returns
     -------
@@ -44,8 +48,48 @@ def read_reduced(firewall: Any, settings: CaseSettings,
 
     with client.as_current():
         reduced = reduce_case(lazy, inventory=inventory, services=settings.services,
-                              timeout=in_force)
+                              timeout=in_force, keep=NearJobTries.of(jobs, inventory))
     # index: the events' row numbers in the whole log, as on the pandas path
     shown = pd.concat([reduced.idle_teardowns, reduced.denies]).sort_index(kind="stable")
     shown.attrs["load_report"] = lazy.load_report
     return shown, reduced
+
+
+@dataclass(frozen=True)
+class NearJobTries:
+    """Which sessions ``kit.explain_failures`` reads beyond the idle teardowns: those between a
+    job try's client and server starting within ``MAX_SKEW`` of the try's start (its clock-offset
+    estimate takes the earliest of them). Called on each partition of the sessions."""
+
+    #: client|server IP pair -> the starts of its tries (int64 ns, sorted)
+    tries: dict[str, np.ndarray]
+    skew: int
+
+    @classmethod
+    def of(cls, jobs: pd.DataFrame, inventory: pd.DataFrame) -> NearJobTries:
+        addresses = _addresses(inventory)
+        found: dict[str, list[int]] = {}
+        tries = jobs.dropna(subset=["try_started"])
+        for client, server, started in zip(tries["client"], tries["server"],
+                                           tries["try_started"], strict=True):
+            for a in _ips(client, addresses):
+                for b in _ips(server, addresses):
+                    found.setdefault(f"{min(a, b)}|{max(a, b)}", []).append(
+                        pd.Timestamp(started).tz_convert("UTC").value)
+        return cls({key: np.sort(np.array(times, np.int64)) for key, times in found.items()},
+                   int(MAX_SKEW.value))
+
+    def __call__(self, table: pd.DataFrame) -> np.ndarray:
+        near = np.zeros(len(table), bool)
+        if not self.tries or not len(table):
+            return near
+        keys = _pair_keys(table["src_ip"], table["dst_ip"])
+        starts = table["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        rows = np.flatnonzero((keys.isin(self.tries.keys()) & table["start"].notna())
+                              .to_numpy(dtype=bool))
+        for key, at in pd.Series(rows).groupby(keys.to_numpy(dtype=object)[rows]):
+            tries, mine = self.tries[key], at.to_numpy()
+            first = np.minimum(np.searchsorted(tries, starts[mine] - self.skew), len(tries) - 1)
+            near[mine] = (tries[first] >= starts[mine] - self.skew) & (
+                tries[first] <= starts[mine] + self.skew)
+        return near

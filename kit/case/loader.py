@@ -287,14 +287,24 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         return kit.read_firewall_log(source, tz=settings.tz, relay_tz=settings.relay_tz,
                                      year=settings.year, on_bad_lines="skip")
 
+    inventory = empty_inventory() if inventory is None else inventory
+    os_hints = dict(zip(inventory["host"].astype(str), inventory["os"].fillna(""), strict=True))
+    frames = {}
+    for name, source, reader, dtypes, empty in (
+            ("hosts", hosts, partial(kit.read_keepalive, os_hints=os_hints), KEEPALIVE_DTYPES,
+             frame),
+            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
+            ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
+            ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
+        frames[name] = (_read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
+                        if source else empty([], dtypes))
     files = _plain_files(firewall) if cache and settings.engine == "pandas" else None
     part_keys, reduced = None, None
-    inventory = empty_inventory() if inventory is None else inventory
-    if settings.engine == "dask":
+    if settings.engine == "dask":  # the job tries tell which short sessions the chain needs
         from .compute import read_reduced
 
-        connections, reduced = _read(firewall, lambda: read_reduced(firewall, settings,
-                                                                    inventory))
+        connections, reduced = _read(firewall, lambda: read_reduced(
+            firewall, settings, inventory, frames["jobs"]))
         for table in (reduced.idle_teardowns, reduced.denies, reduced.sessions):
             names_in_case(table, path)
     elif files:
@@ -304,19 +314,9 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
     else:
         connections = _read(firewall, lambda: parse(firewall))
     report: LoadReport = connections.attrs["load_report"]
-    os_hints = dict(zip(inventory["host"].astype(str), inventory["os"].fillna(""), strict=True))
-    frames = {}
-    for name, source, reader, dtypes, empty in (
-            ("hosts", hosts, partial(kit.read_keepalive, os_hints=os_hints), KEEPALIVE_DTYPES,
-             frame),
-            ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
-            ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
-            ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
+    for name, source in (("hosts", hosts), ("sockets", sockets), ("jobs", jobs), ("apps", apps)):
         if source:
-            frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
-        else:
-            frames[name] = empty([], dtypes)
     for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
         frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     frames["connections"] = connections

@@ -15,7 +15,9 @@ Which sessions come back row by row (``keep_from``): every idle-timeout teardown
 session lasting at least ``keep_from`` (a session still open is measured to the end of the data).
 ``kit.load_case`` uses ``min(KEEP_FROM, SMALLEST_TIMEOUT, the case's timeout)``: 5 minutes is the
 shortest idle timeout a Cisco ASA accepts and 1 minute the shortest keepalive or heartbeat the
-what-if sliders offer. A shorter session can be neither cut by a timeout considered nor rescued,
+what-if sliders offer; it adds the sessions a job try's clock-offset estimate reads
+(``kit.case.compute.NearJobTries``, the ``keep`` argument). A shorter session can be neither cut
+by a timeout considered nor rescued,
 and sends no probe under a keepalive or heartbeat at least that long, so it only enters the
 facts over all sessions (``kit.case.facts``: counts, histogram, medians, the connection table)
 and, for the remedies' "sessions in scope", the ``groups`` of short sessions per endpoint pair,
@@ -91,7 +93,8 @@ def keep_from_for(timeout: pd.Timedelta | None) -> pd.Timedelta:
 def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
                 services: Mapping[int, str] | None = None,
                 timeout: pd.Timedelta | Callable[[pd.DataFrame], pd.Timedelta | None] | None
-                = None, keep_from: pd.Timedelta | None = None) -> ReducedCase:
+                = None, keep_from: pd.Timedelta | None = None,
+                keep: Callable[[pd.DataFrame], np.ndarray] | None = None) -> ReducedCase:
     """Compute a case's sessions and facts on the cluster; return the reduced pieces.
 
     Parameters
@@ -106,6 +109,9 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
         teardown events that gives it (``kit.load_case`` infers it there).
     keep_from : Timedelta, optional
         Sessions at least this long come back row by row; default ``keep_from_for(timeout)``.
+    keep : callable, optional
+        Which other sessions of a partition come back row by row (a boolean per row;
+        ``kit.case.compute.NearJobTries``: those the failures' clock-offset estimate reads).
 
     Returns
     -------
@@ -129,7 +135,7 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     keep_from = keep_from_for(timeout) if keep_from is None else keep_from
     victims = sessions(idle, inventory=inventory, services=services, timeout=timeout)
     kept, groups, facts = _reduce_sessions(events, event_facts.last, inventory, services,
-                                           timeout, keep_from, idle_ports(victims))
+                                           timeout, keep_from, keep, idle_ports(victims))
     kept = _occurring(kept, occur)
     kept = kept.sort_values(["start", "device", "conn_id", "open", ROW], kind="stable",
                             ignore_index=True)
@@ -141,8 +147,8 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
 
 def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
                      services: Mapping[int, str] | None, timeout: pd.Timedelta | None,
-                     keep_from: pd.Timedelta, idle_ports: list[int],
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, SessionFacts]:
+                     keep_from: pd.Timedelta, keep: Callable[[pd.DataFrame], np.ndarray] | None,
+                     idle_ports: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, SessionFacts]:
     """The second pass: sessions on the cluster; the kept rows, the groups and the facts."""
     import dask
     import dask.dataframe as dd
@@ -152,9 +158,9 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
     meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
     table = paired.map_partitions(_sessions_of, data_end, inventory, services, timeout,
                                   meta=meta)
-    long = (table["duration"] >= keep_from) | (table["close"] == "idle-timeout")
-    kept = table[long]
-    short = table[~long]
+    flag = table.map_partitions(_kept, keep_from, keep, meta=("kept", bool))
+    kept = table[flag]
+    short = table[~flag]
     groups = short.map_partitions(_grouped, meta=_grouped(meta))
     spans = table[["start", "end"]].dropna()
     spans = spans[spans["end"] > spans["start"]]
@@ -201,6 +207,17 @@ def _sessions_of(part: pd.DataFrame, data_end: Any, inventory: pd.DataFrame | No
         table.loc[still, "end"] = data_end
         table.loc[still, "duration"] = table.loc[still, "end"] - table.loc[still, "start"]
     return table
+
+
+def _kept(table: pd.DataFrame, keep_from: pd.Timedelta,
+          keep: Callable[[pd.DataFrame], np.ndarray] | None) -> pd.Series:
+    """The rule (module docstring): idle-timeout teardowns, sessions of ``keep_from`` or more,
+    and those ``keep`` asks for."""
+    flag = ((table["duration"] >= keep_from) | (table["close"] == "idle-timeout")).fillna(
+        False).to_numpy(bool)
+    if keep is not None:
+        flag = flag | keep(table)
+    return pd.Series(flag, index=table.index, name="kept")
 
 
 def _grouped(table: pd.DataFrame) -> pd.DataFrame:
