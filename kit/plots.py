@@ -20,6 +20,7 @@ from .analysis import Concurrency, host_at_risk
 from .analysis.affected import endpoint_names
 from .analysis.format import hms
 from .analysis.frames import require_frame
+from .case.facts import close_class, duration_tally, histogram_of, whole_facts
 from .findings.text import plural
 from .report.display import zone_label, zone_of
 
@@ -84,19 +85,15 @@ def _no_data(ax: Any, what: str) -> None:
     ax.text(0.5, 0.5, f"no {what}", transform=ax.transAxes, ha="center", va="center")
 
 
-def _close_class(sessions: pd.DataFrame) -> pd.Series:
-    """The close class to colour by: still open, or closed without a reason (UDP teardowns)."""
-    return sessions["close"].astype("string").fillna("no reason").where(~sessions["open"], "open")
-
-
-def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta | None = None,
-                       bins: int = 60) -> Figure:
-    """Connection durations on a log time axis, stacked by close class.
+def duration_histogram(sessions: pd.DataFrame, *,
+                       firewall_timeout: pd.Timedelta | None = None) -> Figure:
+    """Connection durations on a log time axis (20 bins a decade), stacked by close class.
 
     The firewall timeout and the 2-hour OS keepalive default are marked: idle-timeout teardowns
     pile up just right of the timeout. Durations under 1 s are drawn at 1 s. The count axis is
     logarithmic so that a handful of idle-timeout teardowns stays visible beside thousands of
-    normal connections.
+    normal connections. Given the sessions of a case computed on Dask (``case.sessions``, which
+    holds only the longer sessions), it draws every session from the case's duration tally.
     """
     require_frame(sessions, "sessions", ("duration", "close", "open"),
                   caller="plots.duration_histogram")
@@ -104,16 +101,21 @@ def duration_histogram(sessions: pd.DataFrame, *, firewall_timeout: pd.Timedelta
     ax.set_title("Connection durations by how they closed")
     ax.set_xlabel("duration (H:MM:SS, log scale)")
     ax.set_ylabel("connections (count, log scale)")
-    seconds = np.clip(_seconds(sessions["duration"].fillna(pd.Timedelta(0))), 1, None)
-    if len(seconds) == 0:
+    whole = whole_facts(sessions)
+    counts = (whole.duration_histogram if whole is not None and
+              whole.duration_histogram is not None else histogram_of(duration_tally(sessions)))
+    if counts.empty:
         _no_data(ax, "connections")
         return fig
-    classes = _close_class(sessions).to_numpy()
-    present = [c for c in CLOSE_COLOURS if (classes == c).any()]
-    edges = np.logspace(0, np.log10(max(seconds.max(), 10)) + 0.05, bins)
-    ax.hist([seconds[classes == c] for c in present], bins=edges, stacked=True,
+    present = [c for c in CLOSE_COLOURS if (counts["close"] == c).any()]
+    rows = [counts.loc[(counts["close"] == c).to_numpy()] for c in present]
+    edges = np.union1d(counts["left"], counts["right"])
+    edges = np.geomspace(edges[0], edges[-1], round(np.log10(edges[-1] / edges[0]) * 20) + 1)
+    ax.hist([np.sqrt(r["left"] * r["right"]).to_numpy() for r in rows], bins=edges,
+            weights=[r["sessions"].to_numpy() for r in rows], stacked=True,
             color=[CLOSE_COLOURS[c] for c in present],
-            label=[f"{c} ({int((classes == c).sum())})" for c in present])
+            label=[f"{c} ({int(r['sessions'].sum())})" for c, r in zip(present, rows,
+                                                                        strict=True)])
     ax.set_xscale("log")
     ax.set_yscale("log")
     _mark(ax, firewall_timeout, "firewall idle timeout", "black")
@@ -180,7 +182,7 @@ def bytes_vs_duration(sessions: pd.DataFrame, *,
     if done.empty:
         _no_data(ax, "closed connections")
         return fig
-    classes = _close_class(done).to_numpy()
+    classes = close_class(done).to_numpy()
     seconds = np.clip(_seconds(done["duration"]), 1, None)
     nbytes = np.clip(done["bytes"].to_numpy(dtype=float), 1, None)
     for c in [c for c in CLOSE_COLOURS if (classes == c).any()]:

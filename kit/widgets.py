@@ -54,7 +54,7 @@ def describe_case(case: Any) -> str:
     from .findings.text import plural
 
     report = case.load_report
-    return (f"case {case.settings.id}: {plural(len(case.connections), 'connection event')}, "
+    return (f"case {case.settings.id}: {plural(case.event_facts.events, 'connection event')}, "
             f"{plural(len(case.hosts), 'host')} with keepalive settings, "
             f"{plural(len(case.sockets), 'socket')}; {plural(report.read, 'line')} read, "
             f"{report.rejected:,} rejected")

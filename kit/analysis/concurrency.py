@@ -141,8 +141,16 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     Returns
     -------
     Concurrency
+        Of every session of the case when ``sessions`` is the ``case.sessions`` of a case
+        computed on Dask (which holds only the longer sessions: ``kit.case.facts``).
     """
     require_frame(sessions, "sessions", ("start", "end"), caller="kit.concurrency")
+    if start is None and end is None and freq == "1min":
+        from ..case.facts import whole_facts  # the facts registered with a reduced frame
+
+        whole = whole_facts(sessions)
+        if whole is not None:
+            return whole.concurrency
     both = sessions[["start", "end"]].dropna()
     begins, ends = both["start"], both["end"]
     first, last = observed_window(sessions)

@@ -31,10 +31,11 @@ from ..apps.schema import frame as failure_frame
 from ..errors import CaseError, KitError
 from ..hosts.schema import KEEPALIVE_DTYPES, SOCKET_DTYPES, frame
 from ..loadreport import LoadReport
-from ..services import service_table
+from ..services import service_names, service_table
 from ..sources import iter_sources
 from ..units import canonical_names
 from .cache import SessionsCache, read_cached
+from .facts import EventFacts, SessionFacts, Whole, register_whole
 from .inventory import empty_inventory, read_inventory
 from .settings import CaseSettings, read_settings
 
@@ -67,10 +68,17 @@ class Case:
         Whether the frames hold pseudonyms (set by ``kit.redaction.redact_case``): the tables
         shown from it then name each host with its inventory OS (``client-28607c (aix)``).
 
+    reduced : kit.scale.analysis.ReducedCase or None
+        Set when ``case.toml [compute] engine = "dask"``: the case was computed on a Dask
+        cluster, ``connections`` then holds only the idle-timeout teardowns and the refused
+        packets, ``sessions`` only the sessions kept by the rule (``kit.scale.analysis``), and
+        ``event_facts`` / ``session_facts`` cover every event and session.
+
     The facts derived from these frames are computed on first use and kept for the life of the
     object, so every notebook cell, Finding, widget and the report read the same values:
-    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts``, ``failures`` and ``services``. Treat
-    the frames as read-only (copy before changing one): the derived facts are not recomputed.
+    ``sessions``, ``timeout``, ``risk``, ``at_risk_hosts``, ``failures``, ``services``,
+    ``event_facts`` and ``session_facts``. Treat the frames as read-only (copy before changing
+    one): the derived facts are not recomputed.
     """
 
     path: Path
@@ -83,6 +91,7 @@ class Case:
     jobs: pd.DataFrame = field(default_factory=lambda: failure_frame([], JOB_DTYPES))
     app_errors: pd.DataFrame = field(default_factory=lambda: failure_frame([], FAILURE_DTYPES))
     redacted: bool = False
+    reduced: Any = field(default=None, repr=False, compare=False)
 
     #: where ``sessions`` is cached (set by ``load_case`` with its parse cache; not copied by
     #: ``dataclasses.replace``, so a redacted copy builds its own sessions)
@@ -92,7 +101,15 @@ class Case:
     @cached_property
     def sessions(self) -> pd.DataFrame:
         """One row per connection (``kit.sessions`` on this case's events, inventory and
-        ``[services]``), built once (and read from the case's cache when it is there)."""
+        ``[services]``), built once (and read from the case's cache when it is there). A case
+        computed on Dask holds the sessions kept by its rule (``kit.scale.analysis``)."""
+        if self.reduced is not None:
+            frame = self.reduced.sessions
+            if self.redacted:  # named from the redacted [services], as the pandas path names
+                frame = frame.assign(service=service_names(frame["service_port"], self.services))
+            facts = self.session_facts
+            register_whole(frame, Whole(facts.concurrency, facts.duration_histogram))
+            return frame
         cached = self.sessions_cache.load() if self.sessions_cache is not None else None
         if cached is not None:
             return cached
@@ -110,6 +127,29 @@ class Case:
         from ..analysis import infer_idle_timeout, timeout_in_force
 
         return timeout_in_force(self.settings.idle_timeout, infer_idle_timeout(self.connections))
+
+    @cached_property
+    def event_facts(self) -> EventFacts:
+        """Counts over every connection event (``kit.case.facts.EventFacts``)."""
+        if self.reduced is not None:
+            return self.reduced.events
+        return EventFacts.of(self.connections)
+
+    @cached_property
+    def session_facts(self) -> SessionFacts:
+        """Facts over every session: the connection table over time, the duration histogram,
+        close counts, medians (``kit.case.facts.SessionFacts``)."""
+        if self.reduced is not None:
+            return self.reduced.facts
+        return SessionFacts.of(self.sessions)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled (``kit report`` hands the case to its kernels): the reduced sessions frame
+        is a new object, registered again with its facts."""
+        self.__dict__.update(state)
+        if self.reduced is not None and "sessions" in state:
+            facts = self.reduced.facts
+            register_whole(state["sessions"], Whole(facts.concurrency, facts.duration_histogram))
 
     @cached_property
     def risk(self) -> pd.DataFrame:
@@ -162,7 +202,7 @@ class Case:
     def __repr__(self) -> str:
         timeout = self.settings.idle_timeout
         return (f"Case({self.settings.id!r}, path={str(self.path)!r}, "
-                f"{len(self.connections):,} connection events, {len(self.hosts)} hosts, "
+                f"{self.event_facts.events:,} connection events, {len(self.hosts)} hosts, "
                 f"{len(self.sockets)} sockets, {len(self.inventory)} inventory rows, "
                 f"idle_timeout={'infer' if timeout is None else str(timeout)})")
 
@@ -180,6 +220,8 @@ def load_case(path: str | Path, *, cache: bool = True) -> Case:
                         tz (device stamps' zone), relay_tz (relay header's zone), year,
                         capacity (max concurrent connections), model
             [services]  ports = { 1556 = "pbx", ... }  (adds to the built-in list)
+            [compute]   engine ("pandas" default; "dask": read and reduce the logs on a Dask
+                        cluster, ``kit.case.compute``), scheduler ("tcp://HOST:8786")
 
     cache : bool
         Keep each firewall log's parsed rows in ``CASE/.kit/cache`` and read them back on the
@@ -245,15 +287,6 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         return kit.read_firewall_log(source, tz=settings.tz, relay_tz=settings.relay_tz,
                                      year=settings.year, on_bad_lines="skip")
 
-    files = _plain_files(firewall) if cache else None
-    part_keys = None
-    if files:
-        parse_settings = {"tz": settings.tz, "relay_tz": settings.relay_tz, "year": settings.year}
-        connections, part_keys = _read(
-            firewall, lambda: read_cached(files, path, parse_settings, parse))
-    else:
-        connections = _read(firewall, lambda: parse(firewall))
-    report: LoadReport = connections.attrs["load_report"]
     inventory = empty_inventory() if inventory is None else inventory
     os_hints = dict(zip(inventory["host"].astype(str), inventory["os"].fillna(""), strict=True))
     frames = {}
@@ -263,11 +296,27 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
             ("sockets", sockets, kit.read_sockets, SOCKET_DTYPES, frame),
             ("jobs", jobs, kit.read_bpdbjobs, JOB_DTYPES, failure_frame),
             ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
+        frames[name] = (_read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
+                        if source else empty([], dtypes))
+    files = _plain_files(firewall) if cache and settings.engine == "pandas" else None
+    part_keys, reduced = None, None
+    if settings.engine == "dask":  # the job tries tell which short sessions the chain needs
+        from .compute import read_reduced
+
+        connections, reduced = _read(firewall, lambda: read_reduced(
+            firewall, settings, inventory, frames["jobs"]))
+        for table in (reduced.idle_teardowns, reduced.denies, reduced.sessions):
+            names_in_case(table, path)
+    elif files:
+        parse_settings = {"tz": settings.tz, "relay_tz": settings.relay_tz, "year": settings.year}
+        connections, part_keys = _read(
+            firewall, lambda: read_cached(files, path, parse_settings, parse))
+    else:
+        connections = _read(firewall, lambda: parse(firewall))
+    report: LoadReport = connections.attrs["load_report"]
+    for name, source in (("hosts", hosts), ("sockets", sockets), ("jobs", jobs), ("apps", apps)):
         if source:
-            frames[name] = _read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
             report = report + frames[name].attrs["load_report"]
-        else:
-            frames[name] = empty([], dtypes)
     for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
         frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     frames["connections"] = connections
@@ -275,7 +324,7 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
         names_in_case(table, path)
     report = _report_in_case(report, path)
     case = Case(path, settings, connections, frames["hosts"], frames["sockets"], inventory,
-                report, frames["jobs"], frames["apps"])
+                report, frames["jobs"], frames["apps"], reduced=reduced)
     if part_keys is not None:
         case.sessions_cache = SessionsCache(path, part_keys, inventory, settings.services,
                                             settings.idle_timeout)

@@ -7,6 +7,9 @@ Keys (all optional except ``[case] id``)::
                  tz, relay_tz (kit.units zones), year, capacity (max concurrent connections),
                  model (free text)
     [services]   ports = { 1556 = "pbx", 13724 = "vnetd" }   (adds to the built-in list)
+    [compute]    engine ("pandas", the default: in this process; "dask": the heavy part on a
+                 Dask cluster, see ``kit.case.reduced``), scheduler ("tcp://HOST:8786"; absent:
+                 ``KIT_DASK_SCHEDULER``, else a local cluster)
 
 Unknown tables or keys give a warning (a typo must not silently change the analysis); values of
 the wrong type or out of range give a ``CaseError`` naming the file, the key and the fix.
@@ -31,7 +34,10 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "case": ("id", "title", "opened", "notes", "display_tz"),
     "firewall": ("idle_timeout", "tz", "relay_tz", "year", "capacity", "model"),
     "services": ("ports",),
+    "compute": ("engine", "scheduler"),
 }
+#: the engines ``[compute] engine`` accepts
+ENGINES = ("pandas", "dask")
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class CaseSettings:
     model: str | None = None
     services: dict[int, str] = field(default_factory=dict)
     display_tz: str = "UTC"
+    #: where the heavy part of the analysis runs (``ENGINES``) and, for Dask, the scheduler
+    #: address (None: ``KIT_DASK_SCHEDULER``, else a local cluster)
+    engine: str = "pandas"
+    scheduler: str | None = None
 
 
 def read_settings(path: Path) -> CaseSettings:
@@ -84,8 +94,14 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
     case = _table(data, "case", source)
     firewall = _table(data, "firewall", source)
     services = _table(data, "services", source)
+    compute = _table(data, "compute", source)
     if "id" not in case:
         raise CaseError(f'{source}: [case] id is missing; add e.g. id = "INC-1234" under [case]')
+    engine = _engine(compute.get("engine", "pandas"), source)
+    scheduler = _scheduler(compute.get("scheduler"), source)
+    if scheduler is not None and engine == "pandas":
+        warnings.warn(f'{source}: [compute] scheduler is used only with engine = "dask"; the '
+                      "case runs in this process with pandas", stacklevel=3)
     return CaseSettings(
         id=_string(case, "case", "id", source, required=True),
         title=_string(case, "case", "title", source),
@@ -100,7 +116,26 @@ def settings_from_dict(data: dict[str, Any], *, source: str = "case.toml") -> Ca
         services=_ports(services.get("ports", {}), source),
         display_tz=check_zone(case.get("display_tz", firewall.get("tz", "UTC")), "display_tz",
                               source, table="case"),
+        engine=engine, scheduler=scheduler,
     )
+
+
+def _engine(value: Any, source: str) -> str:
+    if value not in ENGINES:
+        raise CaseError(f"{source}: [compute] engine = {value!r} is not an engine the kit has; "
+                        f"write one of {', '.join(repr(e) for e in ENGINES)} (\"pandas\", the "
+                        "default, runs in this process; \"dask\" on a Dask cluster)")
+    return str(value)
+
+
+def _scheduler(value: Any, source: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or "://" not in value or not value.split("://", 1)[1]:
+        raise CaseError(f"{source}: [compute] scheduler = {value!r} is not a scheduler address; "
+                        'write it as scheduler = "tcp://HOST:8786", or leave it out to use '
+                        "KIT_DASK_SCHEDULER or a local cluster")
+    return value
 
 
 def parse_timeout(value: Any, *, source: str = "case.toml",

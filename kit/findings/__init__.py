@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis import affected, concurrency
+from ..analysis import affected
 from ..analysis.affected import endpoint_names
 from ..analysis.format import hms
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
 from ..loadreport import offset_label, signed
-from ..remedies.commands import CISCO, FAMILIES, families
+from ..remedies.commands import FAMILIES, families
 from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
 from .facts import Facts, tcp_only
@@ -41,22 +41,20 @@ def timeout_sentence(configured: pd.Timedelta | None, estimate: TimeoutEstimate)
 
 def _load_sentences(facts: Facts) -> list[str]:
     case = facts.case
-    events = case.connections
+    events = case.event_facts  # over every event, whichever engine computed the case
     files = [f for f in case.load_report.files if f.kind == "firewall"]
     read, rejected = sum(f.read for f in files), sum(f.rejected for f in files)
-    devices = sorted(events["device"].dropna().astype(str).unique())
-    kinds = events["event"].value_counts()
-    times = events["time"].dropna()
+    devices, kinds = sorted(events.devices), events.kinds  # sorted as shown (pseudonyms)
     tz = facts.tz
-    span = f", {when(times.min(), tz)} to {when(times.max(), tz)}" if len(times) else ""
+    span = (f", {when(events.first, tz)} to {when(events.last, tz)}"
+            if events.first is not None else "")
     built, torn = int(kinds.get("built", 0)), int(kinds.get("teardown", 0))
     refused = int(kinds.get("deny-no-connection", 0))
     denies = (f", {plural(refused, 'packet')} refused after a teardown (deny-no-connection)"
               if refused else "")
-    names = [FAMILIES[f].events for f in families(events["vendor"])] if len(events) else [
-        FAMILIES[CISCO].events]
+    names = [FAMILIES[f].events for f in families(events.vendors)]
     start, end = ("/".join(dict.fromkeys(n[k] for n in names)) for k in (0, 1))
-    out = [f"Loaded {plural(len(events), 'connection event')} ({built:,} {start}, {torn:,} {end}"
+    out = [f"Loaded {plural(events.events, 'connection event')} ({built:,} {start}, {torn:,} {end}"
            f"{denies}) "
            f"from {plural(len(files), 'firewall file')} of {plural(len(devices), 'device')} "
            f"({listing(devices)}){span}; "
@@ -77,16 +75,17 @@ def _load_sentences(facts: Facts) -> list[str]:
 
 
 def _teardown_sentences(facts: Facts) -> list[str]:
-    tear = tcp_only(facts.sessions.loc[facts.sessions["close"].notna().to_numpy(dtype=bool)])
+    closes = facts.case.session_facts.closes  # TCP teardowns per close class, most first
+    n_tear = int(closes.sum())
     idle, n_idle = facts.idle, len(facts.idle)
-    others = tear.loc[(tear["close"] != "idle-timeout").to_numpy(dtype=bool), "close"]
-    rest = listing(f"{close} {n:,}" for close, n in others.value_counts().items() if n)
+    rest = listing(f"{close} {n:,}" for close, n in closes.items()
+                   if n and close != "idle-timeout")
     if not n_idle:
-        return [f"None of the {plural(len(tear), 'TCP teardown')} was for idleness: the "
+        return [f"None of the {plural(n_tear, 'TCP teardown')} was for idleness: the "
                 "firewall did not kill any connection for being idle in this data (the others: "
                 f"{rest or 'none'})."]
     reasons = listing(f"'{r}'" for r in sorted(idle["reason"].dropna().astype(str).unique()))
-    out = [f"{n_idle:,} of {plural(len(tear), 'TCP teardown')} ({share(n_idle, len(tear))}) "
+    out = [f"{n_idle:,} of {plural(n_tear, 'TCP teardown')} ({share(n_idle, n_tear)}) "
            f"{'was an idle-timeout teardown' if n_idle == 1 else 'were idle-timeout teardowns'} "
            f"(reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
@@ -135,14 +134,12 @@ def _duration_sentences(facts: Facts) -> list[str]:
                 text += (f"; {short:,} lasted less than the timeout, so another timeout "
                          "applies to them")
         out.append(text + ".")
-        same = tcp_only(s.loc[s["service_port"].isin(idle["service_port"].dropna().unique())
-                          .fillna(False).to_numpy(dtype=bool)])
-        normal = same.loc[(same["close"].notna() & (same["close"] != "idle-timeout"))
-                          .to_numpy(dtype=bool), "bytes"].dropna()
+        # the TCP sessions of the same service ports that closed otherwise: count, median
+        n_normal, normal = facts.case.session_facts.normal_bytes
         sentence = f"They carried a median of {float(idle['bytes'].median()):,.0f} bytes"
-        if len(normal):
-            sentence += (f", against {float(normal.median()):,.0f} for the "
-                         f"{plural(len(normal), 'session')} of the same service ports that closed "
+        if n_normal:
+            sentence += (f", against {normal:,.0f} for the "
+                         f"{plural(n_normal, 'session')} of the same service ports that closed "
                          "otherwise")
         out.append(sentence + ".")
         ends = idle["end"]
@@ -165,7 +162,7 @@ def _duration_sentences(facts: Facts) -> list[str]:
                    f"{facts.timeouts_text().removesuffix(f' ({facts.timeout_source})')} "
                    f"without an idle teardown ({still_open:,} of them still open at the end of "
                    "the data): traffic or keepalive probes kept them alive.")
-    busy = concurrency(s)
+    busy = facts.case.session_facts.concurrency
     if busy.peak_time is not None:
         text = (f"The firewall held at most {busy.peak:,} of these connections at once "
                 f"({when(busy.peak_time, facts.tz)}), {busy.mean:,.1f} on average")

@@ -33,11 +33,11 @@ def teardown_reasons(case: Any) -> pd.DataFrame:
         protocol, close, reason, teardowns; "none" / "(no reason logged)" where the firewall
         gave no reason (UDP).
     """
-    events = case.connections if hasattr(case, "connections") else case
-    tear = events.loc[(events["event"] == "teardown").fillna(False).to_numpy(dtype=bool)]
-    table = (tear.groupby(["protocol", "close", "reason"], dropna=False, observed=True)
-             .size().rename("teardowns").reset_index())
-    table = table.loc[table["teardowns"] > 0]
+    from ..case.facts import reason_tally
+
+    # a case's counts cover every event, whichever engine computed it
+    table = case.event_facts.reasons if hasattr(case, "event_facts") else reason_tally(case)
+    table = table.loc[table["teardowns"] > 0].copy()
     # UDP teardowns carry no reason: say so rather than show NaN / <NA>
     table["close"] = table["close"].astype("string").fillna("none")
     table["reason"] = table["reason"].astype("string").fillna("(no reason logged)")

@@ -17,8 +17,9 @@ import pandas as pd
 
 from ..analysis import Concurrency, concurrency, host_at_risk
 from ..analysis.affected import endpoint_names
-from ..analysis.concurrency import Sweep, observed_window, sweep
+from ..analysis.concurrency import Sweep
 from ..analysis.format import hms
+from ..case.facts import SessionFacts, Whole, register_whole, spans_of
 from ..errors import KitError
 from ..services import NETBACKUP_PORTS
 from .assumptions import Assumptions, as_assumptions, ports
@@ -65,6 +66,9 @@ class Context:
     today_sweep: Sweep | None = field(default=None, repr=False)
     start_ns: np.ndarray | None = field(default=None, repr=False)
     end_ns: np.ndarray | None = field(default=None, repr=False)
+    #: how many sessions each row stands for: 1, or a group's count of short sessions (a case
+    #: computed on Dask, ``remedy_rows``)
+    weight: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def hours(self) -> float:
@@ -128,8 +132,10 @@ def _so_keepalive(case: Any, names: pd.Series, ports: pd.Series,
 
 
 def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
-            window_end: pd.Timestamp, given: pd.Timedelta | None, note) -> pd.Series:
-    """How long each prevented teardown's connection lives on past its would-be teardown."""
+            window_end: pd.Timestamp, given: pd.Timedelta | None, note,
+            medians: pd.Series) -> pd.Series:
+    """How long each prevented teardown's connection lives on past its would-be teardown
+    (``medians``: per service port, the median duration of its completed sessions)."""
     if given is not None:
         note(given, f"A rescued connection lives on {hms(given)} past its would-be teardown, "
                     "as given.")
@@ -141,7 +147,8 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
     # only sessions between the victims' hosts on the victims' ports can follow a victim
     hosts = pd.concat([a[victim], b[victim]]).unique()
     candidate = (s["service_port"].isin(s["service_port"][victim].dropna().unique())
-                 & a.isin(hosts) & b.isin(hosts)).fillna(False).to_numpy(dtype=bool) | victim
+                 & a.isin(hosts) & b.isin(hosts) & s["start"].notna()).fillna(False).to_numpy(
+        dtype=bool) | victim
     a, b, ports = a[candidate], b[candidate], s["service_port"][candidate]
     pair = a.where(a <= b, b) + "|" + b.where(a <= b, a) + "|" + \
         ports.astype("Int64").astype(str)
@@ -154,8 +161,6 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
                         right_on="next", by="key", direction="forward", allow_exact_matches=False)
     nxt = nxt.sort_values("pos")
     until_next = (nxt["next"] - nxt["t"]).to_numpy()
-    completed = s["close"].notna() & (s["close"] != "idle-timeout") & ~s["open"]
-    medians = s.loc[completed.to_numpy(dtype=bool)].groupby("service_port")["duration"].median()
     by_service = s["service_port"][victim].map(medians).to_numpy()
     ext = pd.Series(np.where(pd.isna(until_next), by_service, until_next),
                     index=s.index[victim], dtype="timedelta64[ns]")
@@ -182,8 +187,9 @@ def _base(case: Any, a: Assumptions) -> Context:
     def noter(name: str):
         return lambda value, why: notes.__setitem__(name, {"value": value, "why": why})
 
-    s = case.sessions
-    first, last = observed_window(s)  # the one window of every peak and mean
+    s, weight = remedy_rows(case)
+    facts = _session_facts(case)  # over every session, whichever engine computed the case
+    first, last = facts.window  # the one window of every peak and mean
     window = (first, last) if first is not None else (pd.Timestamp(0, tz="UTC"),) * 2
     noter("window")(window, f"Rates are per hour of data: {window[0]} to {window[1]}.")
     victim = (s["close"] == "idle-timeout").fillna(False).to_numpy(dtype=bool)
@@ -227,7 +233,7 @@ def _base(case: Any, a: Assumptions) -> Context:
                                         f"minimal TCP segments: {a.frame_bytes} B frames each.")
     src, dst = endpoint_names(s, "src"), endpoint_names(s, "dst")
     rescue = _rescue(s, victim, src, dst, window[1], a.rescued_lifetime,
-                     noter("rescued_lifetime"))
+                     noter("rescued_lifetime"), facts.service_medians)
     start_ns = s["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     end_ns = s["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     keep_time = (known["keepalive_time"] if len(known) else pd.Series(dtype="timedelta64[ns]"))
@@ -240,11 +246,63 @@ def _base(case: Any, a: Assumptions) -> Context:
         src_so_keepalive=_so_keepalive(case, src, s["service_port"], so_ports),
         dst_so_keepalive=_so_keepalive(case, dst, s["service_port"], so_ports),
         rescue=rescue, assumptions=notes,
-        today=concurrency(s, start=window[0], end=window[1]),
-        today_sweep=sweep(start_ns, end_ns, window[0].as_unit("ns").value,
-                          window[1].as_unit("ns").value),
-        start_ns=start_ns, end_ns=end_ns,
+        today=facts.concurrency, today_sweep=facts.sweep, start_ns=start_ns, end_ns=end_ns,
+        weight=weight,
     )
+
+
+def _session_facts(case: Any) -> SessionFacts:
+    facts = getattr(case, "session_facts", None)
+    return facts if facts is not None else SessionFacts.of(case.sessions)
+
+
+def remedy_rows(case: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows the remedies are measured on, and how many sessions each stands for.
+
+    On the pandas path: every session, one each. On a case computed on Dask: the sessions kept
+    row by row, then one row per group of the short sessions (``ReducedCase.groups``: no start
+    or end, never a victim, sends no probe; it counts in a remedy's scope by its weight).
+    """
+    s = case.sessions
+    reduced = getattr(case, "reduced", None)
+    if reduced is None or not len(reduced.groups):
+        return s, np.ones(len(s), np.int64)
+    groups = reduced.groups
+    rows = pd.DataFrame(index=pd.RangeIndex(len(groups)), columns=s.columns)
+    rows["open"], rows["has_built"] = False, False
+    for column in s.columns:
+        if column in groups.columns:
+            rows[column] = groups[column].to_numpy()
+        rows[column] = rows[column].astype(s[column].dtype)
+    weight = np.concatenate([np.ones(len(s), np.int64),
+                             groups["sessions"].to_numpy(dtype=np.int64)])
+    return pd.concat([s, rows], ignore_index=True), weight
+
+
+def register_replay(case: Any, ctx: Context, replay: pd.DataFrame, shift: pd.Series) -> None:
+    """On a case computed on Dask, make ``kit.concurrency(replay)`` give the connection table of
+    *all* sessions under the remedy (as on the pandas path): today's sweep with the moved ends
+    replaced, over the replay's own observed window (only idle-timeout teardowns move, and
+    every one of them is a row here)."""
+    reduced = getattr(case, "reduced", None)
+    if reduced is None or reduced.facts.window[0] is None:
+        return
+    facts = reduced.facts
+    delta = shift.to_numpy(dtype="timedelta64[ns]").astype(np.int64)
+    moved = np.flatnonzero(delta != 0)
+    new_end = ctx.end_ns[moved] + delta[moved]
+    idle = replay.loc[ctx.victim]
+    seen = [facts.seen_rest, idle.loc[idle["has_built"].to_numpy(bool), "start"].min(),
+            idle["end"].min()]
+    seen = [t for t in seen if t is not None and not pd.isna(t)]
+    first = min(seen) if seen else facts.window[0]
+    last = max(facts.window[1], pd.Timestamp(int(new_end.max()), tz="UTC")) if len(moved) \
+        else facts.window[1]
+    today = facts.sweep
+    after = Sweep(today.lo, pd.Timestamp(last).as_unit("ns").value, today.starts,
+                  today.ends).moved(ctx.start_ns[moved], ctx.end_ns[moved], new_end)
+    register_whole(replay, Whole(concurrency(spans_of(after.starts, after.ends), start=first,
+                                             end=last)))
 
 
 def _keepalive_of(names: pd.Series, keep_time: pd.Series) -> pd.Series:

@@ -32,7 +32,7 @@ import pandas as pd
 from ..analysis.format import hms
 from .assumptions import AssumptionError, Assumptions, as_assumptions
 from .commands import has_dcd, what_to_change
-from .context import Context, base_key, resolve
+from .context import Context, base_key, register_replay, resolve
 
 REMEDIES = ("keepalive", "firewall-timeout", "firewall-timeout-scoped", "traffic-generation",
             "dcd")
@@ -222,7 +222,8 @@ def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
         "peak_connections": after[0], "peak_connections_change": after[0] - today.peak,
         "mean_connections": after[1], "hosts_to_change": outcome.hosts_to_change,
         "devices_to_change": outcome.devices_to_change, "scope": outcome.scope,
-        "sessions_in_scope": int(outcome.in_scope.sum()), "caveats": " ".join(caveats),
+        "sessions_in_scope": int(ctx.weight[outcome.in_scope].sum()),
+        "caveats": " ".join(caveats),
     }
 
 
@@ -318,4 +319,5 @@ def replay_remedy(case: Any, remedy: str, assumptions: Assumptions | None = None
     out = ctx.sessions.copy()
     out["end"] = out["end"] + outcome.shift
     out["prevented"] = outcome.prevented
+    register_replay(case, ctx, out, outcome.shift)  # a Dask case: its table covers every session
     return out

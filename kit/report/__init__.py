@@ -229,7 +229,7 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
 
     settings, report = case.settings, case.load_report
     kinds = Counter(f.kind for f in report.files)
-    times = case.connections["time"].dropna()
+    events = case.event_facts  # every event, whichever engine computed the case
     rows: list[tuple[str, str | None]] = [
         ("Case", settings.id),
         ("Title", settings.title),
@@ -238,12 +238,12 @@ def case_metadata(case, key_fingerprint: str | None = None) -> list[tuple[str, s
         ("Firewall idle timeout", _timeout_text(case.timeout)),
         ("Firewall model", settings.model),
         ("Connection table capacity", settings.capacity and f"{settings.capacity:,}"),
-        ("Data", f"{plural(len(case.connections), 'connection event')} from "
+        ("Data", f"{plural(events.events, 'connection event')} from "
                  f"{plural(kinds['firewall'], 'firewall file')}; keepalive settings of "
                  f"{plural(len(case.hosts), 'host')}; {plural(len(case.sockets), 'socket')}; "
                  f"{plural(report.read, 'line')} read, {report.rejected:,} rejected"),
-        ("Time range", f"{times.min():%Y-%m-%d %H:%M:%S} to {times.max():%Y-%m-%d %H:%M:%S} UTC"
-         if len(times) else None),
+        ("Time range", f"{events.first:%Y-%m-%d %H:%M:%S} to {events.last:%Y-%m-%d %H:%M:%S} UTC"
+         if events.first is not None else None),
         ("Redaction", "on: addresses (prefix-preserving), host, device and user names replaced "
                       f"by keyed pseudonyms; key fingerprint {key_fingerprint}"
          if key_fingerprint else "OFF"),

@@ -143,3 +143,28 @@ def test_opened_as_iso_string_and_bom(tmp_path):
     path = tmp_path / "case.toml"
     path.write_bytes('\ufeff[case]\nid = "x"\nopened = "2024-06-04"\n'.encode())
     assert read_settings(path).opened == dt.date(2024, 6, 4)
+
+
+def test_compute_engine_and_scheduler(tmp_path):
+    default = read_settings(write(tmp_path, '[case]\nid = "X"\n'))
+    assert (default.engine, default.scheduler) == ("pandas", None)
+    settings = read_settings(write(tmp_path, '[case]\nid = "X"\n[compute]\nengine = "dask"\n'
+                                             'scheduler = "tcp://10.0.0.5:8786"\n'))
+    assert (settings.engine, settings.scheduler) == ("dask", "tcp://10.0.0.5:8786")
+    with pytest.warns(UserWarning, match=r'scheduler is used only with engine = "dask"'):
+        unused = read_settings(write(tmp_path, '[case]\nid = "X"\n[compute]\n'
+                                               'scheduler = "tcp://10.0.0.5:8786"\n'))
+    assert unused.engine == "pandas"
+
+
+@pytest.mark.parametrize("snippet, pattern", [
+    ('engine = "spark"', r"case\.toml: \[compute\] engine = 'spark' is not an engine the kit "
+                         r"has; write one of 'pandas', 'dask'"),
+    ("engine = 1", r"\[compute\] engine = 1 is not an engine"),
+    ('scheduler = "10.0.0.5"', r"\[compute\] scheduler = '10\.0\.0\.5' is not a scheduler "
+                               r"address; write it as scheduler = \"tcp://HOST:8786\""),
+])
+def test_bad_compute_values(tmp_path, snippet, pattern):
+    path = write(tmp_path, f'[case]\nid = "X"\n[compute]\n{snippet}\n')
+    with pytest.raises(CaseError, match=pattern):
+        read_settings(path)

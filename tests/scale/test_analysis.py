@@ -1,8 +1,10 @@
-"""The case's heavy part on Dask gives the pandas path's idle teardowns, sessions and
-aggregates on the sample incident."""
+"""A case computed on Dask (``case.toml [compute] engine = "dask"``) gives the pandas path's
+answers: idle teardowns, timeout, at-risk hosts, the remedy table, the Findings, on the sample
+incident and on a generated case; only the sessions kept by the rule come back row by row."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,68 +12,151 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.case.loader import names_in_case
-from kit.scale.analysis import DURATION_EDGES, KEEP_FROM, reduce_case
+from kit import findings, plots, report
+from kit.case.compute import NearJobTries
+from kit.case.facts import whole_facts
+from kit.scale.analysis import keep_from_for
 from kit.synth.case import generate_case
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample-incident"
+FINDINGS = ("teardown_findings", "duration_findings", "remedy_findings", "case_findings")
+
+
+def on_dask(folder: Path, scheduler: str) -> None:
+    """Point a case folder at a Dask cluster."""
+    with open(folder / "case.toml", "a", encoding="utf-8") as toml:
+        toml.write(f'\n[compute]\nengine = "dask"\nscheduler = "{scheduler}"\n')
 
 
 @pytest.fixture(scope="module", params=["sample", "generated"])
 def both(request, local_client, tmp_path_factory):
-    """(case, pandas sessions, ReducedCase) for the sample incident and a generated case (a
-    30-minute timeout, three days)."""
-    folder = SAMPLE
-    if request.param == "generated":
-        folder = tmp_path_factory.mktemp("generated") / "case"
+    """(pandas case, Dask case) of the sample incident (its timeout stated in case.toml) and of
+    a generated case (a 30-minute timeout inferred from the data, three days)."""
+    folder = tmp_path_factory.mktemp(request.param) / "case"
+    if request.param == "sample":
+        shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(".kit"))
+    else:  # the timeout left to the inference from the idle teardowns
         generate_case(folder, seed=7, days=3, timeout_s=1800)
-    case = kit.load_case(folder)
-    s = case.settings
-    lazy = kit.read_firewall_log(folder / "firewall", engine="dask", tz=s.tz,
-                                 relay_tz=s.relay_tz, year=s.year, on_bad_lines="skip",
-                                 progress=False, blocksize=96 * 1024, scheduler=local_client)
-    with local_client.as_current():
-        reduced = reduce_case(lazy, inventory=case.inventory, services=s.services,
-                              timeout=case.timeout.value)
-    for frame in (reduced.idle_teardowns, reduced.sessions):  # file names as the case gives them
-        names_in_case(frame, folder)
-    return case, kit.sessions(case), reduced
+        toml = folder / "case.toml"
+        toml.write_text("".join(line for line in toml.read_text().splitlines(keepends=True)
+                                if not line.startswith("idle_timeout")))
+    expected = kit.load_case(folder, cache=False)
+    on_dask(folder, local_client.scheduler.address)
+    return expected, kit.load_case(folder)
 
 
-def test_idle_teardowns_equal_the_pandas_path(both):
-    case, _, reduced = both
-    expected = kit.idle_teardowns(case)
-    assert len(expected) >= 10
-    pd.testing.assert_frame_equal(reduced.idle_teardowns, expected, check_exact=True)
+def test_the_case_toml_engine_runs_the_case_on_dask(both):
+    expected, case = both
+    assert (expected.settings.engine, case.settings.engine) == ("pandas", "dask")
+    assert expected.reduced is None and case.reduced is not None
 
 
-def test_sessions_kept_by_the_rule_equal_the_pandas_path(both):
-    _, sessions, reduced = both
-    rule = (sessions["duration"] >= KEEP_FROM) | (sessions["close"] == "idle-timeout").fillna(
-        False)
-    expected = sessions[rule.to_numpy(bool)].reset_index(drop=True)
-    assert 0 < len(expected) < len(sessions)  # the rule does reduce
-    pd.testing.assert_frame_equal(reduced.sessions, expected, check_exact=True)
+def test_idle_teardowns_timeout_and_at_risk_hosts_equal(both):
+    expected, case = both
+    idle = kit.idle_teardowns(expected)
+    assert len(idle) >= 10
+    pd.testing.assert_frame_equal(kit.idle_teardowns(case), idle, check_exact=True)
+    assert (case.timeout.value, case.timeout.source) == (expected.timeout.value,
+                                                         expected.timeout.source)
+    stated = case.path.parent.name.startswith("sample")  # the generated case infers it
+    assert case.timeout.source == ("case.toml" if stated else "inferred")
+    assert case.timeout.explanation == expected.timeout.explanation
+    assert case.at_risk_hosts == expected.at_risk_hosts and len(case.at_risk_hosts) >= 1
 
 
-def test_concurrency_equals_the_pandas_path(both):
-    _, sessions, reduced = both
-    expected = kit.concurrency(sessions)
-    pd.testing.assert_series_equal(reduced.concurrency.open, expected.open)
-    assert (reduced.concurrency.peak, reduced.concurrency.peak_time) == (
-        expected.peak, expected.peak_time)
-    assert reduced.concurrency.window == expected.window
-    assert reduced.concurrency.mean == pytest.approx(expected.mean, rel=1e-12)
+def test_only_the_sessions_kept_by_the_rule_come_back(both):
+    expected, case = both
+    sessions = expected.sessions
+    keep_from = keep_from_for(expected.timeout.value)
+    assert case.reduced.keep_from == keep_from == pd.Timedelta(minutes=1)
+    rule = ((sessions["duration"] >= keep_from) | (sessions["close"] == "idle-timeout")).fillna(
+        False).to_numpy(bool)
+    near = NearJobTries.of(expected.jobs, expected.inventory)(sessions)
+    assert (near & ~rule).sum() >= 5  # short sessions the failures' clock estimate reads
+    kept = sessions[rule | near].reset_index(drop=True)
+    assert 0 < len(kept) < len(sessions)  # the rule does reduce
+    pd.testing.assert_frame_equal(case.sessions, kept, check_exact=True)
+    # the short sessions are all counted in the remedies' groups
+    assert int(case.reduced.groups["sessions"].sum()) == len(sessions) - len(kept)
 
 
-def test_duration_histogram_and_close_counts_equal_the_pandas_path(both):
-    _, sessions, reduced = both
-    classes = sessions["close"].astype("string").fillna("no reason").where(
-        ~sessions["open"], "open")
-    assert reduced.closes.to_dict() == classes.value_counts().to_dict()
-    seconds = np.clip(sessions["duration"].fillna(pd.Timedelta(0)).dt.total_seconds(), 1, None)
-    for close, rows in reduced.duration_histogram.groupby("close"):
-        counts, _ = np.histogram(seconds[(classes == close).to_numpy()], bins=DURATION_EDGES)
-        got = np.zeros(len(DURATION_EDGES) - 1, np.int64)
-        got[np.searchsorted(DURATION_EDGES, rows["left"])] = rows["sessions"]
-        assert got.tolist() == counts.tolist(), close
+def test_facts_over_all_events_and_sessions_equal(both):
+    expected, case = both
+    got, want = case.event_facts, expected.event_facts
+    assert (got.events, got.kinds, got.devices, got.first, got.last) == (
+        want.events, want.kinds, want.devices, want.first, want.last)
+    assert got.events == len(expected.connections) > len(case.connections)
+    pd.testing.assert_frame_equal(findings.teardown_reasons(case),
+                                  findings.teardown_reasons(expected))
+    got, want = case.session_facts, expected.session_facts
+    pd.testing.assert_frame_equal(got.duration_histogram, want.duration_histogram)
+    pd.testing.assert_series_equal(got.closes, want.closes)
+    pd.testing.assert_series_equal(got.service_medians, want.service_medians)
+    assert got.normal_bytes == want.normal_bytes and got.window == want.window
+    assert np.array_equal(got.sweep.starts, want.sweep.starts)
+    assert np.array_equal(got.sweep.ends, want.sweep.ends)
+
+
+def test_concurrency_of_the_case_sessions_covers_every_session(both):
+    expected, case = both
+    want = kit.concurrency(expected.sessions)
+    got = kit.concurrency(case.sessions)  # the reduced frame answers for all sessions
+    pd.testing.assert_series_equal(got.open, want.open)
+    assert (got.peak, got.peak_time, got.mean, got.window) == (
+        want.peak, want.peak_time, want.mean, want.window)
+    # a copy is a frame of its own rows: the longer sessions only
+    assert whole_facts(case.sessions.copy()) is None
+    assert kit.concurrency(case.sessions.copy()).mean < want.mean
+
+
+def test_remedy_table_equals(both):
+    expected, case = both
+    want = kit.compare_remedies(expected)
+    got = kit.compare_remedies(case)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.attrs["assumptions"] == want.attrs["assumptions"]
+    assert want.loc["today", "peak_connections"] > 0
+    # a slider below the 5 minutes of a Cisco timeout still counts every packet
+    low = kit.Assumptions(keepalive="0:01:00", heartbeat="0:02:00")
+    pd.testing.assert_frame_equal(kit.compare_remedies(case, low),
+                                  kit.compare_remedies(expected, low), check_exact=True)
+
+
+def test_failures_explained_equal(both):
+    expected, case = both
+    want = expected.failures
+    assert want["explained"].sum() >= 3
+    pd.testing.assert_frame_equal(case.failures, want, check_exact=True)
+    assert case.failures.attrs["clock_offset"] == want.attrs["clock_offset"]
+    pd.testing.assert_frame_equal(case.failures.attrs["teardowns_without_failure"],
+                                  want.attrs["teardowns_without_failure"])
+
+
+def test_findings_text_equals(both):
+    expected, case = both
+    for name in FINDINGS:
+        assert str(getattr(kit, name)(case)) == str(getattr(kit, name)(expected)), name
+    assert report.case_metadata(case)[:-1] == report.case_metadata(expected)[:-1]
+
+
+def test_duration_chart_draws_every_session(both):
+    expected, case = both
+
+    def drawn(frame):
+        ax = plots.duration_histogram(frame).axes[0]
+        return ([t.get_text() for t in ax.get_legend().get_texts()],
+                [[p.get_height() for p in c] for c in ax.containers])
+
+    assert drawn(case.sessions) == drawn(expected.sessions)
+
+
+def test_concurrency_of_a_remedy_replay_covers_every_session(both):
+    expected, case = both
+    today = kit.concurrency(expected.sessions)
+    for remedy in ("firewall-timeout", "keepalive"):
+        want = kit.concurrency(kit.replay_remedy(expected, remedy))
+        got = kit.concurrency(kit.replay_remedy(case, remedy))
+        pd.testing.assert_series_equal(got.open, want.open)
+        assert (got.peak, got.peak_time, got.mean, got.window) == (
+            want.peak, want.peak_time, want.mean, want.window), remedy
+        assert got.mean != today.mean  # the replay moved ends
