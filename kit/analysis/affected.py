@@ -52,7 +52,7 @@ def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
     -------
     DataFrame
         One row per (src, dst, service_port): ``src``, ``src_role``, ``dst``, ``dst_role``,
-        ``service_port``, ``service``, ``teardowns``, ``first``, ``last``, ``typical_duration``
+        ``service_port``, ``service``, ``idle_teardowns``, ``first``, ``last``, ``typical_duration``
         and ``typical_bytes`` (medians), ``src_at_risk``, ``dst_at_risk`` and ``at_risk``
         (either side; NA when its keepalive is unknown); most teardowns first.
     """
@@ -78,11 +78,11 @@ def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
     keys = ["src", "dst", "service_port"]
     table = frame.groupby(keys, dropna=False, sort=False, observed=True).agg(
         src_role=("src_role", "first"), dst_role=("dst_role", "first"),
-        service=("service", "first"), teardowns=("end", "size"), first=("end", "min"),
+        service=("service", "first"), idle_teardowns=("end", "size"), first=("end", "min"),
         last=("end", "max"), typical_duration=("duration", "median"),
         typical_bytes=("bytes", "median"),
     ).reset_index()
-    table["teardowns"] = table["teardowns"].astype("int64")
+    table["idle_teardowns"] = table["idle_teardowns"].astype("int64")
 
     risk = pd.Series(dtype="boolean")
     if hosts is not None and len(hosts) and firewall_timeout is not None:
@@ -91,8 +91,8 @@ def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
     table["src_at_risk"] = host_keys(table["src"]).map(risk).astype("boolean")
     table["dst_at_risk"] = host_keys(table["dst"]).map(risk).astype("boolean")
     table["at_risk"] = table["src_at_risk"] | table["dst_at_risk"]
-    table = table.sort_values(["teardowns", "first"], ascending=[False, True], kind="stable")
-    columns = ["src", "src_role", "dst", "dst_role", "service_port", "service", "teardowns",
+    table = table.sort_values(["idle_teardowns", "first"], ascending=[False, True], kind="stable")
+    columns = ["src", "src_role", "dst", "dst_role", "service_port", "service", "idle_teardowns",
                "first", "last", "typical_duration", "typical_bytes", "src_at_risk",
                "dst_at_risk", "at_risk"]
     return table.loc[:, columns].reset_index(drop=True)

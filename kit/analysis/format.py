@@ -24,3 +24,9 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_timedelta64_dtype(out[name].dtype):
             out[name] = out[name].map(hms).astype(pd.StringDtype("pyarrow"))
     return out
+
+
+def small_share(part: int, whole: int) -> str:
+    """A share that stays readable when tiny (a peak against a firewall's capacity)."""
+    ratio = part / whole
+    return "under 0.01%" if 0 < ratio < 0.0001 else f"{ratio:.2%}"

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..analysis import affected
 from ..analysis.affected import endpoint_names
-from ..analysis.format import hms
+from ..analysis.format import hms, small_share
 from ..analysis.timeout import TimeoutEstimate, timeout_in_force
 from ..loadreport import offset_label, signed
 from ..remedies.commands import FAMILIES, families
@@ -26,7 +26,7 @@ from ..report.display import Findings, zone_label, zone_of
 from ..units import host_key
 from .facts import Facts, tcp_only
 from .tables import assumptions, firewall_timeout, table, teardown_reasons
-from .text import listing, plural, service, services, share, small_share, when
+from .text import listing, plural, service, services, share, when
 
 __all__ = ["assumptions", "case_findings", "duration_findings", "firewall_timeout",
            "remedy_findings", "table", "teardown_findings", "teardown_reasons",
@@ -90,7 +90,7 @@ def _teardown_sentences(facts: Facts) -> list[str]:
            f"(reason {reasons}); the others: {rest or 'none'}."]
     pairs = affected(facts.sessions)
     out.append(f"By host pair and service port ({len(pairs):,}): " + listing(
-        f"{r.src} → {r.dst} on {service(r.service, r.service_port)}: {r.teardowns:,}"
+        f"{r.src} → {r.dst} on {service(r.service, r.service_port)}: {r.idle_teardowns:,}"
         for r in pairs.itertuples()) + ".")
     ports = idle.groupby(["service_port", "service"], dropna=False, observed=True).size()
     ports = ports.sort_values(ascending=False, kind="stable")
@@ -235,8 +235,8 @@ def _risk_sentences(facts: Facts) -> list[str]:
     if len(facts.idle):
         pairs = affected(facts.sessions, hosts=hosts, firewall_timeout=timeout)
         explained = int(pairs.loc[pairs["at_risk"].fillna(False).to_numpy(dtype=bool),
-                                  "teardowns"].sum())
-        total = int(pairs["teardowns"].sum())
+                                  "idle_teardowns"].sum())
+        total = int(pairs["idle_teardowns"].sum())
         text = (f"{explained:,} of the {plural(total, 'idle-timeout teardown')} "
                 f"{'has' if explained == 1 else 'have'} an "
                 "at-risk host on one side")

@@ -36,12 +36,6 @@ def share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "n/a"
 
 
-def small_share(part: int, whole: int) -> str:
-    """A share that stays readable when tiny (a peak against a firewall's capacity)."""
-    ratio = part / whole
-    return "under 0.01%" if 0 < ratio < 0.0001 else f"{ratio:.2%}"
-
-
 def service(name: Any, port: Any) -> str:
     if pd.isna(port):
         return "an unknown port"

@@ -10,7 +10,8 @@ sentence, the Findings, the remedy caveats, the report) takes it from here.
 
 Sources: domain.md §A4 and §B (ASA, defaults), evidence-sources.md §3.6-§3.7 (PAN-OS), §4.5
 (FortiGate), §5.4 (SRX), §7 (conntrack), §8 (defaults). Remedy placeholders: ``{timeout}``
-(h:mm:ss), ``{seconds}``, ``{ports}``, ``{port}`` (the first scope port).
+(h:mm:ss), ``{seconds}``, ``{ports}``, ``{each_port}`` (a family's ``per_port`` part written
+once per scope port, its ``{port}`` and ``{n}`` filled in).
 """
 
 from __future__ import annotations
@@ -65,12 +66,14 @@ FAMILIES: dict[str, Family] = {
         remedies={
             "firewall-timeout": "ASA/FTD: `timeout conn {timeout}`.",
             "firewall-timeout-scoped": (
-                "ASA/FTD: a class map per port: `class-map backup-ports` / `match port tcp eq "
-                "{port}`, then in the policy map `class backup-ports` / `set connection "
+                "ASA/FTD: {each_port}; `class-map backup-ports` / `match access-list "
+                "backup-ports`, then in the policy map `class backup-ports` / `set connection "
                 "timeout idle {timeout}`."),
             "dcd": ("ASA/FTD: `set connection timeout idle {timeout} dcd` in a class map "
                     "matching ports {ports} (retry 15 s, 5 retries by default)."),
-        }),
+        },
+        per_port={"firewall-timeout-scoped": (
+            "`access-list backup-ports extended permit tcp any any eq {port}`", " / ")}),
     "paloalto": Family(
         product="PAN-OS",
         default_timeout=pd.Timedelta(hours=1),
@@ -211,8 +214,7 @@ def what_to_change(remedy: str, vendors: Iterable[object], *, timeout: pd.Timede
     """The commands for ``remedy`` on each family among ``vendors``, or why there are none."""
     ports = list(ports)
     values = {"timeout": hms(timeout), "seconds": int(timeout.total_seconds()),
-              "ports": ", ".join(str(p) for p in ports) or "none",
-              "port": ports[0] if ports else "<port>"}
+              "ports": ", ".join(str(p) for p in ports) or "none"}
     parts = []
     for name in families(vendors):
         facts = FAMILIES[name]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.format import hms
+from ..analysis.format import hms, small_share
 from .assumptions import AssumptionError, Assumptions, as_assumptions
 from .commands import has_dcd, what_to_change
 from .context import Context, base_key, register_replay, resolve
@@ -213,8 +213,8 @@ def _row(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     per_hour = outcome.packets / ctx.hours if ctx.hours > 0 else 0.0
     caveats = list(outcome.caveats)
     if ctx.capacity:
-        caveats.append(f"Peak {after[0]} is {after[0] / ctx.capacity:.1%} of the firewall's "
-                       f"capacity ({ctx.capacity}).")
+        caveats.append(f"Peak {after[0]:,} is {small_share(after[0], ctx.capacity)} of the "
+                       f"firewall's capacity ({ctx.capacity:,}).")
     return {
         "victims": victims, "prevented": prevented,
         "prevented_share": prevented / victims if victims else float("nan"),

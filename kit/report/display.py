@@ -90,7 +90,7 @@ HEADERS: dict[str, str] = {
     "commands": "commands (one per line)",
     "src": "source", "dst": "destination", "src_role": "source role",
     "dst_role": "destination role", "src_host": "source host", "dst_host": "destination host",
-    "service_port": "port", "teardowns": "idle teardowns",
+    "service_port": "port", "idle_teardowns": "idle teardowns",
     "typical_duration": "typical duration (H:MM:SS)", "typical_bytes": "typical bytes",
     "duration": "duration (H:MM:SS)", "longest_timer": "longest keepalive timer (H:MM:SS)",
     "peer_ip": "peer address", "no_keepalive": "without keepalive",

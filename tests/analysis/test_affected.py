@@ -27,7 +27,7 @@ def _sessions(inventory):
 
 def test_one_row_per_host_pair_and_service(inventory):
     table = affected(_sessions(inventory))
-    assert list(table[["src", "dst", "service", "teardowns"]].itertuples(index=False)) == [
+    assert list(table[["src", "dst", "service", "idle_teardowns"]].itertuples(index=False)) == [
         ("client1", "master", "vnetd", 2), ("172.16.0.9", "master", "pbx", 1),
         ("client2", "master", "pbx", 1)]    # most teardowns, then the earliest first
     first = table.iloc[0]

@@ -53,7 +53,7 @@ def test_keepalive_row(table):
     assert row["mean_connections"] == pytest.approx(RESCUED_BUSY / 9600)
     assert (row["hosts_to_change"], row["devices_to_change"]) == (2, 0)
     assert row["sessions_in_scope"] == 7
-    assert "Peak 4 is 40.0% of the firewall's capacity (10)" in row["caveats"]
+    assert "Peak 4 is 40.00% of the firewall's capacity (10)" in row["caveats"]
 
 
 def test_firewall_timeout_rows(table):

@@ -54,6 +54,18 @@ def test_scoped_timeout_commands_per_vendor(vendor: str, text: str) -> None:
                                   timeout=pd.Timedelta(hours=1), ports=[1556])
 
 
+def test_scoped_timeout_names_every_port() -> None:
+    """Each scope port is matched, not only the first (ASA: an access list per port)."""
+    for vendor in FAMILIES:
+        text = what_to_change("firewall-timeout-scoped", [vendor],
+                              timeout=pd.Timedelta(hours=2), ports=[1556, 13724])
+        assert "1556" in text and "13724" in text, vendor
+    asa = what_to_change("firewall-timeout-scoped", ["cisco-asa"],
+                         timeout=pd.Timedelta(hours=2), ports=[1556, 13724])
+    assert asa.count("`access-list backup-ports extended permit tcp any any eq ") == 2
+    assert "`match access-list backup-ports`" in asa
+
+
 def test_dcd_only_where_the_device_has_it() -> None:
     assert [name for name, f in FAMILIES.items() if f.remedies["dcd"]] == ["cisco"]
     vendors = pd.Series(["cisco-ftd", "paloalto", None, "netfilter"])
