@@ -106,7 +106,7 @@ class Account:
         lines = self.lines
         self.reject(np.flatnonzero(lines.control), CONTROL)
         rows = np.flatnonzero(~vendor_lines & ~lines.control)
-        sample = lines.text.take(pa.array(rows))
+        sample = lines.texts(rows)
         blank = matches(sample, _BLANK)
         syslog = matches(sample, _SYSLOG_START) & ~blank
         self.ignore(BLANK, blank.sum())
@@ -121,9 +121,8 @@ class Account:
         order = np.argsort(rows, kind="stable")
         rows = rows[order]
         reasons = [self.reject_reasons[i] for i in order]
-        for k in range(min(QUOTED, len(rows))):
-            line = self.lines.text[int(rows[k])].as_py() or ""
-            reasons[k] = f"{reasons[k]}: {line[:SNIPPET]!r}"
+        for k, line in enumerate(self.lines.texts(rows[:QUOTED]).to_pylist()):
+            reasons[k] = f"{reasons[k]}: {(line or '')[:SNIPPET]!r}"
         parsed = Parsed(len(self.lines), self.lines.decode_errors, recognised, self.ignored,
                         rows, reasons, events, offsets or [])
         total = events.num_rows + sum(parsed.ignored.values()) + len(rows)
@@ -133,7 +132,9 @@ class Account:
 
 
 def event_table(n: int, **columns: object) -> pa.Table:
-    """An ``EVENT_SCHEMA`` table of ``n`` rows; columns not given are null, scalars broadcast."""
+    """An ``EVENT_SCHEMA`` table of ``n`` rows; columns not given are null, scalars broadcast.
+    A text column given as a dictionary array stays one (a vendor then returns it so in every
+    block, the empty ones included, so that a file's tables share one schema)."""
     arrays = []
     for name, kind in zip(EVENT_SCHEMA.names, EVENT_SCHEMA.types, strict=True):
         value = columns.pop(name, None)
@@ -141,13 +142,15 @@ def event_table(n: int, **columns: object) -> pa.Table:
             arrays.append(pa.nulls(n, kind))
         elif isinstance(value, str):
             arrays.append(pa.array(np.full(n, value, dtype=object), kind))
+        elif isinstance(value, pa.DictionaryArray):  # repeated text, kept encoded
+            arrays.append(value)
         elif isinstance(value, (pa.Array, pa.ChunkedArray)):
             arrays.append(pc.cast(value, kind))
         else:
             arrays.append(pa.array(value, kind))
     if columns:
         raise TypeError(f"unknown event columns {sorted(columns)}")
-    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+    return pa.Table.from_arrays(arrays, names=EVENT_SCHEMA.names)
 
 
 def empty_events() -> pa.Table:
