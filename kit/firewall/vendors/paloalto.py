@@ -180,14 +180,14 @@ def _filled(data: np.ndarray, span: np.ndarray) -> pa.DictionaryArray:
 def _device(data: np.ndarray, span: dict[str, np.ndarray], host: np.ndarray,
             forwarded: np.ndarray) -> pa.DictionaryArray:
     """Device name (52) where given, else the serial (Panorama forwards both); a forwarder row
-    without a serial (``no-serial``) takes the sending host."""
+    without a serial (``no-serial``) takes the sending host (empty when none is found)."""
     named = span["device_name"][1] > span["device_name"][0]
     chosen = np.where(named, span["device_name"], span["serial"])
     if forwarded.any():
         codes, serials = columns.encode(data, span["serial"][0], span["serial"][1])
         no_serial = [k for k, s in enumerate(serials.to_pylist()) if s == "no-serial"]
         replace = forwarded & np.isin(codes, no_serial)
-        chosen = np.where(replace, host, chosen)
+        chosen = np.where(replace, np.maximum(host, 0), chosen)  # no host found: empty
     return columns.dictionary(data, chosen[0], chosen[1])
 
 
