@@ -45,8 +45,8 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     columns: dict[str, object] = {
         "time": pd.DatetimeIndex(times.view("M8[ns]")).tz_localize("UTC").array,
         "msg_id": _category(table.column("msg_id"), None),
-        "orientation": pd.Categorical(["logged"] * n, dtype=CONNECTION_DTYPES["orientation"]),
-        "source": pd.array(np.full(n, source, dtype=object), dtype=CONNECTION_DTYPES["source"]),
+        "orientation": _constant("logged", n, CONNECTION_DTYPES["orientation"]),
+        "source": _constant(source, n, CONNECTION_DTYPES["source"]),
         "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
     }
     for name in _TEXT:
@@ -65,6 +65,14 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     for name, out in (("duration_ns", "duration"), ("active_ns", "active")):
         columns[out] = pc.fill_null(table.column(name), NAT).to_numpy().view("m8[ns]")
     return conform(pd.DataFrame(columns, copy=False))
+
+
+def _constant(value: str, n: int, dtype: object) -> pd.Categorical:
+    """``n`` times ``value`` as a categorical of ``dtype`` (codes only: no object per row)."""
+    if not isinstance(dtype, pd.CategoricalDtype):  # categories inferred, as from the values
+        dtype = pd.Categorical(np.array([value], dtype=object)).dtype
+    return pd.Categorical.from_codes(np.full(n, dtype.categories.get_loc(value), np.int8),
+                                     dtype=dtype)
 
 
 def _few(values: pa.ChunkedArray) -> pd.Categorical:

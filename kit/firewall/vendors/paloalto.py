@@ -137,27 +137,28 @@ def _events(rows: np.ndarray, data: np.ndarray, spans: np.ndarray, host: np.ndar
             _text(data, spans, "high_resolution", rows[hires]), generated[hires], zone[hires])
     span = {name: spans[:, pf.SLOT[name], rows] for name in
             ("serial", "device_name", "user", "src_if", "dst_if", "reason")}
-    reason_at = np.where(end, span["reason"][0], -1)
-    reason_codes, reasons = columns.encode(data, reason_at, span["reason"][1])
+    device = _device(data, span, host[:, rows], forwarded)
+    repeated = [device, _blank_null(span["src_if"]), _blank_null(span["dst_if"]),
+                np.stack([np.where(end, span["reason"][0], -1), span["reason"][1]]),
+                _blank_null(span["user"])]
+    device, src_if, dst_if, reason, user = columns.dictionaries_of_rows(
+        data, np.stack([r[0] for r in repeated]), np.stack([r[1] for r in repeated]))
+    conn_id, src_ip, dst_ip = columns.strings_of_rows(
+        data, *(np.stack([spans[k, pf.SLOT[name], rows] for name in ("session", "src_ip",
+                                                                      "dst_ip")])
+                for k in (0, 1)))
     return event_table(
         len(rows), row=rows, local_ns=generated, zone=zone, yearless=np.zeros(len(rows), bool),
-        device=_device(data, span, host[:, rows], forwarded), vendor=_labels(
-            np.zeros(len(rows), np.int64), [NAME]),
+        device=device, vendor=_labels(np.zeros(len(rows), np.int64), [NAME]),
         msg_id=_labels(end.astype(np.int64), ["TRAFFIC/start", "TRAFFIC/end"]),
         event=_labels(end.astype(np.int64), ["built", "teardown"]),
         protocol=_labels(codes[2, rows].astype(np.int64) - 1, ["tcp", "udp"]),
-        conn_id=_text(data, spans, "session", rows), src_if=_filled(data, span["src_if"]),
-        src_ip=_text(data, spans, "src_ip", rows), src_port=number["src_port"],
-        dst_if=_filled(data, span["dst_if"]), dst_ip=_text(data, spans, "dst_ip", rows),
-        dst_port=number["dst_port"],
+        conn_id=conn_id, src_if=src_if, src_ip=src_ip, src_port=number["src_port"],
+        dst_if=dst_if, dst_ip=dst_ip, dst_port=number["dst_port"],
         duration_ns=pa.array(duration, mask=~end),
         active_ns=pa.array(number["elapsed"] * 10**9, mask=~end),
-        bytes=pa.array(number["bytes"], pa.uint64(), mask=~end),
-        reason=pa.DictionaryArray.from_arrays(pa.array(reason_codes, mask=reason_codes < 0),
-                                              reasons),
-        close=_closes(reason_codes, reasons, codes[2, rows] == pf.TCP, number, end,
-                      forwarded),
-        user=_filled(data, span["user"]))
+        bytes=pa.array(number["bytes"], pa.uint64(), mask=~end), reason=reason,
+        close=_closes(reason, codes[2, rows] == pf.TCP, number, end, forwarded), user=user)
 
 
 def _stamps(data: np.ndarray, spans: np.ndarray, field: str, rows: np.ndarray,
@@ -172,15 +173,16 @@ def _stamps(data: np.ndarray, spans: np.ndarray, field: str, rows: np.ndarray,
     return ns, ns != NAT
 
 
-def _filled(data: np.ndarray, span: np.ndarray) -> pa.DictionaryArray:
-    """A repeated text field, blank values null."""
-    return columns.dictionary(data, np.where(span[1] > span[0], span[0], -1), span[1])
+def _blank_null(span: np.ndarray) -> np.ndarray:
+    """Spans (2, rows) with the empty ones absent (their value is null)."""
+    return np.stack([np.where(span[1] > span[0], span[0], -1), span[1]])
 
 
 def _device(data: np.ndarray, span: dict[str, np.ndarray], host: np.ndarray,
-            forwarded: np.ndarray) -> pa.DictionaryArray:
-    """Device name (52) where given, else the serial (Panorama forwards both); a forwarder row
-    without a serial (``no-serial``) takes the sending host (empty when none is found)."""
+            forwarded: np.ndarray) -> np.ndarray:
+    """The spans (2, rows) of each row's device: its name (52) where given, else the serial
+    (Panorama forwards both); a forwarder row without a serial (``no-serial``) takes the
+    sending host (empty when none is found)."""
     named = span["device_name"][1] > span["device_name"][0]
     chosen = np.where(named, span["device_name"], span["serial"])
     if forwarded.any():
@@ -188,7 +190,7 @@ def _device(data: np.ndarray, span: dict[str, np.ndarray], host: np.ndarray,
         no_serial = [k for k, s in enumerate(serials.to_pylist()) if s == "no-serial"]
         replace = forwarded & np.isin(codes, no_serial)
         chosen = np.where(replace, np.maximum(host, 0), chosen)  # no host found: empty
-    return columns.dictionary(data, chosen[0], chosen[1])
+    return chosen
 
 
 def _labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
@@ -221,10 +223,11 @@ def _high_resolution(text: pa.Array, generated: np.ndarray, zone: np.ndarray,
     return np.where(ok, local, generated), np.where(ok, east, zone).astype(np.int16)
 
 
-def _closes(reason_codes: np.ndarray, reasons: pa.Array, tcp: np.ndarray, number: dict,
-            end: np.ndarray, forwarded: np.ndarray) -> pa.DictionaryArray:
+def _closes(reason: pa.DictionaryArray, tcp: np.ndarray, number: dict, end: np.ndarray,
+            forwarded: np.ndarray) -> pa.DictionaryArray:
     """§2: the reason's class; ``aged-out`` on TCP without a reply is a SYN timeout."""
-    names = reasons.to_pylist()
+    names = reason.dictionary.to_pylist()
+    reason_codes = pc.fill_null(reason.indices, -1).to_numpy(zero_copy_only=False)
     classes = ["syn-timeout", *sorted({c for r in names if (c := close_class(r))})]
     index = {c: k for k, c in enumerate(classes)}
     of_reason = np.array([index.get(close_class(r), -1) for r in names] + [-1], np.int64)

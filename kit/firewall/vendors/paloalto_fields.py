@@ -172,8 +172,9 @@ def _days(year: int, month: int, day: int) -> int:
 
 @njit(nogil=True, cache=True)
 def slash_stamp(data: np.ndarray, at: int, end: int) -> int:
-    """``YYYY/MM/DD HH:MM:SS`` exactly, with a real date and time, as naive ns; else NAT (the
-    caller hands such text to Arrow's more lenient ``strptime``)."""
+    """``YYYY/MM/DD HH:MM:SS`` exactly, with a real date and time in the years int64 ns can
+    hold, as naive ns; else NAT (the caller hands such text to Arrow's more lenient
+    ``strptime``, which also decides the years at the edges of the ns range)."""
     if end - at != 19:
         return NAT
     for j in range(19):
@@ -193,7 +194,7 @@ def slash_stamp(data: np.ndarray, at: int, end: int) -> int:
     month, day = int(number(data, at + 5, 2)), int(number(data, at + 8, 2))
     hour, minute, second = (int(number(data, at + 11, 2)), int(number(data, at + 14, 2)),
                             int(number(data, at + 17, 2)))
-    if year < 1 or not 1 <= month <= 12 or day < 1 or hour > 23 or minute > 59 or second > 59:
+    if not 1678 <= year <= 2261 or not 1 <= month <= 12 or day < 1 or hour > 23 or minute > 59 or second > 59:
         return NAT
     following = _days(year + (month == 12), month % 12 + 1, 1)
     day0 = _days(year, month, 1)
