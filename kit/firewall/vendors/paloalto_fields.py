@@ -194,7 +194,8 @@ def slash_stamp(data: np.ndarray, at: int, end: int) -> int:
     month, day = int(number(data, at + 5, 2)), int(number(data, at + 8, 2))
     hour, minute, second = (int(number(data, at + 11, 2)), int(number(data, at + 14, 2)),
                             int(number(data, at + 17, 2)))
-    if not 1678 <= year <= 2261 or not 1 <= month <= 12 or day < 1 or hour > 23 or minute > 59 or second > 59:
+    if not 1678 <= year <= 2261 or not 1 <= month <= 12 or day < 1 or hour > 23 or \
+            minute > 59 or second > 59:
         return NAT
     following = _days(year + (month == 12), month % 12 + 1, 1)
     day0 = _days(year, month, 1)
