@@ -63,8 +63,10 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         account.ignore_each(pc.fill_null(names, "RT_FLOW"))
     rows = np.flatnonzero((kind == jf.CLOSE) | (kind == jf.CREATE))
     close = kind[rows] == jf.CLOSE
-    text = {name: _text(data, spans, name, rows) for name in
-            ("reason", "src", "dst", "proto", "from", "to", "session", "user")}
+    names = ("reason", "src", "dst", "proto", "from", "to", "session", "user")
+    text = dict(zip(names, columns.strings_of_rows(data, *(
+        np.stack([spans[k, jf.SLOT[name], rows] for name in names]) for k in (0, 1))),
+        strict=True))
     num = {name: numbers[k, rows] for name, k in jf.NUMBER.items()}
     sd = structured[rows]
     if sd.any():
@@ -85,8 +87,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         names_of(close[other_protocol]), "proto", col["proto"].filter(
             pa.array(other_protocol)), sep="/"))
     keep = np.flatnonzero(~bad & ~other_protocol)
-    take = pa.array(keep)
-    col = {k: v.take(take) for k, v in col.items()}
+    if len(keep) < len(rows):
+        take = pa.array(keep)
+        col = {k: v.take(take) for k, v in col.items()}
     num = {k: v[keep] for k, v in num.items()}
     close, time, zone, yearless = close[keep], time[keep], zone[keep], yearless[keep]
     host = spans[:, jf.SLOT["host"], rows[keep]]
