@@ -191,3 +191,17 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
     cast = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else
             pc.cast(p, pa.large_string()) for p in parts]
     return pc.binary_join_element_wise(*cast, pa.scalar(sep, pa.large_string()))
+
+
+def labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+    """Codes into ``names`` (-1 null) as a dictionary of the names used, in order of first
+    appearance (as Arrow's ``dictionary_encode`` orders them): a label column without a
+    Python object per row."""
+    used, first = np.unique(codes[codes >= 0], return_index=True)
+    used = used[np.argsort(first)]
+    remap = np.full(len(names) + 1, -1, np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    index = remap[codes]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index, pa.int32(), mask=index < 0),
+        pa.array([names[k] for k in used], pa.large_string()))

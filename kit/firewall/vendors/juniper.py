@@ -22,7 +22,7 @@ from .. import columns
 from ..headers import YEARLESS_BASE
 from ..zones import ZONE_DEVICE
 from . import juniper_fields as jf
-from .common import Account, Parsed, VendorSettings, close_of, event_table, integers, join
+from .common import Account, Parsed, VendorSettings, event_table, integers, join, labels
 from .keyvalue import pairs
 from .lines import compiled_lines
 from .stamps import NAT, bsd_yearless, iso_utc
@@ -63,68 +63,80 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         account.ignore_each(pc.fill_null(names, "RT_FLOW"))
     rows = np.flatnonzero((kind == jf.CLOSE) | (kind == jf.CREATE))
     close = kind[rows] == jf.CLOSE
-    names = ("reason", "src", "dst", "proto", "from", "to", "session", "user")
-    text = dict(zip(names, columns.strings_of_rows(data, *(
-        np.stack([spans[k, jf.SLOT[name], rows] for name in names]) for k in (0, 1))),
-        strict=True))
+    span = spans[:, :, rows]
     num = {name: numbers[k, rows] for name, k in jf.NUMBER.items()}
-    sd = structured[rows]
-    if sd.any():
-        _structured(lines, rows, sd, text, num)
-    time, zone, yearless, time_ok = _times(data, spans, rows, bsd_ns[rows])
-    col = {k: pc.fill_null(v, "") for k, v in text.items()}
-    matched = pc.not_equal(col["src"], "").to_numpy(zero_copy_only=False)
-    bad_layout = ~matched
+    if structured[rows].any():
+        data = _structured(lines, data, rows, structured[rows], span, num)
+    time, zone, yearless, time_ok = _times(data, span, bsd_ns[rows])
+    proto_codes, protos = columns.encode(data, span[0, jf.SLOT["proto"]],
+                                         span[1, jf.SLOT["proto"]])
+    proto = protos.to_pylist()
+    known = np.isin(proto_codes, [k for k, p in enumerate(proto) if p in _PROTOCOLS])
+    bad_layout = ~(span[1, jf.SLOT["src"]] > span[0, jf.SLOT["src"]])  # no source address
     bad_time = ~time_ok & ~bad_layout
     bad_port = ~bad_layout & ~bad_time & ((np.minimum(num["sport"], num["dport"]) < 0) | (
         np.maximum(num["sport"], num["dport"]) > 65535))
-    known = pc.is_in(col["proto"], pa.array(list(_PROTOCOLS))).to_numpy(zero_copy_only=False)
     other_protocol = ~bad_layout & ~bad_time & ~bad_port & ~known
     bad = bad_layout | bad_time | bad_port
     account.reject(rows[bad], np.where(bad_layout[bad], NOT_UNDERSTOOD, np.where(
         bad_time[bad], BAD_TIME, BAD_PORT)).tolist())
-    account.ignore_each(join(
-        names_of(close[other_protocol]), "proto", col["proto"].filter(
-            pa.array(other_protocol)), sep="/"))
+    account.ignore_each(join(names_of(close[other_protocol]), "proto", pa.array(
+        [*proto, ""], pa.large_string()).take(pa.array(proto_codes[other_protocol])), sep="/"))
     keep = np.flatnonzero(~bad & ~other_protocol)
-    if len(keep) < len(rows):
-        take = pa.array(keep)
-        col = {k: v.take(take) for k, v in col.items()}
+    span, close, time, zone, yearless = (span[:, :, keep], close[keep], time[keep], zone[keep],
+                                         yearless[keep])
     num = {k: v[keep] for k, v in num.items()}
-    close, time, zone, yearless = close[keep], time[keep], zone[keep], yearless[keep]
-    host = spans[:, jf.SLOT["host"], rows[keep]]
-    rows = rows[keep]
+    tcp = np.isin(proto_codes[keep], [k for k, p in enumerate(proto) if p == "6"])
+    repeated = [span[:, jf.SLOT["host"]], _blank_null(span[:, jf.SLOT["from"]]),
+                _blank_null(span[:, jf.SLOT["to"]]),
+                np.stack([np.where(close, span[0, jf.SLOT["reason"]], -1),
+                          span[1, jf.SLOT["reason"]]]),
+                _blank_null(span[:, jf.SLOT["user"]])]
+    device, src_if, dst_if, reason, user = columns.dictionaries_of_rows(
+        data, np.stack([r[0] for r in repeated]), np.stack([r[1] for r in repeated]))
+    src, dst, session = columns.strings_of_rows(data, *(np.stack(
+        [span[k, jf.SLOT[name]] for name in ("src", "dst", "session")]) for k in (0, 1)))
     has_bytes = close & (num["bc"] >= 0) & (num["bs"] >= 0)
-    reason = pc.if_else(pa.array(close), col["reason"], pa.nulls(len(rows), pa.large_string()))
-    user = pc.if_else(pc.is_in(col["user"], pa.array(["N/A", "UNKNOWN"])), "", col["user"])
+    n = len(keep)
     return account.finish(int(mine.sum()), event_table(
-        len(rows), row=rows, local_ns=time, zone=zone, yearless=yearless,
-        device=columns.dictionary(data, host[0], host[1]),
-        vendor=_encoded(pa.array(np.full(len(rows), NAME, dtype=object), pa.large_string())),
-        msg_id=_encoded(names_of(close)),
-        event=_encoded(pc.if_else(pa.array(close), "teardown", "built")),
-        protocol=_encoded(pc.if_else(pc.equal(col["proto"], "6"), "tcp", "udp")),
-        conn_id=col["session"], src_if=_encoded(col["from"], blank=True), src_ip=col["src"],
-        src_port=num["sport"], dst_if=_encoded(col["to"], blank=True), dst_ip=col["dst"],
-        dst_port=num["dport"],
+        n, row=rows[keep], local_ns=time, zone=zone, yearless=yearless, device=device,
+        vendor=labels(np.zeros(n, np.int64), [NAME]),
+        msg_id=labels(close.astype(np.int64), list(_MESSAGES)),
+        event=labels(close.astype(np.int64), ["built", "teardown"]),
+        protocol=labels(np.where(tcp, 0, 1), ["tcp", "udp"]),
+        conn_id=session, src_if=src_if, src_ip=src, src_port=num["sport"], dst_if=dst_if,
+        dst_ip=dst, dst_port=num["dport"],
         duration_ns=pa.array(num["elapsed"] * 10**9, mask=~(close & (num["elapsed"] >= 0))),
         bytes=pa.array(num["bc"] + num["bs"], pa.uint64(), mask=~has_bytes),
-        reason=_encoded(reason), close=_encoded(close_of(reason, close_class)),
-        user=_encoded(user, blank=True)))
+        reason=reason, close=_closes(reason), user=_without(user, ("N/A", "UNKNOWN"))))
 
 
-def _text(data: np.ndarray, spans: np.ndarray, name: str, rows: np.ndarray) -> pa.Array:
-    """A field's text on ``rows`` (null where the pass found none)."""
-    slot = jf.SLOT[name]
-    return columns.strings(data, spans[0, slot, rows], spans[1, slot, rows])
+def _blank_null(span: np.ndarray) -> np.ndarray:
+    """Spans (2, rows) with the empty ones absent (their value is null)."""
+    return np.stack([np.where(span[1] > span[0], span[0], -1), span[1]])
 
 
-def _encoded(values: pa.Array, *, blank: bool = False) -> pa.DictionaryArray:
-    """Repeated text dictionary-encoded (``blank``: empty values null)."""
-    values = pc.cast(values, pa.large_string())
-    if blank:
-        values = pc.if_else(pc.equal(values, ""), pa.nulls(len(values), values.type), values)
-    return pc.dictionary_encode(values)
+def _without(values: pa.DictionaryArray, placeholders: tuple[str, ...]) -> pa.DictionaryArray:
+    """``values`` with the placeholder texts null (SRX writes ``N/A`` for no user)."""
+    drop = [k for k, v in enumerate(values.dictionary.to_pylist()) if v in placeholders]
+    if not drop:
+        return values
+    codes = pc.fill_null(values.indices, -1).to_numpy(zero_copy_only=False)
+    codes = np.where(np.isin(codes, drop), -1, codes)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0),
+                                          values.dictionary)
+
+
+def _closes(reason: pa.DictionaryArray) -> pa.DictionaryArray:
+    """The close class of each reason, worked out once per distinct reason."""
+    classes = [close_class(r) for r in reason.dictionary.to_pylist()]
+    names = sorted({c for c in classes if c})
+    of_reason = np.array([names.index(c) if c else -1 for c in classes] + [-1], np.int64)
+    return labels(of_reason[pc.fill_null(reason.indices, -1).to_numpy(zero_copy_only=False)],
+                  names)
+
+
+_MESSAGES = ("RT_FLOW_SESSION_CREATE", "RT_FLOW_SESSION_CLOSE")
 
 
 def names_of(close: np.ndarray) -> pa.Array:
@@ -139,35 +151,51 @@ _KEYS = {"reason": "reason", "source-address": "src", "source-port": "sport",
          "username": "user"}
 
 
-def _structured(lines, rows: np.ndarray, structured: np.ndarray, text: dict[str, pa.Array],
-                num: dict[str, np.ndarray]) -> None:
-    """The structured rows' fields from their key="value" pairs, over ``text`` and ``num``
-    (a missing key reads as empty text, as on a positional row that does not read)."""
+def _structured(lines, data: np.ndarray, rows: np.ndarray, structured: np.ndarray,
+                span: np.ndarray, num: dict[str, np.ndarray]) -> np.ndarray:
+    """The structured rows' fields from their key="value" pairs, into ``span`` and ``num``: the
+    values' text is laid after the block's bytes (returned, the spans point into it); a
+    missing key reads as empty text."""
     kv = pairs(lines, rows[structured])
-    where = pa.array(structured)
+    pieces, size = [data], len(data)
     for key, name in _KEYS.items():
-        values = pc.fill_null(kv.values(key, rows), "")
+        values = pc.cast(pc.fill_null(kv.values(key, rows), ""), pa.large_string())
         if name in num:
             value, valid = integers(values)
             num[name] = np.where(structured, np.where(valid, value, -1), num[name])
-        else:
-            text[name] = pc.if_else(where, values, text[name])
+            continue
+        text = values.filter(pa.array(structured))
+        offsets = np.frombuffer(text.buffers()[1], np.int64)[text.offset:
+                                                             text.offset + len(text) + 1]
+        slot = jf.SLOT[name]
+        span[0, slot, structured] = size + offsets[:-1] - offsets[0]
+        span[1, slot, structured] = size + offsets[1:] - offsets[0]
+        if offsets[-1] > offsets[0]:
+            pieces.append(np.frombuffer(text.buffers()[2], np.uint8)[offsets[0]:offsets[-1]])
+            size += int(offsets[-1] - offsets[0])
+    return np.concatenate(pieces)
 
 
-def _times(data: np.ndarray, spans: np.ndarray, rows: np.ndarray, naive: np.ndarray,
+def _times(data: np.ndarray, span: np.ndarray, naive: np.ndarray,
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(local ns, zone code, year-less, valid): RFC 5424 stamps are UTC (their offset applied),
     BSD ones device-local and year-less. The pass read exact BSD stamps; other BSD text goes
     through Arrow's ``strptime``, ISO stamps through the ISO reader."""
     time = naive.copy()
-    bsd = spans[0, jf.SLOT["bsd"], rows] >= 0
+    bsd = span[0, jf.SLOT["bsd"]] >= 0
     lenient = np.flatnonzero(bsd & (time == NAT))
     if len(lenient):
-        time[lenient] = bsd_yearless(_text(data, spans, "bsd", rows[lenient]))[0]
+        time[lenient] = bsd_yearless(_text(data, span, "bsd", lenient))[0]
     bsd_ok = bsd & (time != NAT)
-    iso = np.flatnonzero(spans[0, jf.SLOT["iso"], rows] >= 0)
-    iso_ok = np.zeros(len(rows), bool)
+    iso = np.flatnonzero(span[0, jf.SLOT["iso"]] >= 0)
+    iso_ok = np.zeros(len(time), bool)
     if len(iso):
-        time[iso], iso_ok[iso] = iso_utc(_text(data, spans, "iso", rows[iso]))
+        time[iso], iso_ok[iso] = iso_utc(_text(data, span, "iso", iso))
     zone = np.where(iso_ok, 0, ZONE_DEVICE).astype(np.int16)
     return time, zone, ~iso_ok & bsd_ok, iso_ok | bsd_ok
+
+
+def _text(data: np.ndarray, span: np.ndarray, name: str, at: np.ndarray) -> pa.Array:
+    """A field's text on the rows ``at`` of ``span`` (null where the pass found none)."""
+    slot = jf.SLOT[name]
+    return columns.strings(data, span[0, slot, at], span[1, slot, at])

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .. import columns
 from ..zones import ZONE_DEVICE
 from . import paloalto_fields as pf
-from .common import Account, Parsed, VendorSettings, event_table, join
+from .common import Account, Parsed, VendorSettings, event_table, join, labels
 from .lines import compiled_lines
 from .stamps import NAT, iso_utc, slash_local
 
@@ -149,10 +149,10 @@ def _events(rows: np.ndarray, data: np.ndarray, spans: np.ndarray, host: np.ndar
                 for k in (0, 1)))
     return event_table(
         len(rows), row=rows, local_ns=generated, zone=zone, yearless=np.zeros(len(rows), bool),
-        device=device, vendor=_labels(np.zeros(len(rows), np.int64), [NAME]),
-        msg_id=_labels(end.astype(np.int64), ["TRAFFIC/start", "TRAFFIC/end"]),
-        event=_labels(end.astype(np.int64), ["built", "teardown"]),
-        protocol=_labels(codes[2, rows].astype(np.int64) - 1, ["tcp", "udp"]),
+        device=device, vendor=labels(np.zeros(len(rows), np.int64), [NAME]),
+        msg_id=labels(end.astype(np.int64), ["TRAFFIC/start", "TRAFFIC/end"]),
+        event=labels(end.astype(np.int64), ["built", "teardown"]),
+        protocol=labels(codes[2, rows].astype(np.int64) - 1, ["tcp", "udp"]),
         conn_id=conn_id, src_if=src_if, src_ip=src_ip, src_port=number["src_port"],
         dst_if=dst_if, dst_ip=dst_ip, dst_port=number["dst_port"],
         duration_ns=pa.array(duration, mask=~end),
@@ -193,19 +193,6 @@ def _device(data: np.ndarray, span: dict[str, np.ndarray], host: np.ndarray,
     return chosen
 
 
-def _labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
-    """Codes into ``names`` (-1 null) as a dictionary of the names used, in order of first
-    appearance (as Arrow's ``dictionary_encode`` orders them)."""
-    used, first = np.unique(codes[codes >= 0], return_index=True)
-    used = used[np.argsort(first)]
-    remap = np.full(len(names) + 1, -1, np.int32)
-    remap[used] = np.arange(len(used), dtype=np.int32)
-    index = remap[codes]
-    return pa.DictionaryArray.from_arrays(
-        pa.array(index, pa.int32(), mask=index < 0),
-        pa.array([names[k] for k in used], pa.large_string()))
-
-
 def _high_resolution(text: pa.Array, generated: np.ndarray, zone: np.ndarray,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Field 102 (``2026-03-02T02:30:05.412+01:00``, 10.x+) where present: its instant, and its
@@ -236,4 +223,4 @@ def _closes(reason: pa.DictionaryArray, tcp: np.ndarray, number: dict, end: np.n
     received = np.where(forwarded, number["bytes_received"], number["packets_received"])
     no_reply = (received == 0) | (~forwarded & (number["packets_sent"] == 0))
     close[end & aged[reason_codes] & tcp & no_reply] = 0
-    return _labels(close, classes)
+    return labels(close, classes)
