@@ -195,3 +195,14 @@ def csv_unescape(data: np.ndarray, at: int, end: int) -> int:
         out += 1
         k += 1
     return out
+
+
+@njit(nogil=True, cache=True)
+def civil_days(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's ``days_from_civil``),
+    for stamps read in place."""
+    y = year - (month <= 2)
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468

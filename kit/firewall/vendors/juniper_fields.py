@@ -19,7 +19,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..bytescan import digit_count, is_digit, is_space, literal, match, non_space_run, number
+from ..bytescan import (
+    civil_days,
+    digit_count,
+    is_digit,
+    is_space,
+    literal,
+    match,
+    non_space_run,
+    number,
+)
 
 #: span slots
 TEXT = ("reason", "src", "dst", "proto", "from", "to", "session", "user", "iso", "bsd", "host")
@@ -129,15 +138,6 @@ def head(data: np.ndarray, at: int, end: int) -> tuple[int, int, int, int, int, 
 
 
 @njit(nogil=True, cache=True)
-def _days(year: int, month: int, day: int) -> int:
-    y = year - (month <= 2)
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-
-
-@njit(nogil=True, cache=True)
 def bsd_stamp(data: np.ndarray, at: int, end: int, year: int) -> int:
     """``Mon DD HH:MM:SS`` (day one or two digits after blanks) in ``year`` as naive ns, when the
     month is an English abbreviation and the date and time are real; else NAT (the caller hands
@@ -155,8 +155,8 @@ def bsd_stamp(data: np.ndarray, at: int, end: int, year: int) -> int:
     k += digits + 1
     hour, minute, second = (int(number(data, k, 2)), int(number(data, k + 3, 2)),
                             int(number(data, k + 6, 2)))
-    following = _days(year + (month == 12), month % 12 + 1, 1)
-    day0 = _days(year, month, 1)
+    following = civil_days(year + (month == 12), month % 12 + 1, 1)
+    day0 = civil_days(year, month, 1)
     if day < 1 or day > following - day0 or hour > 23 or minute > 59 or second > 59:
         return NAT
     return ((day0 + day - 1) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000_000

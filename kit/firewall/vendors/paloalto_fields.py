@@ -17,6 +17,7 @@ from numba import njit
 from ..bytescan import (
     LAST_FIELD,
     UNCLOSED_QUOTE,
+    civil_days,
     csv_field,
     csv_unescape,
     digit_count,
@@ -160,17 +161,6 @@ def forwarder_host(data: np.ndarray, at: int, end: int) -> tuple[int, int]:
 
 
 @njit(nogil=True, cache=True)
-def _days(year: int, month: int, day: int) -> int:
-    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil)."""
-    y = year - (month <= 2)
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-@njit(nogil=True, cache=True)
 def slash_stamp(data: np.ndarray, at: int, end: int) -> int:
     """``YYYY/MM/DD HH:MM:SS`` exactly, with a real date and time in the years int64 ns can
     hold, as naive ns; else NAT (the caller hands such text to Arrow's more lenient
@@ -197,8 +187,8 @@ def slash_stamp(data: np.ndarray, at: int, end: int) -> int:
     if not 1678 <= year <= 2261 or not 1 <= month <= 12 or day < 1 or hour > 23 or \
             minute > 59 or second > 59:
         return NAT
-    following = _days(year + (month == 12), month % 12 + 1, 1)
-    day0 = _days(year, month, 1)
+    following = civil_days(year + (month == 12), month % 12 + 1, 1)
+    day0 = civil_days(year, month, 1)
     if day > following - day0:
         return NAT
     return ((day0 + day - 1) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000_000
