@@ -199,9 +199,10 @@ def labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
     Python object per row."""
     used, first = np.unique(codes[codes >= 0], return_index=True)
     used = used[np.argsort(first)]
-    remap = np.full(len(names) + 1, -1, np.int32)
-    remap[used] = np.arange(len(used), dtype=np.int32)
+    width = np.int8 if len(names) < 128 else np.int32  # fixed per call site: blocks concatenate
+    remap = np.full(len(names) + 1, -1, width)
+    remap[used] = np.arange(len(used), dtype=width)
     index = remap[codes]
     return pa.DictionaryArray.from_arrays(
-        pa.array(index, pa.int32(), mask=index < 0),
+        pa.array(index, pa.from_numpy_dtype(width), mask=index < 0),
         pa.array([names[k] for k in used], pa.large_string()))
