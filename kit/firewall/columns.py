@@ -215,11 +215,18 @@ def _encode_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
     spans = np.empty((fields, 2, n), np.int64)
     hashes = np.empty((fields, n), np.uint64)
     count = np.zeros(fields, np.int64)
+    last = np.full(fields, -1, np.int64)
     for i in range(n):
         for f in range(fields):
-            if start[f, i] >= 0:
-                codes[f, i], _, count[f] = intern(data, start[f, i], end[f, i], slots[f],
-                                                  spans[f], hashes[f], count[f])
+            at = start[f, i]
+            if at < 0:
+                continue
+            code = last[f]  # a value like the row before's (a device, a zone) skips the hash
+            if code < 0 or not _same(data, spans[f, 0, code], spans[f, 1, code], at, end[f, i]):
+                code, _, count[f] = intern(data, at, end[f, i], slots[f], spans[f], hashes[f],
+                                           count[f])
+                last[f] = code
+            codes[f, i] = code
     return codes, spans, count
 
 

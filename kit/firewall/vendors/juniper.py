@@ -32,7 +32,6 @@ SIGNATURE = r"RT_FLOW_SESSION_|RT_FLOW:|junos@2636"
 EXPECTED = ("an SRX log like '<14>Mar  2 02:30:05 srx01 RT_FLOW: RT_FLOW_SESSION_CLOSE: "
             "session closed idle Timeout: 192.0.2.10/50412->198.51.100.20/1556 ...'")
 _MESSAGE = r"(RT_FLOW_[A-Z_]+)"
-_PROTOCOLS = {"6": "tcp", "17": "udp"}
 _CLOSES = {"idle timeout": "idle-timeout", "tcp fin": "fin", "tcp rst": "reset",
            "tcp client rst": "reset", "tcp server rst": "reset", "denied by policy": "policy"}
 NOT_UNDERSTOOD = ("SRX session message not understood (expected 'session closed <reason>: "
@@ -68,10 +67,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     if structured[rows].any():
         data = _structured(lines, data, rows, structured[rows], span, num)
     time, zone, yearless, time_ok = _times(data, span, bsd_ns[rows])
-    proto_codes, protos = columns.encode(data, span[0, jf.SLOT["proto"]],
-                                         span[1, jf.SLOT["proto"]])
-    proto = protos.to_pylist()
-    known = np.isin(proto_codes, [k for k, p in enumerate(proto) if p in _PROTOCOLS])
+    digits = span[1, jf.SLOT["proto"]] - span[0, jf.SLOT["proto"]]
+    tcp = (num["proto"] == 6) & (digits == 1)  # the text "6" (not "06")
+    known = tcp | ((num["proto"] == 17) & (digits == 2))
     bad_layout = ~(span[1, jf.SLOT["src"]] > span[0, jf.SLOT["src"]])  # no source address
     bad_time = ~time_ok & ~bad_layout
     bad_port = ~bad_layout & ~bad_time & ((np.minimum(num["sport"], num["dport"]) < 0) | (
@@ -80,13 +78,13 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     bad = bad_layout | bad_time | bad_port
     account.reject(rows[bad], np.where(bad_layout[bad], NOT_UNDERSTOOD, np.where(
         bad_time[bad], BAD_TIME, BAD_PORT)).tolist())
-    account.ignore_each(join(names_of(close[other_protocol]), "proto", pa.array(
-        [*proto, ""], pa.large_string()).take(pa.array(proto_codes[other_protocol])), sep="/"))
+    account.ignore_each(join(names_of(close[other_protocol]), "proto", pc.fill_null(
+        _text(data, span, "proto", np.flatnonzero(other_protocol)), ""), sep="/"))
     keep = np.flatnonzero(~bad & ~other_protocol)
     span, close, time, zone, yearless = (span[:, :, keep], close[keep], time[keep], zone[keep],
                                          yearless[keep])
     num = {k: v[keep] for k, v in num.items()}
-    tcp = np.isin(proto_codes[keep], [k for k, p in enumerate(proto) if p == "6"])
+    tcp = tcp[keep]
     repeated = [span[:, jf.SLOT["host"]], _blank_null(span[:, jf.SLOT["from"]]),
                 _blank_null(span[:, jf.SLOT["to"]]),
                 np.stack([np.where(close, span[0, jf.SLOT["reason"]], -1),
@@ -163,7 +161,8 @@ def _structured(lines, data: np.ndarray, rows: np.ndarray, structured: np.ndarra
         if name in num:
             value, valid = integers(values)
             num[name] = np.where(structured, np.where(valid, value, -1), num[name])
-            continue
+            if name != "proto":  # the protocol's text is kept too (ignored lines name it)
+                continue
         text = values.filter(pa.array(structured))
         offsets = np.frombuffer(text.buffers()[1], np.int64)[text.offset:
                                                              text.offset + len(text) + 1]

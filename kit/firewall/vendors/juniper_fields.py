@@ -34,7 +34,7 @@ from ..bytescan import (
 TEXT = ("reason", "src", "dst", "proto", "from", "to", "session", "user", "iso", "bsd", "host")
 SLOT = {name: k for k, name in enumerate(TEXT)}
 #: number slots (-1: not a plain number, or absent)
-NUMBERS = ("sport", "dport", "bc", "bs", "elapsed")
+NUMBERS = ("sport", "dport", "bc", "bs", "elapsed", "proto")
 NUMBER = {name: k for k, name in enumerate(NUMBERS)}
 #: line kinds
 NOT_SRX, OTHER_FLOW, CLOSE, CREATE = 0, 1, 2, 3
@@ -330,6 +330,7 @@ def _rest(data: np.ndarray, at: int, end: int, close: bool, spans: np.ndarray,
         if user >= 0:
             spans[0, 7, row], spans[1, 7, row] = second + 1, user
     spans[0, 3, row], spans[1, 3, row] = at, proto
+    numbers[5, row] = _plain(data, at, proto)
     spans[0, 4, row], spans[1, 4, row] = policy + 1, zone_from
     spans[0, 5, row], spans[1, 5, row] = zone_from + 1, zone_to
     spans[0, 6, row], spans[1, 6, row] = session, session_end

@@ -144,7 +144,8 @@ def srx_fields(line: bytes) -> dict[str, bytes | int | None] | None:
         at, end = spans[:, jf.SLOT[name], 0]
         out[name] = line[at:end] if at >= 0 else None
     for name, k in jf.NUMBER.items():
-        out[name] = int(numbers[k, 0]) if numbers[k, 0] >= 0 else None
+        if name != "proto":  # compared as text
+            out[name] = int(numbers[k, 0]) if numbers[k, 0] >= 0 else None
     return out
 
 
