@@ -127,3 +127,82 @@ def text_end(data: np.ndarray, at: int, end: int) -> int:
     while k < end and data[k] != _CR and data[k] != _LF:
         k += 1
     return k
+
+
+_QUOTE, _COMMA = 34, 44
+#: :func:`csv_field`'s ``next`` when the field is the line's last, or its quote never closes
+LAST_FIELD, UNCLOSED_QUOTE = -1, -2
+
+
+@njit(nogil=True, cache=True)
+def csv_field(data: np.ndarray, at: int, end: int) -> tuple[int, int, int, bool]:
+    """One comma-separated field at ``at`` read by Arrow's CSV rules: (value start, value end,
+    next field's start, escaped).
+
+    A field starting with ``"`` is quoted: commas inside are text, ``""`` is one quote, and text
+    after the closing quote is read on as is (``"ab"cd`` is ``abcd``); a quote elsewhere is text.
+    ``next`` is :data:`LAST_FIELD` after the line's last field and :data:`UNCLOSED_QUOTE` when a
+    quote is still open at ``end``. ``escaped`` fields (doubled quotes or text after the closing
+    quote) are returned as their raw span: :func:`csv_unescape` writes their value."""
+    if at >= end or data[at] != _QUOTE:
+        k = at
+        while k < end and data[k] != _COMMA:
+            k += 1
+        return at, k, (k + 1 if k < end else LAST_FIELD), False
+    k = at + 1
+    escaped = False
+    while True:
+        if k >= end:
+            return at, end, UNCLOSED_QUOTE, False
+        if data[k] == _QUOTE:
+            if k + 1 < end and data[k + 1] == _QUOTE:
+                escaped = True
+                k += 2
+                continue
+            break
+        k += 1
+    close = k
+    k += 1
+    while k < end and data[k] != _COMMA:
+        k += 1
+    nxt = k + 1 if k < end else LAST_FIELD
+    if escaped or k > close + 1:
+        return at, k, nxt, True
+    return at + 1, close, nxt, False
+
+
+@njit(nogil=True, cache=True)
+def csv_unescape(data: np.ndarray, at: int, end: int) -> int:
+    """Write the value of the escaped field ``data[at:end]`` (see :func:`csv_field`) over its
+    own first bytes (it is never longer); returns the value's end (it starts at ``at``)."""
+    out = at
+    k = at + 1
+    while k < end:
+        byte = data[k]
+        if byte == _QUOTE:
+            if k + 1 < end and data[k + 1] == _QUOTE:
+                data[out] = byte
+                out += 1
+                k += 2
+                continue
+            k += 1
+            break
+        data[out] = byte
+        out += 1
+        k += 1
+    while k < end:
+        data[out] = data[k]
+        out += 1
+        k += 1
+    return out
+
+
+@njit(nogil=True, cache=True)
+def civil_days(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's ``days_from_civil``),
+    for stamps read in place."""
+    y = year - (month <= 2)
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468

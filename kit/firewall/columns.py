@@ -154,3 +154,91 @@ def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Dicti
     """A low-cardinality text field as an Arrow dictionary array (nulls where absent)."""
     codes, values = encode(data, start, end)
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)
+
+
+@njit(nogil=True, cache=True)
+def _gather_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_gather` of several fields (rows of ``start``/``end``) reading the block once, row
+    by row: (offsets per field (fields, n + 1), all fields' bytes, each field's first byte)."""
+    fields, n = start.shape
+    offsets = np.zeros((fields, n + 1), np.int64)
+    base = np.zeros(fields + 1, np.int64)
+    for f in range(fields):
+        total = 0
+        for i in range(n):
+            if start[f, i] >= 0:
+                total += end[f, i] - start[f, i]
+            offsets[f, i + 1] = total
+        base[f + 1] = base[f] + total
+    out = np.empty(base[fields], np.uint8)
+    for i in range(n):
+        for f in range(fields):
+            if start[f, i] < 0:
+                continue
+            at = base[f] + offsets[f, i]
+            for k in range(start[f, i], end[f, i]):
+                out[at] = data[k]
+                at += 1
+    return offsets, out, base
+
+
+def strings_of_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    ) -> list[pa.LargeStringArray]:
+    """:func:`strings` of several fields at once (``start``/``end`` of shape (fields, rows)):
+    one pass over the block, row by row, so each line is read from memory once for all its
+    fields (the fields of a line share its cache lines)."""
+    offsets, out, base = _gather_rows(data, start, end)
+    columns = []
+    for f in range(start.shape[0]):
+        present = start[f] >= 0
+        missing = len(present) - int(present.sum())
+        validity = (None if not missing
+                    else pa.py_buffer(np.packbits(present, bitorder="little")))
+        columns.append(pa.LargeStringArray.from_buffers(
+            start.shape[1], pa.py_buffer(offsets[f]), pa.py_buffer(out[base[f]:base[f + 1]]),
+            validity, missing))
+    return columns
+
+
+@njit(nogil=True, cache=True)
+def _encode_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_encode` of several fields, row by row: (codes (fields, n), distinct spans
+    (fields, 2, n), distinct count per field)."""
+    fields, n = start.shape
+    codes = np.full((fields, n), -1, np.int32)
+    size = 1024
+    while size < 2 * n + 2:  # never more than half full: no table grows
+        size *= 2
+    slots = np.full((fields, size), -1, np.int64)
+    spans = np.empty((fields, 2, n), np.int64)
+    hashes = np.empty((fields, n), np.uint64)
+    count = np.zeros(fields, np.int64)
+    last = np.full(fields, -1, np.int64)
+    for i in range(n):
+        for f in range(fields):
+            at = start[f, i]
+            if at < 0:
+                continue
+            code = last[f]  # a value like the row before's (a device, a zone) skips the hash
+            if code < 0 or not _same(data, spans[f, 0, code], spans[f, 1, code], at, end[f, i]):
+                code, _, count[f] = intern(data, at, end[f, i], slots[f], spans[f], hashes[f],
+                                           count[f])
+                last[f] = code
+            codes[f, i] = code
+    return codes, spans, count
+
+
+def dictionaries_of_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                         ) -> list[pa.DictionaryArray]:
+    """:func:`dictionary` of several fields at once (``start``/``end`` of shape (fields, rows)),
+    reading each line once for all its fields (see :func:`strings_of_rows`)."""
+    codes, spans, count = _encode_rows(data, start, end)
+    out = []
+    for f in range(start.shape[0]):
+        distinct = spans[f, :, :count[f]]
+        values = strings(data, np.ascontiguousarray(distinct[0]),
+                         np.ascontiguousarray(distinct[1]))
+        out.append(pa.DictionaryArray.from_arrays(pa.array(codes[f], mask=codes[f] < 0), values))
+    return out

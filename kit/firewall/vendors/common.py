@@ -106,7 +106,7 @@ class Account:
         lines = self.lines
         self.reject(np.flatnonzero(lines.control), CONTROL)
         rows = np.flatnonzero(~vendor_lines & ~lines.control)
-        sample = lines.text.take(pa.array(rows))
+        sample = lines.texts(rows)
         blank = matches(sample, _BLANK)
         syslog = matches(sample, _SYSLOG_START) & ~blank
         self.ignore(BLANK, blank.sum())
@@ -121,9 +121,8 @@ class Account:
         order = np.argsort(rows, kind="stable")
         rows = rows[order]
         reasons = [self.reject_reasons[i] for i in order]
-        for k in range(min(QUOTED, len(rows))):
-            line = self.lines.text[int(rows[k])].as_py() or ""
-            reasons[k] = f"{reasons[k]}: {line[:SNIPPET]!r}"
+        for k, line in enumerate(self.lines.texts(rows[:QUOTED]).to_pylist()):
+            reasons[k] = f"{reasons[k]}: {(line or '')[:SNIPPET]!r}"
         parsed = Parsed(len(self.lines), self.lines.decode_errors, recognised, self.ignored,
                         rows, reasons, events, offsets or [])
         total = events.num_rows + sum(parsed.ignored.values()) + len(rows)
@@ -133,7 +132,9 @@ class Account:
 
 
 def event_table(n: int, **columns: object) -> pa.Table:
-    """An ``EVENT_SCHEMA`` table of ``n`` rows; columns not given are null, scalars broadcast."""
+    """An ``EVENT_SCHEMA`` table of ``n`` rows; columns not given are null, scalars broadcast.
+    A text column given as a dictionary array stays one (a vendor then returns it so in every
+    block, the empty ones included, so that a file's tables share one schema)."""
     arrays = []
     for name, kind in zip(EVENT_SCHEMA.names, EVENT_SCHEMA.types, strict=True):
         value = columns.pop(name, None)
@@ -141,13 +142,15 @@ def event_table(n: int, **columns: object) -> pa.Table:
             arrays.append(pa.nulls(n, kind))
         elif isinstance(value, str):
             arrays.append(pa.array(np.full(n, value, dtype=object), kind))
+        elif isinstance(value, pa.DictionaryArray):  # repeated text, kept encoded
+            arrays.append(value)
         elif isinstance(value, (pa.Array, pa.ChunkedArray)):
             arrays.append(pc.cast(value, kind))
         else:
             arrays.append(pa.array(value, kind))
     if columns:
         raise TypeError(f"unknown event columns {sorted(columns)}")
-    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+    return pa.Table.from_arrays(arrays, names=EVENT_SCHEMA.names)
 
 
 def empty_events() -> pa.Table:
@@ -188,3 +191,18 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
     cast = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else
             pc.cast(p, pa.large_string()) for p in parts]
     return pc.binary_join_element_wise(*cast, pa.scalar(sep, pa.large_string()))
+
+
+def labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+    """Codes into ``names`` (-1 null) as a dictionary of the names used, in order of first
+    appearance (as Arrow's ``dictionary_encode`` orders them): a label column without a
+    Python object per row."""
+    used, first = np.unique(codes[codes >= 0], return_index=True)
+    used = used[np.argsort(first)]
+    width = np.int8 if len(names) < 128 else np.int32  # fixed per call site: blocks concatenate
+    remap = np.full(len(names) + 1, -1, width)
+    remap[used] = np.arange(len(used), dtype=width)
+    index = remap[codes]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index, pa.from_numpy_dtype(width), mask=index < 0),
+        pa.array([names[k] for k in used], pa.large_string()))

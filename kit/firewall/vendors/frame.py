@@ -35,36 +35,49 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
         return conform(pd.DataFrame({c: pd.Series(dtype=t)
                                      for c, t in CONNECTION_DTYPES.items()
                                      if c != "idle_wait"}))
-    zone = table.column("zone").to_numpy()
-    yearless = table.column("yearless").to_numpy(zero_copy_only=False)
-    local = table.column("local_ns").to_numpy()
-    times = known_times(local, zone, yearless, device_zone=device_zone, relay_zone=relay_zone)
+    n = table.num_rows
+    # each column is let go once converted, so the file's tables and its frame are not both
+    # held whole
+    left = dict(zip(table.column_names, table.columns, strict=True))
+    del table
+    zone = left.pop("zone").to_numpy()
+    yearless = left.pop("yearless").to_numpy()
+    times = known_times(left.pop("local_ns").to_numpy(), zone, yearless,
+                        device_zone=device_zone, relay_zone=relay_zone)
     times = settle_times(times, zone, yearless, year=year, modified=modified,
                          device_zone=device_zone, relay_zone=relay_zone)
-    n = table.num_rows
+    del zone, yearless
     columns: dict[str, object] = {
         "time": pd.DatetimeIndex(times.view("M8[ns]")).tz_localize("UTC").array,
-        "msg_id": _category(table.column("msg_id"), None),
-        "orientation": pd.Categorical(["logged"] * n, dtype=CONNECTION_DTYPES["orientation"]),
-        "source": pd.array(np.full(n, source, dtype=object), dtype=CONNECTION_DTYPES["source"]),
+        "msg_id": _category(left.pop("msg_id"), None),
+        "orientation": _constant("logged", n, CONNECTION_DTYPES["orientation"]),
+        "source": _constant(source, n, CONNECTION_DTYPES["source"]),
         "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
     }
     for name in _TEXT:
-        columns[name] = (_few(table.column(name)) if CONNECTION_DTYPES[name] == FEW_VALUES
-                         else pd.array(table.column(name), dtype=CONNECTION_DTYPES[name]))
+        columns[name] = (_few(left.pop(name)) if CONNECTION_DTYPES[name] == FEW_VALUES
+                         else pd.array(left.pop(name), dtype=CONNECTION_DTYPES[name]))
     for name in _CATEGORIES:
-        columns[name] = _category(table.column(name), CONNECTION_DTYPES[name])
+        columns[name] = _category(left.pop(name), CONNECTION_DTYPES[name])
     # a UDP flow's expiry is its normal end, not a connection lost: no close class (as on
     # Cisco, whose UDP teardowns carry no reason); the vendor's reason is kept
     columns["close"][np.asarray(columns["protocol"] == "udp")] = np.nan
     for name, out in (("src_port", "src_port"), ("dst_port", "dst_port"), ("bytes", "bytes")):
-        values = table.column(name)
+        values = left.pop(name)
         columns[out] = pd.arrays.IntegerArray(
             pc.fill_null(values, 0).to_numpy().astype(CONNECTION_DTYPES[out].numpy_dtype),
             values.is_null().to_numpy(zero_copy_only=False))
     for name, out in (("duration_ns", "duration"), ("active_ns", "active")):
-        columns[out] = pc.fill_null(table.column(name), NAT).to_numpy().view("m8[ns]")
+        columns[out] = pc.fill_null(left.pop(name), NAT).to_numpy().view("m8[ns]")
     return conform(pd.DataFrame(columns, copy=False))
+
+
+def _constant(value: str, n: int, dtype: object) -> pd.Categorical:
+    """``n`` times ``value`` as a categorical of ``dtype`` (codes only: no object per row)."""
+    if not isinstance(dtype, pd.CategoricalDtype):  # categories inferred, as from the values
+        dtype = pd.Categorical(np.array([value], dtype=object)).dtype
+    return pd.Categorical.from_codes(np.full(n, dtype.categories.get_loc(value), np.int8),
+                                     dtype=dtype)
 
 
 def _few(values: pa.ChunkedArray) -> pd.Categorical:

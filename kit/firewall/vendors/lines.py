@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import blocks
 from ..blocks import valid_utf8
 
 _NEWLINE, _CR, _TAB = 10, 13, 9
@@ -39,6 +40,10 @@ class Lines:
         """Views of ``rows`` from byte ``begin`` (absolute) to ``end`` (default: line end)."""
         stop = self.ends[rows] if end is None else end
         return substrings(self.buffer, np.asarray(begin, np.int64), np.asarray(stop, np.int64))
+
+    def texts(self, rows: np.ndarray) -> pa.LargeStringArray:
+        """The text of ``rows`` (increasing), made only for the lines looked at as text."""
+        return self.span(rows, self.starts[rows])
 
 
 def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
@@ -97,3 +102,14 @@ def matches(text: pa.Array, pattern: str) -> np.ndarray:
         return np.zeros(0, bool)
     return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(
         zero_copy_only=False)
+
+
+def compiled_lines(block: bytes) -> Lines:
+    """:func:`split_lines` through the compiled splitter (``blocks.split_lines``), for vendors
+    whose field finder is compiled: no text per line is made (``text`` is None; use
+    :meth:`Lines.texts` for the few lines looked at as text)."""
+    found = blocks.split_lines(block)
+    data, starts, ends = found.data, found.starts, found.ends
+    crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
+    return Lines(found.buffer, starts, ends - crlf, None, found.control,  # type: ignore[arg-type]
+                 found.decode_errors)
