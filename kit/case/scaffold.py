@@ -35,7 +35,7 @@ def new_case(path: str | Path, *, case_id: str | None = None) -> Path:
         raise CaseError(f"{root}: already exists and is not an empty folder; choose a new path "
                         "for the case (nothing was changed)")
     values = {"case_id": case_id or root.resolve().name, "case_path": str(root),
-              "today": dt.date.today().isoformat()}
+              "today": dt.date.today().isoformat(), "firewall_vendors": _firewall_vendors()}
     if '"' in values["case_id"] or "\\" in values["case_id"]:
         raise CaseError(f"case id {values['case_id']!r}: use letters, digits, - and _ only")
     root.mkdir(parents=True, exist_ok=True)
@@ -46,3 +46,12 @@ def new_case(path: str | Path, *, case_id: str | None = None) -> Path:
         text = Template((templates / template).read_text(encoding="utf-8")).substitute(values)
         (root / target).write_text(text, encoding="utf-8")
     return root
+
+
+def _firewall_vendors() -> str:
+    """What to collect from each firewall the kit reads, from the one table of vendor facts."""
+    from ..remedies.commands import FAMILIES  # remedies import the case's facts
+
+    return "\n".join(
+        f"- **{f.product}**: {f.collect} Timeout in force: {f.show_timeout}; per port or "
+        f"application: {f.show_scoped}." for f in FAMILIES.values())

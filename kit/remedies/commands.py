@@ -51,12 +51,17 @@ class Family:
     duration_caveat: str | None = None
     #: remedy -> (the part written once per scope port, what joins them): its ``{each_port}``
     per_port: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: what to collect from this device for a case (its logs and how to turn them on)
+    collect: str = ""
 
 
 #: family -> its facts, in the order sentences list them
 FAMILIES: dict[str, Family] = {
     CISCO: Family(
         product="Cisco ASA/FTD",
+        collect=("The syslog of 302013 (Built) and 302014 (Teardown), severity 6: `logging trap "
+                 "informational` with `logging timestamp` on; ASA 106015 and 106023 denies help "
+                 "match failed jobs."),
         default_timeout=pd.Timedelta(hours=1),
         show_timeout="`show running-config timeout` (`timeout conn`)",
         scoped="a policy-map class timeout (`set connection timeout idle`)",
@@ -76,6 +81,9 @@ FAMILIES: dict[str, Family] = {
             "`access-list backup-ports extended permit tcp any any eq {port}`", " / ")}),
     "paloalto": Family(
         product="PAN-OS",
+        collect=("TRAFFIC logs forwarded as syslog (BSD, IETF or octet-counted; Panorama and the "
+                 "Strata/Cortex forwarder are fine) with *Log at Session End* on the rules the "
+                 "backup traffic matches (*Log at Session Start* too, if you can)."),
         default_timeout=pd.Timedelta(hours=1),
         show_timeout="`show session info` (the TCP timeout)",
         scoped="an application (App-ID) TCP timeout or a service-based session timeout",
@@ -96,6 +104,8 @@ FAMILIES: dict[str, Family] = {
         }),
     "fortinet": Family(
         product="FortiGate",
+        collect=("Traffic logs (`config log syslogd setting`, default key=value format) with "
+                 "`set logtraffic all` on the policies the backup traffic matches."),
         default_timeout=pd.Timedelta(hours=1),
         show_timeout="`show system session-ttl` (`set default`)",
         scoped="a `session-ttl` port entry or a policy or custom service `session-ttl`",
@@ -118,6 +128,8 @@ FAMILIES: dict[str, Family] = {
             "`set timeout {seconds}` / `next`", " / ")}),
     "juniper": Family(
         product="Junos SRX",
+        collect=("`RT_FLOW_SESSION_CREATE` and `RT_FLOW_SESSION_CLOSE` messages (`then log "
+                 "session-init session-close` on the policies), structured-data or BSD syslog."),
         default_timeout=pd.Timedelta(minutes=30),
         show_timeout=("`show configuration applications` (each application's "
                       "`inactivity-timeout`; junos-* applications default to 1800 s for TCP)"),
@@ -141,6 +153,9 @@ FAMILIES: dict[str, Family] = {
             "inactivity-timeout {seconds}`", "; ")}),
     "netfilter": Family(
         product="Linux conntrack",
+        collect=("`conntrack -E -o timestamp,extended,id > $(hostname).conntrack.log` running "
+                 "across the failures, with `sysctl -w net.netfilter.nf_conntrack_timestamp=1` "
+                 "(durations) and `net.netfilter.nf_conntrack_acct=1` (bytes) set first."),
         default_timeout=pd.Timedelta(days=5),
         show_timeout="`sysctl net.netfilter.nf_conntrack_tcp_timeout_established`",
         scoped="an nftables conntrack timeout policy (`ct timeout`)",

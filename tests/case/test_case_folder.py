@@ -24,6 +24,12 @@ def test_new_case_scaffold(tmp_path):
                     "sysctl net.inet.tcp", "ss -tino", "show running-config timeout"):
         assert command in readme.replace("\\|", "|"), command
     assert "$(hostname)" in readme  # shell substitutions survive the template
+    from kit.remedies.commands import FAMILIES
+
+    for family in FAMILIES.values():  # every vendor the kit reads: what to collect, timeouts
+        assert f"- **{family.product}**: {family.collect} Timeout in force: " \
+               f"{family.show_timeout}" in readme, family.product
+    assert "`show session info`" in readme and "`conntrack -E -o timestamp,extended,id" in readme
     assert (root / "inventory.csv").read_text() == "host,ip,role,os\n"
 
 

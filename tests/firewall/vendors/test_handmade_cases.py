@@ -95,7 +95,8 @@ def test_a_case_with_an_asa_and_a_fortigate_names_both(tmp_path: Path) -> None:
             "policy-map class") in findings
     assert "; FortiGate: check `show system session-ttl` (`set default`)" in findings
     scoped = kit.compare_remedies(case).loc["firewall-timeout-scoped", "caveats"]
-    assert "ASA/FTD: `access-list backup-ports" in scoped and "FortiGate: `config system session-ttl`" in scoped
+    assert "ASA/FTD: `access-list backup-ports" in scoped
+    assert "FortiGate: `config system session-ttl`" in scoped
     dcd = kit.compare_remedies(case).loc["dcd", "caveats"]
     assert "ASA/FTD: `set connection timeout idle" in dcd
     assert "FortiGate: no equivalent on this device" in dcd
