@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
-from .acl import matched_acl_denies
+from .acl import drop_unmatched_acl_denies
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
@@ -166,7 +166,7 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         if not len(loader.collected) and not any(len(f) for f in loader.frames):
             raise no_events_error(report)
         frame = _combined(loader, pool, [f.source for f in report.files])
-        if not len(frame):  # only 106023 candidates, none after a teardown
+        if frame is None:  # only 106023 candidates, none after a teardown
             raise no_events_error(report)
     release_memory()
     report.enforce(on_bad_lines)
@@ -192,13 +192,17 @@ def _vendor(name: str) -> Vendor:
                          f"{list(VENDORS)}") from None
 
 
-def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd.DataFrame:
+def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str],
+              ) -> pd.DataFrame | None:
     """The Cisco frame and the other vendors' frames as one, in file order (a Cisco-only or
-    single-vendor load is returned as built, without a copy)."""
+    single-vendor load is returned as built, without a copy); None when no row is left."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        frames.insert(0, matched_acl_denies(
-            build_frame(loader.collected, loader.device_names, pool), loader.cisco_files))
+        drop_unmatched_acl_denies(loader.collected, loader.cisco_files)
+    if len(loader.collected):
+        frames.insert(0, build_frame(loader.collected, loader.device_names, pool))
+    if not frames:
+        return None
     if len(frames) == 1:
         return frames[0]
     whole = pd.concat(frames, ignore_index=True)

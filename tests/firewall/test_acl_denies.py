@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import kit
 from kit.firewall.acl import unmatched_acl_denies
+from kit.firewall.cisco import MESSAGE_IDS
 
 BUILT = ("Jun  2 2024 16:00:00 {dev} : %ASA-6-302013: Built inbound TCP connection 7 for "
          "outside:198.51.100.20/1556 (198.51.100.20/1556) to dmz:192.0.2.10/50412 "
@@ -107,8 +109,12 @@ def test_a_damaged_tcp_deny_is_rejected_naming_the_layout():
     assert "106023: message not understood" in report.rejects[0].reason
 
 
-def test_matching_without_any_candidate_returns_none(frame):
-    assert unmatched_acl_denies(frame[frame["msg_id"] != "106023"]) is None
+def test_matching_without_any_candidate_returns_none():
+    ports = np.array([1556, 50412], np.uint16)
+    addresses = pa.chunked_array([pa.array(["192.0.2.10", "198.51.100.20"], pa.large_string())])
+    teardowns = np.full(2, MESSAGE_IDS.index("302014"), np.int8)
+    assert unmatched_acl_denies(teardowns, np.zeros(2, np.int32), ports, ports[::-1], addresses,
+                                addresses, np.zeros(2, np.int64)) is None
 
 
 def test_identity_users_after_the_ports_are_read():
