@@ -12,6 +12,7 @@ vectorised pass over the collected rows; the others are dropped and counted back
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from ..loadreport import FileReport
@@ -22,8 +23,7 @@ from .frame import Collected
 #: the key the ignored candidates are counted under in the load report (as without matching)
 IGNORED_KEY = ACL_DENY
 _CANDIDATE = MESSAGE_IDS.index(ACL_DENY)
-_TCP_TEARDOWNS = [k for k, m in enumerate(MESSAGE_IDS)
-                  if CONNECTION_MESSAGES[m] == ("teardown", "tcp")]
+_IS_TCP_TEARDOWN = np.array([CONNECTION_MESSAGES[m] == ("teardown", "tcp") for m in MESSAGE_IDS])
 _NAT = np.iinfo(np.int64).min
 
 
@@ -84,25 +84,52 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
         return None
     # cheap integer pre-filter: only teardowns on a candidate's device and port pair can match,
     # so the addresses (text) are compared for those alone
-    low = np.minimum(port1, port2).astype(np.int64)
-    high = np.maximum(port1, port2).astype(np.int64)
-    ports = ((device.astype(np.int64) + 1) << 32) | (low << 16) | high
-    teardown = np.isin(msg, _TCP_TEARDOWNS) & np.isin(ports, np.unique(ports[candidate]))
-    at = np.flatnonzero(candidate | teardown)
-    take = pa.array(at)
-    both = pa.concat_arrays([ip1.take(take).combine_chunks(), ip2.take(take).combine_chunks()])
+    def ports(rows: np.ndarray) -> np.ndarray:  # device and both ports as one integer
+        low = np.minimum(port1[rows], port2[rows]).astype(np.int64)
+        high = np.maximum(port1[rows], port2[rows]).astype(np.int64)
+        return ((device[rows].astype(np.int64) + 1) << 32) | (low << 16) | high
+
+    teardown = np.flatnonzero(_IS_TCP_TEARDOWN[msg])
+    wanted = pd.Index(np.unique(ports(candidate))).get_indexer(ports(teardown)) >= 0
+    mine = candidate.copy()
+    mine[teardown[wanted]] = True
+    at = np.flatnonzero(mine)
+    both = pa.concat_arrays([_rows(ip1, at), _rows(ip2, at)])
     address = both.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
     n = len(at)
     one = (address[:n] << 17) | (port1[at].astype(np.int64) + 1)
     other = (address[n:] << 17) | (port2[at].astype(np.int64) + 1)
-    keys = np.column_stack([device[at].astype(np.int64), np.minimum(one, other),
-                            np.maximum(one, other)])
-    _, key = np.unique(keys, axis=0, return_inverse=True)
-    key = key.ravel()
+    key = _groups(device[at].astype(np.int64), np.minimum(one, other), np.maximum(one, other))
     when = time[at]
-    closed = teardown[at] & (when != _NAT)
+    mine = candidate[at]
+    closed = ~mine & (when != _NAT)
     first = np.full(int(key.max()) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, key[closed], when[closed])
-    mine = candidate[at]
     matched = (when[mine] >= first[key[mine]]) & (when[mine] != _NAT)
     return at[mine][~matched]
+
+
+def _rows(values: pa.ChunkedArray, at: np.ndarray) -> pa.Array:
+    """``values`` at the increasing positions ``at``, taken chunk by chunk (a take on the whole
+    chunked array would first copy every chunk into one)."""
+    ends = np.cumsum([len(c) for c in values.chunks])
+    cut = np.searchsorted(at, ends)
+    parts, start, begin = [], 0, 0
+    for chunk, end, stop in zip(values.chunks, ends, cut, strict=True):
+        if stop > start:
+            parts.append(chunk.take(pa.array(at[start:stop] - begin)))
+        start, begin = stop, end
+    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
+
+
+def _groups(*columns: np.ndarray) -> np.ndarray:
+    """A group number per row: rows equal in every column share one."""
+    order = np.lexsort(columns[::-1])
+    changed = np.zeros(len(order), bool)
+    changed[:1] = True
+    for column in columns:
+        ordered = column[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    group = np.empty(len(order), np.int64)
+    group[order] = np.cumsum(changed) - 1
+    return group
