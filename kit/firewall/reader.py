@@ -1,7 +1,7 @@
 """``read_firewall_log``: sources -> vendor per file -> blocks -> worker threads -> one frame.
 
 Each file's vendor is detected from its first lines (``vendors.detect``) or forced by
-``vendor=``. The main thread reads (and decompresses) ~16 MB newline-aligned blocks while two
+``vendor=``. The main thread reads (and decompresses) ~8 MB newline-aligned blocks while two
 worker threads parse the previous ones (pyarrow releases the GIL); results are taken back in
 order, counted into the one load report, and a file's times are settled once the whole file is
 read (year inference needs the file's last stamp). Cisco files go through the Cisco block
@@ -38,9 +38,12 @@ from .zones import parse_zone
 
 AUTO = "auto"
 WORKERS = 2
+#: blocks submitted and not yet taken back: one more than the workers, so that neither waits
+#: while the main thread counts a result into the report
+IN_FLIGHT = WORKERS + 1
 #: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
 #: flight (and their scratch) stay a small part of the peak memory
-BLOCK_BYTES = 16 * 1024 * 1024
+BLOCK_BYTES = 8 * 1024 * 1024
 #: blocks between returning freed memory to the OS: often enough to bound the peak, rarely
 #: enough not to stall the workers (trimming locks the allocator's arenas)
 RELEASE_EVERY = 8
@@ -334,14 +337,14 @@ class _Loader:
 
 def _blocks(source: Source, file: FileReport, pool: ThreadPoolExecutor, bar: Any,
             submit: Any, take: Any) -> None:
-    """Submit ``source``'s blocks to the pool, at most ``WORKERS`` in flight, and ``take`` each
+    """Submit ``source``'s blocks to the pool, at most ``IN_FLIGHT`` at once, and ``take`` each
     result in order; an unreadable (corrupt) stream becomes a file problem."""
     pending: deque[Future[Any]] = deque()
     try:
         for block in source.blocks(BLOCK_BYTES):
             pending.append(submit(block))
             bar.update(len(block))
-            while len(pending) >= WORKERS:
+            while len(pending) >= IN_FLIGHT:
                 take(pending.popleft().result())
     except SourceError as exc:
         file.problems.append(_message(exc))
