@@ -11,12 +11,15 @@ vectorised pass over the collected rows; the others are dropped and counted back
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..loadreport import FileReport
 from .cisco import CONNECTION_MESSAGES, MESSAGE_IDS
+from .columns import span_codes, strings
 from .denies import ACL_DENY
 from .frame import Collected
 
@@ -27,7 +30,8 @@ _IS_TCP_TEARDOWN = np.array([CONNECTION_MESSAGES[m] == ("teardown", "tcp") for m
 _NAT = np.iinfo(np.int64).min
 
 
-def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport, int]]) -> None:
+def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport, int]],
+                              pool: Executor | None = None) -> None:
     """Remove from ``collected`` (the Cisco rows of one load, times settled) the 106023
     candidates that follow no teardown of their endpoints; each is counted back as an ignored
     line of its file.
@@ -38,6 +42,8 @@ def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport
         Every Cisco row of the load, in file order; changed in place.
     files : list of (FileReport, int)
         Each Cisco file's report and its number of rows in ``collected``, in order.
+    pool : concurrent.futures.Executor, optional
+        Threads to filter the blocks on.
     """
     numbers = collected.numbers
     drop = unmatched_acl_denies(
@@ -54,7 +60,7 @@ def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport
         if count:
             file.parsed -= int(count)
             file.ignore(IGNORED_KEY, int(count))
-    collected.drop(drop)
+    collected.drop(drop, pool)
 
 
 def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
@@ -94,8 +100,7 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
     mine = candidate.copy()
     mine[teardown[wanted]] = True
     at = np.flatnonzero(mine)
-    both = pa.concat_arrays([_rows(ip1, at), _rows(ip2, at)])
-    address = both.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    address = _text_codes([ip1, ip2], at)
     n = len(at)
     one = (address[:n] << 17) | (port1[at].astype(np.int64) + 1)
     other = (address[n:] << 17) | (port2[at].astype(np.int64) + 1)
@@ -109,17 +114,33 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
     return at[mine][~matched]
 
 
-def _rows(values: pa.ChunkedArray, at: np.ndarray) -> pa.Array:
-    """``values`` at the increasing positions ``at``, taken chunk by chunk (a take on the whole
-    chunked array would first copy every chunk into one)."""
-    ends = np.cumsum([len(c) for c in values.chunks])
-    cut = np.searchsorted(at, ends)
-    parts, start, begin = [], 0, 0
-    for chunk, end, stop in zip(values.chunks, ends, cut, strict=True):
-        if stop > start:
-            parts.append(chunk.take(pa.array(at[start:stop] - begin)))
-        start, begin = stop, end
-    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
+def _text_codes(columns: list[pa.ChunkedArray], at: np.ndarray) -> np.ndarray:
+    """Equal codes for equal text over the rows ``at`` (increasing) of each column in turn: the
+    rows' bytes are gathered chunk by chunk into one numpy buffer and hashed compiled (Arrow's
+    take and dictionary_encode would first copy or over-allocate at this scale)."""
+    texts, lengths = [], []
+    for values in columns:
+        ends = np.cumsum([len(c) for c in values.chunks])
+        cut = np.searchsorted(at, ends)
+        start = begin = 0
+        for chunk, end, stop in zip(values.chunks, ends, cut, strict=True):
+            if stop > start:
+                offsets = np.frombuffer(chunk.buffers()[1], np.int64)[chunk.offset:]
+                local = at[start:stop] - begin
+                gathered = strings(_bytes(chunk), offsets[local], offsets[local + 1])
+                texts.append(_bytes(gathered))
+                lengths.append(np.diff(np.frombuffer(gathered.buffers()[1], np.int64)))
+            start, begin = stop, end
+    length = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    bounds = np.concatenate([[0], np.cumsum(length)])
+    data = np.concatenate(texts) if texts else np.zeros(0, np.uint8)
+    return span_codes(data, bounds[:-1], bounds[1:]).astype(np.int64)
+
+
+def _bytes(values: pa.Array) -> np.ndarray:
+    """The data buffer of a string array as numpy bytes (no copy)."""
+    data = values.buffers()[2]
+    return np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
 
 
 def _groups(*columns: np.ndarray) -> np.ndarray:

@@ -154,3 +154,9 @@ def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Dicti
     """A low-cardinality text field as an Arrow dictionary array (nulls where absent)."""
     codes, values = encode(data, start, end)
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)
+
+
+def span_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Equal int32 codes for spans of equal text (-1 where absent), in order of first
+    appearance, without gathering the distinct values (compare text without a string object)."""
+    return _encode(data, start, end)[0]

@@ -201,7 +201,7 @@ def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str],
     single-vendor load is returned as built, without a copy); None when no row is left."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        drop_unmatched_acl_denies(loader.collected, loader.cisco_files)
+        drop_unmatched_acl_denies(loader.collected, loader.cisco_files, pool)
     if len(loader.collected):
         frames.insert(0, build_frame(loader.collected, loader.device_names, pool))
     if not frames:
