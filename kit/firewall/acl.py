@@ -2,128 +2,155 @@
 TCP connection the same device tore down earlier in the same load.
 
 A block reads every TCP 106023 as a ``deny-no-connection`` candidate (:mod:`.denies`); most are
-scans and stray packets unrelated to any connection. Once the whole load is read, this module
-keeps a candidate only where a TCP teardown of the same two address/port endpoints (either
-direction) on the same device came at or before it, in one vectorised pass over the frame;
-the others are dropped from the frame and counted back as ignored ``106023`` lines of their file.
+scans and stray packets unrelated to any connection. Once the whole load is read, and before the
+frame is built, this module keeps a candidate only where a TCP teardown of the same two
+address/port endpoints (either direction) on the same device came at or before it, in one
+vectorised pass over the collected rows; the others are dropped and counted back as ignored
+``106023`` lines of their file.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..loadreport import FileReport
+from .cisco import CONNECTION_MESSAGES, MESSAGE_IDS
+from .columns import span_codes, strings
 from .denies import ACL_DENY
-from .schema import FEW_VALUE_COLUMNS
+from .frame import Collected
 
 #: the key the ignored candidates are counted under in the load report (as without matching)
 IGNORED_KEY = ACL_DENY
+_CANDIDATE = MESSAGE_IDS.index(ACL_DENY)
+_IS_TCP_TEARDOWN = np.array([CONNECTION_MESSAGES[m] == ("teardown", "tcp") for m in MESSAGE_IDS])
+_NAT = np.iinfo(np.int64).min
 
 
-def matched_acl_denies(frame: pd.DataFrame, files: list[tuple[FileReport, int]],
-                       ) -> pd.DataFrame:
-    """The Cisco ``frame`` of one load without the 106023 candidates that follow no teardown of
-    their endpoints; each is counted back as an ignored line of its file.
+def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport, int]],
+                              pool: Executor | None = None) -> None:
+    """Remove from ``collected`` (the Cisco rows of one load, times settled) the 106023
+    candidates that follow no teardown of their endpoints; each is counted back as an ignored
+    line of its file.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The Cisco connection-event frame, rows in file order.
+    collected : kit.firewall.frame.Collected
+        Every Cisco row of the load, in file order; changed in place.
     files : list of (FileReport, int)
-        Each Cisco file's report and its number of rows in ``frame``, in order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``frame`` itself when nothing is dropped, else a copy without those rows.
+        Each Cisco file's report and its number of rows in ``collected``, in order.
+    pool : concurrent.futures.Executor, optional
+        Threads to filter the blocks on.
     """
-    drop = unmatched_acl_denies(frame)
+    numbers = collected.numbers
+    drop = unmatched_acl_denies(
+        np.concatenate(numbers["msg"]), np.concatenate(collected.device),
+        np.concatenate(numbers["port1"]), np.concatenate(numbers["port2"]),
+        pa.chunked_array(collected.text["ip1"], pa.large_string()),
+        pa.chunked_array(collected.text["ip2"], pa.large_string()),
+        np.concatenate(collected.time))
     if drop is None or not len(drop):
-        return frame
+        return
     ends = np.cumsum([rows for _, rows in files])
     per_file = np.bincount(np.searchsorted(ends, drop, side="right"), minlength=len(files))
     for (file, _), count in zip(files, per_file, strict=True):
         if count:
             file.parsed -= int(count)
             file.ignore(IGNORED_KEY, int(count))
-    keep = np.ones(len(frame), bool)
-    keep[drop] = False
-    return unused_categories_removed(frame.loc[keep].reset_index(drop=True))
+    collected.drop(drop, pool)
 
 
-def unmatched_acl_denies(frame: pd.DataFrame) -> np.ndarray | None:
-    """Rows of the Cisco connection-event ``frame`` that are 106023 candidates without an
-    earlier TCP teardown of their endpoints on their device (None: the frame has no 106023).
+def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
+                         port2: np.ndarray, ip1: pa.ChunkedArray, ip2: pa.ChunkedArray,
+                         time: np.ndarray) -> np.ndarray | None:
+    """Rows that are 106023 candidates without an earlier TCP teardown of their endpoints on
+    their device (None: there is no candidate).
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The connection-event frame of one load (``kit.firewall.schema.CONNECTION_DTYPES``).
+    msg, device : numpy.ndarray
+        Per row: index into ``kit.firewall.cisco.MESSAGE_IDS``; device code.
+    port1, port2 : numpy.ndarray
+        The two logged ports.
+    ip1, ip2 : pyarrow.ChunkedArray
+        The two logged addresses.
+    time : numpy.ndarray
+        UTC nanoseconds (int64; the minimum is NaT, which never matches).
 
     Returns
     -------
     numpy.ndarray or None
         Positions of the rows to drop, increasing.
     """
-    msg = frame["msg_id"]
-    if ACL_DENY not in msg.cat.categories:
-        return None
-    candidate = (msg.cat.codes == msg.cat.categories.get_loc(ACL_DENY)).to_numpy()
+    candidate = msg == _CANDIDATE
     if not candidate.any():
         return None
-    teardown = ((frame["event"] == "teardown") & (frame["protocol"] == "tcp")).to_numpy(bool)
     # cheap integer pre-filter: only teardowns on a candidate's device and port pair can match,
     # so the addresses (text) are compared for those alone
-    ports = _port_keys(frame)
-    teardown = teardown & np.isin(ports, np.unique(ports[candidate]))
-    at = np.flatnonzero(candidate | teardown)
-    rows = frame[["time", "device", "src_ip", "src_port", "dst_ip", "dst_port"]].take(at)
-    time = rows["time"].array.asi8
-    keys = _endpoint_keys(rows)
-    never = np.iinfo(np.int64).min  # NaT
-    is_teardown = teardown[at] & (time != never)
-    first = (keys.loc[is_teardown].assign(first=pd.array(time[is_teardown], "Int64"))
-             .groupby(_KEY, sort=False, as_index=False)["first"].min())
+    def ports(rows: np.ndarray) -> np.ndarray:  # device and both ports as one integer
+        low = np.minimum(port1[rows], port2[rows]).astype(np.int64)
+        high = np.maximum(port1[rows], port2[rows]).astype(np.int64)
+        return ((device[rows].astype(np.int64) + 1) << 32) | (low << 16) | high
+
+    teardown = np.flatnonzero(_IS_TCP_TEARDOWN[msg])
+    wanted = pd.Index(np.unique(ports(candidate))).get_indexer(ports(teardown)) >= 0
+    mine = candidate.copy()
+    mine[teardown[wanted]] = True
+    at = np.flatnonzero(mine)
+    address = _text_codes([ip1, ip2], at)
+    n = len(at)
+    one = (address[:n] << 17) | (port1[at].astype(np.int64) + 1)
+    other = (address[n:] << 17) | (port2[at].astype(np.int64) + 1)
+    key = _groups(device[at].astype(np.int64), np.minimum(one, other), np.maximum(one, other))
+    when = time[at]
     mine = candidate[at]
-    earliest = keys.loc[mine].merge(first, how="left", on=_KEY)["first"].to_numpy(
-        dtype=np.int64, na_value=np.iinfo(np.int64).max)
-    matched = (time[mine] >= earliest) & (time[mine] != never)
+    closed = ~mine & (when != _NAT)
+    first = np.full(int(key.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first, key[closed], when[closed])
+    matched = (when[mine] >= first[key[mine]]) & (when[mine] != _NAT)
     return at[mine][~matched]
 
 
-_KEY = ["device", "low", "high"]
+def _text_codes(columns: list[pa.ChunkedArray], at: np.ndarray) -> np.ndarray:
+    """Equal codes for equal text over the rows ``at`` (increasing) of each column in turn: the
+    rows' bytes are gathered chunk by chunk into one numpy buffer and hashed compiled (Arrow's
+    take and dictionary_encode would first copy or over-allocate at this scale)."""
+    texts, lengths = [], []
+    for values in columns:
+        ends = np.cumsum([len(c) for c in values.chunks])
+        cut = np.searchsorted(at, ends)
+        start = begin = 0
+        for chunk, end, stop in zip(values.chunks, ends, cut, strict=True):
+            if stop > start:
+                offsets = np.frombuffer(chunk.buffers()[1], np.int64)[chunk.offset:]
+                local = at[start:stop] - begin
+                gathered = strings(_bytes(chunk), offsets[local], offsets[local + 1])
+                texts.append(_bytes(gathered))
+                lengths.append(np.diff(np.frombuffer(gathered.buffers()[1], np.int64)))
+            start, begin = stop, end
+    length = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    bounds = np.concatenate([[0], np.cumsum(length)])
+    data = np.concatenate(texts) if texts else np.zeros(0, np.uint8)
+    return span_codes(data, bounds[:-1], bounds[1:]).astype(np.int64)
 
 
-def unused_categories_removed(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (rows dropped from a read) with the few-valued columns' categories again only
-    those that occur, still sorted; a column is touched only when one went unused."""
-    for column in FEW_VALUE_COLUMNS:
-        values = frame[column]
-        codes = values.cat.codes.to_numpy()
-        if not (np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0).all():
-            frame[column] = values.cat.remove_unused_categories()
-    return frame
+def _bytes(values: pa.Array) -> np.ndarray:
+    """The data buffer of a string array as numpy bytes (no copy)."""
+    data = values.buffers()[2]
+    return np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
 
 
-def _port_keys(frame: pd.DataFrame) -> np.ndarray:
-    """Each row's device and its two ports, lower first, as one integer."""
-    src = frame["src_port"].to_numpy(dtype=np.int64, na_value=0xFFFF)
-    dst = frame["dst_port"].to_numpy(dtype=np.int64, na_value=0xFFFF)
-    device = frame["device"].cat.codes.to_numpy(dtype=np.int64) + 1
-    return (device << 32) | (np.minimum(src, dst) << 16) | np.maximum(src, dst)
-
-
-def _endpoint_keys(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each row's device and its two address/port endpoints as integers, lower first (so
-    both directions of a connection have the same key)."""
-    ips = pd.concat([rows["src_ip"], rows["dst_ip"]], ignore_index=True)
-    codes = pd.factorize(ips, use_na_sentinel=False)[0].astype(np.int64)
-    ports = np.concatenate([rows["src_port"].to_numpy(dtype=np.int64, na_value=-1),
-                            rows["dst_port"].to_numpy(dtype=np.int64, na_value=-1)])
-    endpoint = (codes << 17) | (ports + 1)
-    n = len(rows)
-    low = np.minimum(endpoint[:n], endpoint[n:])
-    high = np.maximum(endpoint[:n], endpoint[n:])
-    device = rows["device"].cat.codes.to_numpy(dtype=np.int64)
-    return pd.DataFrame({"device": device, "low": low, "high": high})
+def _groups(*columns: np.ndarray) -> np.ndarray:
+    """A group number per row: rows equal in every column share one."""
+    order = np.lexsort(columns[::-1])
+    changed = np.zeros(len(order), bool)
+    changed[:1] = True
+    for column in columns:
+        ordered = column[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    group = np.empty(len(order), np.int64)
+    group[order] = np.cumsum(changed) - 1
+    return group

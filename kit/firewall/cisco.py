@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from .cisco_fields import ACL_DENY as ACL_DENY_KIND
 from .cisco_fields import (
     BAD_BYTES,
     BAD_DURATION,
@@ -25,15 +26,20 @@ from .cisco_fields import (
     IP1,
     IP2,
     MAX_HOURS,
+    NO_CONNECTION_DENY,
+    NOTE,
     OK,
     REST,
+    TEARDOWN,
     TOO_LONG,
     USER1,
     USER2,
     find_connections,
 )
+from .cisco_fields import BUILT as BUILT_KIND
 from .columns import arrow_copy, dictionary, strings
-from .denies import ACL_DENY, DENY_NO_CONNECTION, parse_acl_denies, parse_denies
+from .denies import ACL_DENY, ACL_EXPECTED, DENY_NO_CONNECTION
+from .denies import EXPECTED as DENY_EXPECTED
 from .reasons import NO_CLOSE, read_reason
 
 #: message id -> (event, protocol)
@@ -52,21 +58,22 @@ STATE_BYPASS_BUILT = "302303"
 MAX_DURATION_HOURS = MAX_HOURS
 DURATION_TOO_LONG = f"duration longer than {MAX_DURATION_HOURS:,} hours (not a real connection)"
 _UDP_TEARDOWN = MESSAGE_IDS.index("302016")
-_IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
-#: message code -> the parser of its own layout (kit.firewall.denies)
-_DENIES = {MESSAGE_IDS.index(DENY_NO_CONNECTION): parse_denies,
-           MESSAGE_IDS.index(ACL_DENY): parse_acl_denies}
+#: message code -> the layout the field finder reads (cisco_fields.BUILT ... ACL_DENY)
+_KIND = np.array([NO_CONNECTION_DENY if m == DENY_NO_CONNECTION else ACL_DENY_KIND
+                  if m == ACL_DENY else BUILT_KIND if CONNECTION_MESSAGES[m][0] == "built"
+                  else TEARDOWN for m in MESSAGE_IDS], np.int8)
 
 #: a Cisco tag anywhere, to tell a damaged tag from a line of another program
 ANY_TAG = r"%(?:ASA|PIX|FWSM|FTD)-"
 
-EXPECTED = {
-    "built": "'Built {inbound|outbound} TCP connection <id> for <if>:<addr>/<port> "
-             "[(<mapped>)] to <if>:<addr>/<port> [(<mapped>)]'",
-    "teardown": "'Teardown TCP connection <id> for <if>:<addr>/<port> to <if>:<addr>/<port> "
-                "duration <h:mm:ss> bytes <n> [<reason> [from <if>]] [(<user>)]' "
-                "or the legacy 'faddr <addr>/<port> gaddr ... laddr <addr>/<port>' layout",
-}
+#: what a line of each layout should look like (its reject reason quotes it)
+_EXPECTED = (
+    "'Built {inbound|outbound} TCP connection <id> for <if>:<addr>/<port> "
+    "[(<mapped>)] to <if>:<addr>/<port> [(<mapped>)]'",
+    "'Teardown TCP connection <id> for <if>:<addr>/<port> to <if>:<addr>/<port> "
+    "duration <h:mm:ss> bytes <n> [<reason> [from <if>]] [(<user>)]' "
+    "or the legacy 'faddr <addr>/<port> gaddr ... laddr <addr>/<port>' layout",
+    DENY_EXPECTED, ACL_EXPECTED)
 
 
 @dataclass
@@ -115,43 +122,27 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
     Returns the parsed rows, plus the rows that failed (block row indices) and one reason each.
     """
-    deny = np.isin(msg, list(_DENIES))
-    if deny.any():  # 106015 and 106023: their own layouts (kit.firewall.denies)
-        buffer = pa.py_buffer(data)
-        parts, bad, why = [], [], []
-        for code, parse in _DENIES.items():
-            mine = msg == code
-            if mine.any():
-                columns, failed, reasons = parse(buffer, body[mine], rows[mine], msg[mine],
-                                                 product[mine])
-                parts.append(Connections(**columns))
-                bad.append(failed)
-                why += reasons
-        parsed, failed, reasons = parse_connections(
-            data, *(a[~deny] for a in (line_start, body, line_end, rows, msg, product)))
-        everything = np.concatenate([failed, *bad])
-        order = np.argsort(everything, kind="stable")
-        return (_in_row_order([parsed, *parts]), everything[order],
-                [(reasons + why)[i] for i in order])
-    teardown = ~_IS_BUILT[msg]
+    kind = _KIND[msg]
     (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
-     offsets, codes, interfaces, tails) = find_connections(data, line_start, body, line_end,
-                                                           teardown)
+     offsets, codes, interfaces, tails, notes) = find_connections(data, line_start, body,
+                                                                  line_end, kind)
     ok = status == OK
     done = np.flatnonzero(ok)
     failed = np.flatnonzero(~ok)
     reasons = [f"{MESSAGE_IDS[m]}: " + (
-        _REJECTS[s] if s in _REJECTS
-        else f"message not understood (expected {EXPECTED['teardown' if t else 'built']})")
-        for m, s, t in zip(msg[failed], status[failed], teardown[failed], strict=True)]
-    gathered = [_gathered(text[k], offsets[k], ok) for k in range(len(GATHERED))]
+        _REJECTS[s] if s in _REJECTS else f"message not understood (expected {_EXPECTED[k]})")
+        for m, s, k in zip(msg[failed], status[failed], kind[failed], strict=True)]
+    deny = kind >= NO_CONNECTION_DENY
+    gathered = [_gathered(text[k], offsets[k], ok & ~deny if GATHERED[k] == CONN else ok)
+                for k in range(len(GATHERED))]
     if len(failed):
         spans, ports, codes = spans[:, done], ports[:, done], codes[:, done]
         direction, seconds, nbytes = direction[done], seconds[done], nbytes[done]
         conn_number, conn_numeric = conn_number[done], conn_numeric[done]
-        msg, product, teardown = msg[done], product[done], teardown[done]
+        msg, product, kind = msg[done], product[done], kind[done]
         keep = pa.array(ok)
         gathered = [g.filter(keep) for g in gathered]
+    teardown = kind == TEARDOWN
     conn_id, ip1, ip2 = (gathered[GATHERED.index(f)] for f in (CONN, IP1, IP2))
     names = strings(data, interfaces[0], interfaces[1])
 
@@ -165,8 +156,9 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
 
     first = direction.copy()
     first[(msg == MESSAGE_IDS.index(STATE_BYPASS_BUILT)) & (first < 0)] = 1  # from -> to
-    reason, close, aaa = _reasons(codes[INTERNED.index(REST)], strings(data, tails[0], tails[1]),
-                                  msg == _UDP_TEARDOWN)
+    reason, close, aaa = _reasons(
+        codes[INTERNED.index(REST)], strings(data, tails[0], tails[1]), msg == _UDP_TEARDOWN,
+        codes[INTERNED.index(NOTE)], strings(data, notes[0], notes[1]), kind == ACL_DENY_KIND)
     connections = Connections(
         row=rows[done], msg=msg, product=product, conn_id=conn_id,
         conn_number=conn_number, conn_numeric=conn_numeric,
@@ -180,31 +172,6 @@ def parse_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray
     return connections, rows[failed].astype(np.int64), reasons
 
 
-def _in_row_order(parts: list[Connections]) -> Connections:
-    """One Connections of several parts' rows, in line order (blocks with 106015/106023 denies)."""
-    order = np.argsort(np.concatenate([p.row for p in parts]), kind="stable")
-    take = pa.array(order)
-    merged: dict[str, object] = {}
-    for name in Connections.__dataclass_fields__:
-        values = [getattr(p, name) for p in parts]
-        if isinstance(values[0], np.ndarray):
-            merged[name] = np.concatenate(values)[order]
-        elif all(v is None for v in values):
-            merged[name] = None
-        else:
-            merged[name] = pa.concat_arrays([
-                pa.nulls(len(p.row), pa.large_string()) if v is None else _plain(v)
-                for p, v in zip(parts, values, strict=True)]).take(take)
-    return Connections(**merged)  # type: ignore[arg-type]
-
-
-def _plain(values: pa.Array) -> pa.Array:
-    """Large strings, decoding a dictionary-encoded column."""
-    if isinstance(values, pa.DictionaryArray):
-        values = values.dictionary.take(values.indices)
-    return values.cast(pa.large_string())
-
-
 def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.LargeStringArray:
     """A text column the pass gathered: its bytes copied out of the pass's scratch into
     Arrow's memory (where the address swap of the frame build reuses it)."""
@@ -215,20 +182,28 @@ def _gathered(text: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> pa.
         pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None, missing)
 
 
-def _reasons(codes: np.ndarray, tails: pa.Array, udp: np.ndarray,
-             ) -> tuple[pa.Array, np.ndarray, pa.Array]:
+def _reasons(codes: np.ndarray, tails: pa.Array, udp: np.ndarray, note_codes: np.ndarray,
+             notes: pa.Array, acl: np.ndarray) -> tuple[pa.Array, np.ndarray, pa.Array]:
     """Each distinct teardown tail is read once (``read_reason``), then mapped back: the
     reason and the AAA user as dictionary arrays, the close code per row. A UDP teardown's
-    tail is read apart (its parenthesised token is a user, not a reason)."""
+    tail is read apart (its parenthesised token is a user, not a reason). A deny's note is its
+    reason: ``access-group <acl>`` (106023) or ``flags <flags>`` (106015)."""
     distinct = tails.to_pylist()
     read = [read_reason(t) for t in distinct]
     if udp.any():
         read += [read_reason(t, udp=True) for t in distinct]
         codes = np.where(udp & (codes >= 0), codes + len(distinct), codes)
-    reason = _recoded(codes, [r.reason for r in read])
-    user = _recoded(codes, [r.user for r in read])
-    close = np.array([r.close for r in read] + [NO_CLOSE], dtype=np.int8)[codes]
-    return reason, close, user
+    reasons, users = [r.reason for r in read], [r.user for r in read]
+    closes = [r.close for r in read]
+    named = notes.to_pylist()
+    if named:
+        codes = np.where(note_codes >= 0, note_codes + len(read) + np.where(acl, 0, len(named)),
+                         codes)
+        reasons += [f"access-group {n}" for n in named] + [f"flags {n}" for n in named]
+        users += [None] * (2 * len(named))
+        closes += [NO_CLOSE] * (2 * len(named))
+    close = np.array([*closes, NO_CLOSE], dtype=np.int8)[codes]
+    return _recoded(codes, reasons), close, _recoded(codes, users)
 
 
 def _recoded(codes: np.ndarray, values: list[str | None]) -> pa.DictionaryArray:

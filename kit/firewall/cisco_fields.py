@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import denies
 from .bytescan import (
     NO_MATCH,
     digit_count,
@@ -39,10 +40,14 @@ from .bytescan import (
     text_end,
 )
 from .columns import intern, new_table
+from .denies import DENY_FIELDS, read_acl_deny, read_deny
 
-#: text fields, each a (start, end) pair of rows in the spans array
-CONN, IF1, IP1, IF2, IP2, REST, USER1, USER2 = range(8)
-SPAN_FIELDS = 8
+#: text fields, each a (start, end) pair of rows in the spans array; NOTE is a deny's access
+#: list or TCP flags
+CONN, IF1, IP1, IF2, IP2, REST, USER1, USER2, NOTE = range(9)
+SPAN_FIELDS = 9
+#: each row's layout: by its message id
+BUILT, TEARDOWN, NO_CONNECTION_DENY, ACL_DENY = range(4)
 #: row status: parsed, or why it is rejected
 OK, NOT_UNDERSTOOD, BAD_PORT, BAD_DURATION, TOO_LONG, BAD_BYTES = range(6)
 #: longest teardown duration kept: 100,000 hours is 11 years of uptime, far beyond any real
@@ -272,24 +277,44 @@ def _read_layout(data: np.ndarray, at: int, end: int, line_start: int, legacy: b
 
 #: text gathered in the pass itself (row ``k`` of ``Found.text``), and the interned fields
 GATHERED = (CONN, IP1, IP2)
-INTERNED = (IF1, IF2, REST)
+INTERNED = (IF1, IF2, REST, NOTE)
+#: each span field of a deny and where its start is in the deny layouts' ``out`` array
+_DENY_SPANS = ((IF1, denies.IF1), (IP1, denies.IP1), (IF2, denies.IF2), (IP2, denies.IP2),
+               (NOTE, denies.NOTE))
+_DENY_PORTS = (denies.PORT1, denies.PORT2)
+
+
+@njit(nogil=True, cache=True)
+def _read_deny(data: np.ndarray, at: int, end: int, kind: int, i: int, spans: np.ndarray,
+               ports: np.ndarray, out: np.ndarray) -> int:
+    """Read row ``i``, a 106015 or 106023 deny (:mod:`.denies`); returns a status."""
+    out[:] = NO_MATCH
+    found = (read_deny(data, at, end, out) if kind == NO_CONNECTION_DENY
+             else read_acl_deny(data, at, end, out))
+    if not found:
+        return NOT_UNDERSTOOD
+    for field, first in _DENY_SPANS:
+        _set(spans, field, i, out[first], out[first + 1])
+    ports[0, i], ports[1, i] = out[_DENY_PORTS[0]], out[_DENY_PORTS[1]]
+    return OK
 
 
 @njit(nogil=True, cache=True)
 def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
-                     end: np.ndarray, teardown: np.ndarray) -> tuple:
+                     end: np.ndarray, kind: np.ndarray) -> tuple:
     """Read the connection messages whose body (after the tag) starts at ``body`` and whose line
     runs from ``line_start`` to ``end`` (its newline excluded).
 
     Returns (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
-    offsets, codes, interfaces, tails): ``status`` per row (``OK`` or a reject code), ``spans``
-    (2 * SPAN_FIELDS, n) start/end byte positions (-1 where absent), ``ports`` (2, n),
+    offsets, codes, interfaces, tails, notes): ``status`` per row (``OK`` or a reject code),
+    ``spans`` (2 * SPAN_FIELDS, n) start/end byte positions (-1 where absent), ``ports`` (2, n),
     ``direction`` (1 the first endpoint initiated, 0 the second, -1 not logged), teardown
-    ``seconds`` and ``nbytes``, the connection id as a number where it is 1-19 digits. While a
+    ``seconds`` and ``nbytes``, the connection id as a number where it is 1-19 digits. ``kind``
+    is each row's layout (``BUILT``, ``TEARDOWN``, ``NO_CONNECTION_DENY``, ``ACL_DENY``). While a
     parsed line is still in the cache its ``GATHERED`` fields are copied into ``text`` (3, *)
     with ``offsets`` (3, n + 1), and its ``INTERNED`` fields coded (``codes`` (3, n), -1
-    absent) into the distinct ``interfaces`` (both endpoints share them) and ``tails`` (spans,
-    (2, k)).
+    absent) into the distinct ``interfaces`` (both endpoints share them), ``tails`` and the
+    denies' ``notes`` (spans, (2, k)).
     """
     n = len(body)
     status = np.empty(n, np.int8)
@@ -308,15 +333,21 @@ def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
     codes = np.full((len(INTERNED), n), NO_MATCH, np.int32)
     if_slots, if_spans, if_hashes = new_table(2 * n)
     tail_slots, tail_spans, tail_hashes = new_table(n)
-    interfaces = tails = 0
+    note_slots, note_spans, note_hashes = new_table(n)
+    interfaces = tails = notes = 0
+    out = np.empty(DENY_FIELDS, np.int64)
     for i in range(n):
-        code = _read_layout(data, body[i], end[i], line_start[i], False, teardown[i], i, spans,
-                            ports, direction, seconds, nbytes)
-        if code == NOT_UNDERSTOOD:
-            spans[:, i] = NO_MATCH
-            direction[i] = -1
-            code = _read_layout(data, body[i], end[i], line_start[i], True, teardown[i], i,
+        if kind[i] >= NO_CONNECTION_DENY:
+            code = _read_deny(data, body[i], end[i], kind[i], i, spans, ports, out)
+        else:
+            teardown = kind[i] == TEARDOWN
+            code = _read_layout(data, body[i], end[i], line_start[i], False, teardown, i,
                                 spans, ports, direction, seconds, nbytes)
+            if code == NOT_UNDERSTOOD:
+                spans[:, i] = NO_MATCH
+                direction[i] = -1
+                code = _read_layout(data, body[i], end[i], line_start[i], True, teardown, i,
+                                    spans, ports, direction, seconds, nbytes)
         status[i] = code
         for k in range(len(GATHERED)):
             offsets[k, i + 1] = offsets[k, i]
@@ -337,9 +368,14 @@ def find_connections(data: np.ndarray, line_start: np.ndarray, body: np.ndarray,
             codes[2, i], tail_slots, tails = intern(
                 data, spans[2 * REST, i], spans[2 * REST + 1, i], tail_slots, tail_spans,
                 tail_hashes, tails)
+        if spans[2 * NOTE, i] >= 0:
+            codes[3, i], note_slots, notes = intern(
+                data, spans[2 * NOTE, i], spans[2 * NOTE + 1, i], note_slots, note_spans,
+                note_hashes, notes)
         start, stop = spans[2 * CONN, i], spans[2 * CONN + 1, i]
-        if stop - start <= 19 and digit_count(data, start, stop) == stop - start:
+        if start >= 0 and stop - start <= 19 and digit_count(data, start, stop) == stop - start:
             conn_number[i] = number(data, start, stop - start)
             conn_numeric[i] = True
     return (status, spans, ports, direction, seconds, nbytes, conn_number, conn_numeric, text,
-            offsets, codes, if_spans[:, :interfaces], tail_spans[:, :tails])
+            offsets, codes, if_spans[:, :interfaces], tail_spans[:, :tails],
+            note_spans[:, :notes])

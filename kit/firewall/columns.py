@@ -242,3 +242,9 @@ def dictionaries_of_rows(data: np.ndarray, start: np.ndarray, end: np.ndarray,
                          np.ascontiguousarray(distinct[1]))
         out.append(pa.DictionaryArray.from_arrays(pa.array(codes[f], mask=codes[f] < 0), values))
     return out
+
+
+def span_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Equal int32 codes for spans of equal text (-1 where absent), in order of first
+    appearance, without gathering the distinct values (compare text without a string object)."""
+    return _encode(data, start, end)[0]

@@ -15,16 +15,27 @@ connection-event frame as event ``deny-no-connection`` (the consequence evidence
 
     Deny tcp src outside:198.51.100.20/1556 dst dmz:192.0.2.10/50412 by access-group
     "outside_in" [0x0, 0x0]
+
+Both layouts are read inside the Cisco field finder's compiled pass (:mod:`.cisco_fields`),
+each rule written out byte by byte (linear in the line, no backtracking).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from numba import njit
 
-from .blocks import views
-from .reasons import NO_CLOSE
+from .bytescan import (
+    NO_MATCH,
+    digit_count,
+    find_byte,
+    is_space,
+    literal,
+    match,
+    non_space_run,
+    number,
+    run_until,
+)
 
 DENY_NO_CONNECTION = "106015"
 ACL_DENY = "106023"
@@ -32,83 +43,146 @@ EXPECTED = ("'Deny TCP (no connection) from <addr>/<port> to <addr>/<port> flags
             "on interface <if>'")
 ACL_EXPECTED = ("'Deny tcp src <if>:<addr>/<port> dst <if>:<addr>/<port> by access-group "
                 "\"<acl>\" [<hash>, <hash>]'")
-_PATTERN = (r"^Deny (?:TCP|tcp) \(no connection\) from (?P<ip1>[^/\s]+)/(?P<port1>\d{1,5}) "
-            r"to (?P<ip2>[^/\s]+)/(?P<port2>\d{1,5})(?: flags (?P<flags>[A-Z ]*?))?"
-            r"\s+on interface (?P<if1>[^\s]+)[ \t\r]*(?:\n|$)")
-#: a TCP 106023 (its endpoints may carry an identity user in parentheses); UDP and ICMP
-#: (``type=8, code=0``) 106023 lines are not candidates and stay ignored
-ACL_START = r"^Deny (?:tcp|TCP) src "
-_ACL_PATTERN = (r"^Deny (?:tcp|TCP) src (?P<if1>[^:\s]+):(?P<ip1>[^/\s]+)/(?P<port1>\d{1,5})"
-                r"(?:\([^)\n]*\))? dst (?P<if2>[^:\s]+):(?P<ip2>[^/\s]+)/(?P<port2>\d{1,5})"
-                r"(?:\([^)\n]*\))? by access-group \"(?P<acl>[^\"\n]*)\"[^\n]*(?:\n|$)")
+
+#: what a deny layout writes into its ``out`` array: spans (start, end; -1 absent) and ports
+IF1, IF1_END, IP1, IP1_END, PORT1, IF2, IF2_END, IP2, IP2_END, PORT2, NOTE, NOTE_END = range(12)
+DENY_FIELDS = 12
+_MAX_PORT_DIGITS, _MAX_PORT = 5, 65535
+_SLASH, _COLON, _SPACE, _TAB, _CR, _QUOTE, _OPEN, _CLOSE = 47, 58, 32, 9, 13, 34, 40, 41
+_A, _Z = 65, 90
+
+_DENY_TCP, _DENY_TCP_UPPER = literal("Deny tcp "), literal("Deny TCP ")
+_NO_CONNECTION, _TO = literal("(no connection) from "), literal(" to ")
+_SRC, _DST = literal("src "), literal(" dst ")
+_FLAGS, _ON_INTERFACE = literal(" flags "), literal("on interface ")
+_BY_ACCESS_GROUP = literal(' by access-group "')
 
 
-def parse_denies(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
-                 product: np.ndarray) -> tuple[dict[str, object], np.ndarray, list[str]]:
-    """Read 106015 messages whose text (after the tag) starts at ``starts`` of ``buffer``
-    (``rows``, ``msg``, ``product`` as in ``cisco.parse_connections``).
-
-    Returns the fields of a ``cisco.Connections`` of the rows that matched, and the block rows
-    that did not with one reason each.
-    """
-    field, ok = _fields(buffer, starts, _PATTERN,
-                        ("ip1", "port1", "ip2", "port2", "flags", "if1"))
-    text = pa.large_string()
-    flags = pc.binary_join_element_wise(pa.scalar("flags ", text), pc.utf8_trim_whitespace(
-        field["flags"]), pa.scalar("", text))
-    # the packet arrived on the sender's interface; the other side's is not logged
-    columns = _columns(field, pa.nulls(len(flags), text), flags, rows[ok], msg[ok], product[ok])
-    why = f"{DENY_NO_CONNECTION}: message not understood (expected {EXPECTED})"
-    return columns, rows[~ok], [why] * int((~ok).sum())
+@njit(nogil=True, cache=True)
+def _deny_tcp(data: np.ndarray, at: int, end: int) -> int:
+    """``Deny (?:tcp|TCP) ``."""
+    p = match(data, at, end, _DENY_TCP)
+    return p if p >= 0 else match(data, at, end, _DENY_TCP_UPPER)
 
 
-def parse_acl_denies(buffer: pa.Buffer, starts: np.ndarray, rows: np.ndarray, msg: np.ndarray,
-                     product: np.ndarray) -> tuple[dict[str, object], np.ndarray, list[str]]:
-    """Read TCP 106023 messages (as :func:`parse_denies`; a damaged one is rejected)."""
-    field, ok = _fields(buffer, starts, _ACL_PATTERN,
-                        ("if1", "ip1", "port1", "if2", "ip2", "port2", "acl"))
-    text = pa.large_string()
-    acl = pc.binary_join_element_wise(pa.scalar("access-group ", text), field["acl"],
-                                      pa.scalar("", text))
-    columns = _columns(field, field["if2"], acl, rows[ok], msg[ok], product[ok])
-    why = f"{ACL_DENY}: message not understood (expected {ACL_EXPECTED})"
-    return columns, rows[~ok], [why] * int((~ok).sum())
+@njit(nogil=True, cache=True)
+def is_acl_candidate(data: np.ndarray, body: np.ndarray) -> np.ndarray:
+    """Which 106023 bodies are TCP denies (``^Deny (?:tcp|TCP) src ``): UDP and ICMP ones
+    (``type=8, code=0``) are no candidates and stay ignored."""
+    out = np.zeros(len(body), np.bool_)
+    for i in range(len(body)):
+        p = _deny_tcp(data, body[i], len(data))
+        out[i] = p >= 0 and match(data, p, len(data), _SRC) >= 0
+    return out
 
 
-def _fields(buffer: pa.Buffer, starts: np.ndarray, pattern: str, names: tuple[str, ...],
-            ) -> tuple[dict[str, object], np.ndarray]:
-    """The named groups of ``pattern`` on the rows that match it with both ports in range
-    (ports as numpy), and which rows those are."""
-    found = pc.extract_regex(views(buffer, np.asarray(starts, dtype=np.int64)), pattern)
-    ok = found.is_valid().to_numpy(zero_copy_only=False)
-    keep = pa.array(ok)
-    field: dict[str, object] = {
-        name: pc.struct_field(found, [i]).filter(keep).cast(pa.large_string())
-        for i, name in enumerate(names)}
-    ports = [pc.cast(field[p], pa.int64()).to_numpy(zero_copy_only=False)
-             for p in ("port1", "port2")]
-    in_range = (ports[0] <= 65535) & (ports[1] <= 65535)
-    ok[np.flatnonzero(ok)[~in_range]] = False
-    subset = pa.array(in_range)
-    field = {name: values.filter(subset) for name, values in field.items()}
-    field["port1"], field["port2"] = (p[in_range].astype(np.uint16) for p in ports)
-    return field, ok
+@njit(nogil=True, cache=True)
+def _address_port(data: np.ndarray, at: int, end: int, out: np.ndarray, address: int,
+                  port: int) -> int:
+    """``(?P<ip>[^/\\s]+)/(?P<port>\\d{1,5})`` in range; position after it, or -1."""
+    slash = run_until(data, at, end, _SLASH, True)
+    if slash < 0:
+        return NO_MATCH
+    digits = digit_count(data, slash + 1, end)
+    if digits == 0 or digits > _MAX_PORT_DIGITS:
+        return NO_MATCH
+    value = np.int64(number(data, slash + 1, digits))
+    if value > _MAX_PORT:
+        return NO_MATCH
+    out[address], out[address + 1], out[port] = at, slash, value
+    return slash + 1 + digits
 
 
-def _columns(field: dict[str, object], if2: pa.Array, reason: pa.Array, rows: np.ndarray,
-             msg: np.ndarray, product: np.ndarray) -> dict[str, object]:
-    """The fields of a ``cisco.Connections`` of denied packets (no connection id, duration or
-    bytes; the sender is not necessarily the initiator)."""
-    n = len(rows)
-    return {
-        "conn_id": pa.nulls(n, pa.large_string()), "conn_number": np.zeros(n, np.uint64),
-        "conn_numeric": np.zeros(n, bool),
-        "if1": field["if1"], "ip1": field["ip1"], "port1": field["port1"],
-        "if2": if2, "ip2": field["ip2"], "port2": field["port2"],
-        "first_initiated": np.full(n, -1, np.int8),  # a packet's sender, not the initiator
-        "duration_ns": np.full(n, np.iinfo(np.int64).min, np.int64),
-        "nbytes": np.zeros(n, np.uint64), "has_bytes": np.zeros(n, bool),
-        "reason": reason.cast(pa.large_string()), "close": np.full(n, NO_CLOSE, np.int8),
-        "user1": None, "user2": None, "aaa_user": None,
-        "row": rows, "msg": msg, "product": product,
-    }
+@njit(nogil=True, cache=True)
+def _interface_tail(data: np.ndarray, at: int, end: int, out: np.ndarray) -> bool:
+    """``\\s+on interface (?P<if1>[^\\s]+)[ \\t\\r]*$`` at ``at``."""
+    p = at
+    while p < end and is_space(data[p]):
+        p += 1
+    if p == at:
+        return False
+    p = match(data, p, end, _ON_INTERFACE)
+    q = non_space_run(data, p, end) if p >= 0 else NO_MATCH
+    if q < 0:
+        return False
+    k = q
+    while k < end and data[k] in (_SPACE, _TAB, _CR):
+        k += 1
+    if k != end:
+        return False
+    out[IF1], out[IF1_END] = p, q
+    return True
+
+
+@njit(nogil=True, cache=True)
+def read_deny(data: np.ndarray, at: int, end: int, out: np.ndarray) -> bool:
+    """106015 ``^Deny (?:TCP|tcp) \\(no connection\\) from IP/PORT to IP/PORT(?: flags
+    (?P<flags>[A-Z ]*?))?\\s+on interface IF[ \\t\\r]*$``; the flags, trimmed, are the note
+    (empty without flags).
+    Ports with more than 5 digits or above 65535 do not match (the line is rejected)."""
+    p = _deny_tcp(data, at, end)
+    p = match(data, p, end, _NO_CONNECTION) if p >= 0 else NO_MATCH
+    p = _address_port(data, p, end, out, IP1, PORT1) if p >= 0 else NO_MATCH
+    p = match(data, p, end, _TO) if p >= 0 else NO_MATCH
+    p = _address_port(data, p, end, out, IP2, PORT2) if p >= 0 else NO_MATCH
+    if p < 0:
+        return False
+    flags = match(data, p, end, _FLAGS)
+    if flags >= 0:  # the shortest flags after which the interface tail matches
+        k = flags
+        while True:
+            if k < end and is_space(data[k]):
+                run = k
+                while run < end and data[run] == _SPACE:
+                    run += 1
+                if _interface_tail(data, k, end, out):
+                    first, last = flags, k
+                    while first < last and data[first] == _SPACE:
+                        first += 1
+                    while last > first and data[last - 1] == _SPACE:
+                        last -= 1
+                    out[NOTE], out[NOTE_END] = first, last
+                    return True
+                if run == k:  # a tab or CR: flags hold only letters and spaces
+                    break
+                # a longer flags text ends after this run of spaces (the same tail follows)
+                k = run
+                continue
+            if k < end and _A <= data[k] <= _Z:
+                k += 1
+                continue
+            break
+    out[NOTE] = out[NOTE_END] = p  # no flags logged: an empty note, as RE2 gave
+    return _interface_tail(data, p, end, out)
+
+
+@njit(nogil=True, cache=True)
+def _acl_endpoint(data: np.ndarray, at: int, end: int, out: np.ndarray, interface: int,
+                  address: int, port: int) -> int:
+    """``(?P<if>[^:\\s]+):IP/PORT(?:\\([^)\\n]*\\))?``; position after it, or -1."""
+    colon = run_until(data, at, end, _COLON, True)
+    if colon < 0:
+        return NO_MATCH
+    out[interface], out[interface + 1] = at, colon
+    p = _address_port(data, colon + 1, end, out, address, port)
+    if p >= 0 and p < end and data[p] == _OPEN:
+        close = find_byte(data, p + 1, end, _CLOSE)
+        return close + 1 if close >= 0 else p
+    return p
+
+
+@njit(nogil=True, cache=True)
+def read_acl_deny(data: np.ndarray, at: int, end: int, out: np.ndarray) -> bool:
+    """106023 ``^Deny (?:tcp|TCP) src ENDPOINT dst ENDPOINT by access-group "(?P<acl>[^"]*)"``
+    and anything after; the access list's name is the note."""
+    p = _deny_tcp(data, at, end)
+    p = match(data, p, end, _SRC) if p >= 0 else NO_MATCH
+    p = _acl_endpoint(data, p, end, out, IF1, IP1, PORT1) if p >= 0 else NO_MATCH
+    p = match(data, p, end, _DST) if p >= 0 else NO_MATCH
+    p = _acl_endpoint(data, p, end, out, IF2, IP2, PORT2) if p >= 0 else NO_MATCH
+    p = match(data, p, end, _BY_ACCESS_GROUP) if p >= 0 else NO_MATCH
+    quote = find_byte(data, p, end, _QUOTE) if p >= 0 else NO_MATCH
+    if quote < 0:
+        return False
+    out[NOTE], out[NOTE_END] = p, quote
+    return True

@@ -140,6 +140,36 @@ class Collected:
     def __len__(self) -> int:
         return sum(n for _, n in self.sources)
 
+    def drop(self, rows: np.ndarray, pool: Executor | None = None) -> None:
+        """Remove the rows at positions ``rows`` (increasing, over everything collected) from
+        every block and file, before the frame is built (the blocks hold no other copy); with a
+        ``pool``, block by block on its threads."""
+        keep = np.ones(len(self), bool)
+        keep[rows] = False
+        run = pool.submit if pool is not None else _now
+        jobs, start = [], 0
+        for block, n in enumerate([len(c) for c in self.text["conn_id"]]):
+            mine = keep[start:start + n]
+            start += n
+            if not mine.all():
+                jobs.append(run(self._filter_block, block, mine))
+        start = 0
+        for k, (source, n) in enumerate(self.sources):
+            mine = keep[start:start + n]
+            start += n
+            self.time[k] = self.time[k][mine]
+            self.sources[k] = (source, int(mine.sum()))
+        for job in jobs:
+            job.result()
+        release_memory()  # the unfiltered parts, freed in the threads that filtered them
+
+    def _filter_block(self, block: int, keep: np.ndarray) -> None:
+        mask = pa.array(keep)
+        for parts in self.text.values():
+            parts[block] = parts[block].filter(mask)
+        for parts in (*self.coded.values(), *self.numbers.values(), self.device, self.line):
+            parts[block] = parts[block][keep]
+
     def vocabulary(self) -> dict[str, set[str]]:
         """The values the frame's few-valued text columns will have as categories (each
         column's categories are its vocabulary, sorted): interfaces, reasons, users."""

@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .blocks import split_lines, views
+from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
 from .cisco_tags import find_tags
 from .clock import known_times
 from .columns import encode
-from .denies import ACL_DENY, ACL_START
+from .denies import ACL_DENY, is_acl_candidate
 from .headers import Heads, read_heads
 from .zones import Zone
 
@@ -84,7 +84,7 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     msg = np.searchsorted(MESSAGE_NUMBERS, number)
     is_connection = tagged & (MESSAGE_NUMBERS[np.minimum(msg, len(MESSAGE_NUMBERS) - 1)]
                               == number)
-    _acl_candidates(lines.buffer, body, number, is_connection, settings.acl_denies)
+    _acl_candidates(data, body, number, is_connection, settings.acl_denies)
 
     ignored: Counter[str] = Counter()
     other = np.flatnonzero(tagged & ~is_connection)
@@ -127,15 +127,14 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
         connections=connections, **result)
 
 
-def _acl_candidates(buffer: pa.Buffer, body: np.ndarray, number: np.ndarray,
+def _acl_candidates(data: np.ndarray, body: np.ndarray, number: np.ndarray,
                     is_connection: np.ndarray, wanted: bool) -> None:
     """Keep as connection lines only the TCP 106023 (when ``wanted``): UDP, ICMP and all of them
     otherwise go back to the ignored other messages (``is_connection`` is updated in place)."""
     acl = np.flatnonzero(is_connection & (number == _ACL_NUMBER))
     if not len(acl):
         return
-    tcp = (pc.match_substring_regex(views(buffer, body[acl]), ACL_START).to_numpy(
-        zero_copy_only=False) if wanted else np.zeros(len(acl), bool))
+    tcp = is_acl_candidate(data, body[acl]) if wanted else np.zeros(len(acl), bool)
     is_connection[acl[~tcp]] = False
 
 

@@ -1,7 +1,7 @@
 """``read_firewall_log``: sources -> vendor per file -> blocks -> worker threads -> one frame.
 
 Each file's vendor is detected from its first lines (``vendors.sniff``) or forced by
-``vendor=``. The main thread reads (and decompresses) ~16 MB newline-aligned blocks while two
+``vendor=``. The main thread reads (and decompresses) ~8 MB newline-aligned blocks while two
 worker threads parse the previous ones (pyarrow releases the GIL); results are taken back in
 order, counted into the one load report, and a file's times are settled once the whole file is
 read (year inference needs the file's last stamp). Cisco files go through the Cisco block
@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..errors import ParseError, SourceError
 from ..loadreport import KEEP_REJECTS, ON_BAD_LINES, FileReport, LoadReport, OnBadLines
 from ..sources import Source, iter_sources, nothing_in
-from .acl import matched_acl_denies
+from .acl import drop_unmatched_acl_denies
 from .capacity import check_fits
 from .clock import ClockOffsets, settle_times
 from .frame import Collected, build_frame
@@ -38,9 +38,12 @@ from .zones import parse_zone
 
 AUTO = "auto"
 WORKERS = 2
+#: blocks submitted and not yet taken back: one more than the workers, so that neither waits
+#: while the main thread counts a result into the report
+IN_FLIGHT = WORKERS + 1
 #: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
 #: flight (and their scratch) stay a small part of the peak memory
-BLOCK_BYTES = 16 * 1024 * 1024
+BLOCK_BYTES = 8 * 1024 * 1024
 #: blocks between returning freed memory to the OS: often enough to bound the peak, rarely
 #: enough not to stall the workers (trimming locks the allocator's arenas)
 RELEASE_EVERY = 8
@@ -166,7 +169,7 @@ def read_firewall_log(source: Any, *, vendor: str = AUTO, tz: Any = "UTC",
         if not len(loader.collected) and not any(len(f) for f in loader.frames):
             raise no_events_error(report)
         frame = _combined(loader, pool, [f.source for f in report.files])
-        if not len(frame):  # only 106023 candidates, none after a teardown
+        if frame is None:  # only 106023 candidates, none after a teardown
             raise no_events_error(report)
     release_memory()
     report.enforce(on_bad_lines)
@@ -192,13 +195,17 @@ def _vendor(name: str) -> Vendor:
                          f"{list(VENDORS)}") from None
 
 
-def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str]) -> pd.DataFrame:
+def _combined(loader: _Loader, pool: ThreadPoolExecutor, order: list[str],
+              ) -> pd.DataFrame | None:
     """The Cisco frame and the other vendors' frames as one, in file order (a Cisco-only or
-    single-vendor load is returned as built, without a copy)."""
+    single-vendor load is returned as built, without a copy); None when no row is left."""
     frames = [f for f in loader.frames if len(f)]
     if len(loader.collected):
-        frames.insert(0, matched_acl_denies(
-            build_frame(loader.collected, loader.device_names, pool), loader.cisco_files))
+        drop_unmatched_acl_denies(loader.collected, loader.cisco_files, pool)
+    if len(loader.collected):
+        frames.insert(0, build_frame(loader.collected, loader.device_names, pool))
+    if not frames:
+        return None
     if len(frames) == 1:
         return frames[0]
     whole = pd.concat(frames, ignore_index=True)
@@ -330,14 +337,14 @@ class _Loader:
 
 def _blocks(source: Source, file: FileReport, pool: ThreadPoolExecutor, bar: Any,
             submit: Any, take: Any) -> None:
-    """Submit ``source``'s blocks to the pool, at most ``WORKERS`` in flight, and ``take`` each
+    """Submit ``source``'s blocks to the pool, at most ``IN_FLIGHT`` at once, and ``take`` each
     result in order; an unreadable (corrupt) stream becomes a file problem."""
     pending: deque[Future[Any]] = deque()
     try:
         for block in source.blocks(BLOCK_BYTES):
             pending.append(submit(block))
             bar.update(len(block))
-            while len(pending) >= WORKERS:
+            while len(pending) >= IN_FLIGHT:
                 take(pending.popleft().result())
     except SourceError as exc:
         file.problems.append(_message(exc))

@@ -4,12 +4,18 @@ others stay ignored (key ``106023``) in the load report."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import kit
+from kit.firewall import denies
 from kit.firewall.acl import unmatched_acl_denies
+from kit.firewall.cisco import MESSAGE_IDS
+from kit.firewall.denies import DENY_FIELDS, read_acl_deny, read_deny
 
 BUILT = ("Jun  2 2024 16:00:00 {dev} : %ASA-6-302013: Built inbound TCP connection 7 for "
          "outside:198.51.100.20/1556 (198.51.100.20/1556) to dmz:192.0.2.10/50412 "
@@ -107,8 +113,12 @@ def test_a_damaged_tcp_deny_is_rejected_naming_the_layout():
     assert "106023: message not understood" in report.rejects[0].reason
 
 
-def test_matching_without_any_candidate_returns_none(frame):
-    assert unmatched_acl_denies(frame[frame["msg_id"] != "106023"]) is None
+def test_matching_without_any_candidate_returns_none():
+    ports = np.array([1556, 50412], np.uint16)
+    addresses = pa.chunked_array([pa.array(["192.0.2.10", "198.51.100.20"], pa.large_string())])
+    teardowns = np.full(2, MESSAGE_IDS.index("302014"), np.int8)
+    assert unmatched_acl_denies(teardowns, np.zeros(2, np.int32), ports, ports[::-1], addresses,
+                                addresses, np.zeros(2, np.int64)) is None
 
 
 def test_identity_users_after_the_ports_are_read():
@@ -128,3 +138,64 @@ def test_106015_and_106023_in_one_block_keep_line_order():
     assert frame["msg_id"].astype(str).tolist() == ["302014", "106023", "106015"]
     assert frame["reason"].astype(str).tolist()[1:] == ["access-group dmz_in", "flags PSH ACK"]
     assert frame["line"].tolist() == [1, 2, 3]
+
+
+#: the RE2 rules the compiled deny layouts replace (kit.firewall.denies before issue 16)
+_OLD_106015 = re.compile(
+    r"^Deny (?:TCP|tcp) \(no connection\) from (?P<ip1>[^/\s]+)/(?P<port1>\d{1,5}) "
+    r"to (?P<ip2>[^/\s]+)/(?P<port2>\d{1,5})(?: flags (?P<flags>[A-Z ]*?))?"
+    r"\s+on interface (?P<if1>[^\s]+)[ \t\r]*$")
+_OLD_106023 = re.compile(
+    r"^Deny (?:tcp|TCP) src (?P<if1>[^:\s]+):(?P<ip1>[^/\s]+)/(?P<port1>\d{1,5})"
+    r"(?:\([^)\n]*\))? dst (?P<if2>[^:\s]+):(?P<ip2>[^/\s]+)/(?P<port2>\d{1,5})"
+    r"(?:\([^)\n]*\))? by access-group \"(?P<acl>[^\"\n]*)\"[^\n]*$")
+_FLAGS = ["", " flags PSH ACK ", " flags ", " flags  ", " flags SYN", " flags A B \t",
+          " flags ack ", "\t", " flags PSH on interface x"]
+_BODIES_106015 = [
+    f"Deny {proto} (no connection) from {a}/{p} to 10.0.0.1/{q}{flags}{gap}on interface {iface}"
+    for proto in ("TCP", "tcp", "UDP") for a in ("192.0.2.1", "2001:db8::1", "a b")
+    for p, q in (("80", "1556"), ("65536", "1"), ("123456", "2"), ("0", "65535"))
+    for flags in _FLAGS for gap in (" ", "  ", "") for iface in ("dmz", "dmz \r", "d z", "")]
+_BODIES_106023 = [
+    f'Deny {proto} src {src}:{a}/{p}{user} dst outside:10.0.0.1/{q}{user} by access-group '
+    f'"{acl}"{tail}'
+    for proto in ("tcp", "TCP", "udp") for src in ("dmz", "in side", "") for a in
+    ("192.0.2.1", "2001:db8::1") for p, q in (("80", "1556"), ("65536", "1"), ("123456", "2"))
+    for user in ("", "(LOCAL\\svc)", "(x", "()") for acl in ("dmz_in", "", 'a"b')
+    for tail in (" [0x0, 0x0]", "", "\r")]
+
+
+def _compiled(body: str, read) -> dict | None:
+    data = np.frombuffer(body.encode(), np.uint8)
+    out = np.full(DENY_FIELDS, -1, np.int64)
+    if not read(data, 0, len(data), out):
+        return None
+
+    def text(at: int) -> str | None:
+        return None if out[at] < 0 else body[out[at]:out[at + 1]]
+
+    return {"ip1": text(denies.IP1), "port1": int(out[denies.PORT1]), "ip2": text(denies.IP2),
+            "port2": int(out[denies.PORT2]), "if1": text(denies.IF1), "if2": text(denies.IF2),
+            "note": text(denies.NOTE)}
+
+
+def _old(body: str, pattern: re.Pattern, note: str) -> dict | None:
+    found = pattern.match(body)
+    if found is None or int(found["port1"]) > 65535 or int(found["port2"]) > 65535:
+        return None
+    fields = found.groupdict()
+    return {"ip1": fields["ip1"], "port1": int(fields["port1"]), "ip2": fields["ip2"],
+            "port2": int(fields["port2"]), "if1": fields["if1"], "if2": fields.get("if2"),
+            "note": (fields[note] or "").strip(" ")}
+
+
+def test_the_compiled_deny_layouts_read_what_the_regular_expressions_read():
+    """Each tricky 106015/106023 body (flags or none, tabs, CR, 6-digit and out-of-range ports,
+    identity users, empty names) is read exactly as the RE2 rules they replace read it."""
+    for bodies, read, pattern, note in ((_BODIES_106015, read_deny, _OLD_106015, "flags"),
+                                        (_BODIES_106023, read_acl_deny, _OLD_106023, "acl")):
+        matched = 0
+        for body in bodies:
+            assert _compiled(body, read) == _old(body, pattern, note), body
+            matched += _old(body, pattern, note) is not None
+        assert 0 < matched < len(bodies)
