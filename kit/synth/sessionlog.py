@@ -52,28 +52,22 @@ _KINDS = np.array([k for _, _, k in _MIX])
 
 
 class _Pending:
-    """Sessions started but not yet torn down: (end time, id, duration, reason, bytes)."""
+    """Sessions started but not yet torn down: columns (end time, id, duration, reason, bytes)."""
 
     def __init__(self) -> None:
-        self.end = np.zeros(0)
-        self.ids = np.zeros(0, np.int64)
-        self.duration = np.zeros(0, np.int64)
-        self.reason = np.zeros(0, _REASONS.dtype)
-        self.nbytes = np.zeros(0, np.int64)
+        self.columns: list[np.ndarray] = [np.zeros(0), np.zeros(0, np.int64),
+                                          np.zeros(0, np.int64), np.zeros(0, _REASONS.dtype),
+                                          np.zeros(0, np.int64)]
 
-    def add(self, end, ids, duration, reason, nbytes) -> None:
-        self.end = np.concatenate([self.end, end])
-        self.ids = np.concatenate([self.ids, ids])
-        self.duration = np.concatenate([self.duration, duration])
-        self.reason = np.concatenate([self.reason, reason])
-        self.nbytes = np.concatenate([self.nbytes, nbytes])
+    def add(self, *columns: np.ndarray) -> None:
+        self.columns = [np.concatenate([old, new])
+                        for old, new in zip(self.columns, columns, strict=True)]
 
     def due(self, before: float) -> tuple[np.ndarray, ...]:
         """Remove and return the sessions ending before ``before``."""
-        now = self.end < before
-        out = tuple(x[now] for x in (self.end, self.ids, self.duration, self.reason, self.nbytes))
-        for name in ("end", "ids", "duration", "reason", "nbytes"):
-            setattr(self, name, getattr(self, name)[~now])
+        now = self.columns[0] < before
+        out = tuple(x[now] for x in self.columns)
+        self.columns = [x[~now] for x in self.columns]
         return out
 
 
