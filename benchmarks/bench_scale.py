@@ -6,8 +6,9 @@ Usage::
     .venv/bin/python benchmarks/bench_scale.py [LINES] [--workers 1,2] [--blocksize BYTES]
 
 LINES defaults to 20,000,000 (~4.2 GB, the acceptance size); pass a smaller number on a shared
-machine. The log is generated on first use with ``kit.synth.write_log`` under
-``benchmarks/data/`` (git-ignored). Each step runs in its own child process:
+machine. The log is generated on first use with ``kit.synth.sessionlog.write_session_log``
+(sessions with realistic durations, nearly every Built followed by its Teardown; ~80 s for 20M
+lines) under ``benchmarks/data/`` (git-ignored). Each step runs in its own child process:
 
 * ``pandas``: ``kit.read_firewall_log(log)`` (the default engine, in one process);
 * ``parse/N``: ``kit parse log --out DIR`` on a ``LocalCluster`` of N single-threaded workers;
@@ -35,6 +36,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+#: the generated log's device stamps are of 2024; its relay stamps carry no year
+YEAR = 2024
+SETTINGS = {"relay_tz": "America/Chicago", "year": YEAR}
 PARSE_TARGET = 1.5e9
 CLIENT_TARGET = 2.0e9
 
@@ -44,8 +48,7 @@ def child(step: str, log: str, out: str, workers: int, blocksize: int) -> None:
     if step == "pandas":
         import kit
 
-        frame = kit.read_firewall_log(log, relay_tz="America/Chicago", progress=False,
-                                      on_bad_lines="skip")
+        frame = kit.read_firewall_log(log, progress=False, on_bad_lines="skip", **SETTINGS)
         print(len(frame))
         return
     from distributed import Client, LocalCluster
@@ -55,22 +58,22 @@ def child(step: str, log: str, out: str, workers: int, blocksize: int) -> None:
         if step == "parse":
             from kit.scale.dataset import parse_to_dataset
 
-            dataset = parse_to_dataset(log, out, relay_tz="America/Chicago",
-                                       on_bad_lines="skip", progress=False,
-                                       blocksize=blocksize, scheduler=client)
+            dataset = parse_to_dataset(log, out, on_bad_lines="skip", progress=False,
+                                       blocksize=blocksize, scheduler=client, **SETTINGS)
             print(dataset.rows)
         else:
             import kit
             from kit.scale.analysis import reduce_case
 
-            events = kit.read_firewall_log(out, engine="dask", relay_tz="America/Chicago")
+            events = kit.read_firewall_log(out, engine="dask", **SETTINGS)
             reduced = reduce_case(events)
             print(len(reduced.sessions))
 
 
-def measure(command: list[str]) -> tuple[float, int, int, int, str]:
+def measure(command: list[str]) -> tuple[float, int, int, int, float, str]:
     """Run ``command``; (wall seconds, client peak RSS, largest process's peak RSS,
-    process-tree peak RSS, stdout). The client's and the tree's are sampled; the largest
+    process-tree peak RSS, mean 1-minute load average of the machine meanwhile, stdout).
+    The client's and the tree's are sampled; the largest
     process's is ``ru_maxrss`` from ``os.wait4`` (the maximum over the child and its waited-for
     descendants, i.e. the workers)."""
     import psutil
@@ -78,6 +81,7 @@ def measure(command: list[str]) -> tuple[float, int, int, int, str]:
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak = [0, 0]  # tree, client
+    loads: list[float] = []
     done = threading.Event()
 
     def sample() -> None:
@@ -92,6 +96,7 @@ def measure(command: list[str]) -> tuple[float, int, int, int, str]:
                 peak[0] = max(peak[0], total)
                 with contextlib.suppress(psutil.Error):
                     peak[1] = max(peak[1], parent.memory_info().rss)
+                loads.append(os.getloadavg()[0])
             except psutil.Error:
                 return
             time.sleep(0.2)
@@ -104,14 +109,17 @@ def measure(command: list[str]) -> tuple[float, int, int, int, str]:
     output = process.stdout.read().strip() if process.stdout else ""
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{command} failed with exit code {os.waitstatus_to_exitcode(status)}")
-    return seconds, peak[1], usage.ru_maxrss * 1024, peak[0], output
+    load = sum(loads) / len(loads) if loads else os.getloadavg()[0]
+    return seconds, peak[1], usage.ru_maxrss * 1024, peak[0], load, output
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("lines", nargs="?", type=int, default=20_000_000)
     parser.add_argument("--workers", default="1,2", help="cluster sizes to compare")
-    parser.add_argument("--blocksize", type=int, default=64 * 1024 * 1024,
+    # 32 MiB rather than kit parse's 64: each worker holds a few partitions' frames, so two
+    # workers plus the client stay within the 1.5 GB target
+    parser.add_argument("--blocksize", type=int, default=32 * 1024 * 1024,
                         help="bytes per partition")
     parser.add_argument("--child", nargs=5, metavar=("STEP", "LOG", "OUT", "N", "BLOCKSIZE"),
                         help=argparse.SUPPRESS)
@@ -121,12 +129,14 @@ def main() -> int:
         child(step, log, out, int(workers), int(blocksize))
         return 0
 
-    from kit.synth import write_log
+    from kit.synth.sessionlog import write_session_log
 
-    log = DATA / f"scale-{args.lines}.log"
+    log = DATA / f"sessions-{args.lines}.log"
     if not log.exists():
         print(f"generating {log} ({args.lines:,} lines) ...", flush=True)
-        write_log(log, lines=args.lines)
+        began = time.perf_counter()
+        write_session_log(log, lines=args.lines, seed=0)
+        print(f"generated in {time.perf_counter() - began:.0f} s", flush=True)
     size = log.stat().st_size
     print(f"log: {args.lines:,} lines, {size / 1e6:,.0f} MB; {os.cpu_count()} cores; "
           f"blocksize {args.blocksize / 2**20:g} MiB")
@@ -135,12 +145,12 @@ def main() -> int:
     def run(step: str, workers: int, out: Path) -> None:
         command = [sys.executable, __file__, "--child", step, str(log), str(out), str(workers),
                    str(args.blocksize)]
-        seconds, client, largest, tree, output = measure(command)
+        seconds, client, largest, tree, load, output = measure(command)
         label = step if step == "pandas" else f"{step}/{workers}"
-        rows.append((label, int(output.splitlines()[-1]), seconds, client, largest, tree))
+        rows.append((label, int(output.splitlines()[-1]), seconds, client, largest, tree, load))
         print(f"{label:12s} rows {rows[-1][1]:>12,}  {seconds:8.1f} s  peak RSS MB: client "
               f"{client / 1e6:,.0f}, largest process {largest / 1e6:,.0f}, tree "
-              f"{tree / 1e6:,.0f}", flush=True)
+              f"{tree / 1e6:,.0f}; load {load:.1f}", flush=True)
 
     run("pandas", 0, DATA / "unused")
     for workers in (int(w) for w in args.workers.split(",")):
@@ -152,11 +162,11 @@ def main() -> int:
 
     pandas_s = rows[0][2]
     print("\n| step | rows | s | vs pandas reader | peak RSS MB: client | largest process "
-          "| whole tree |")
-    print("|---|---|---|---|---|---|---|")
-    for label, count, seconds, client, largest, tree in rows:
+          "| whole tree | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, count, seconds, client, largest, tree, load in rows:
         print(f"| {label} | {count:,} | {seconds:.1f} | {seconds / pandas_s:.2f}x | "
-              f"{client / 1e6:,.0f} | {largest / 1e6:,.0f} | {tree / 1e6:,.0f} |")
+              f"{client / 1e6:,.0f} | {largest / 1e6:,.0f} | {tree / 1e6:,.0f} | {load:.1f} |")
     parse_peak = max(r[5] for r in rows if r[0].startswith("parse"))
     client_peak = max(r[3] for r in rows if r[0].startswith("analysis"))
     print(f"\nkit parse tree peak RSS {parse_peak / 1e9:.2f} GB (target <= 1.5): "

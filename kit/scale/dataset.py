@@ -251,14 +251,34 @@ def _write_partition(frame: pd.DataFrame, root: str, run: int, index: int,
     built = (frame["event"] == "built") & (frame["orientation"] == "logged")
     out = frame.assign(**{  # the matching key is kept only where a later run may need it
         "_key": frame["_key"].where(built), "_first": frame["_first"] & built,
-        "day": frame["time"].dt.strftime("%Y-%m-%d").astype("string[pyarrow]"),
+        "day": _days(frame["time"]),
         # plain text (device is a folder name; the categories are in the dataset's schema)
-        **{name: frame[name].astype("string[pyarrow]") for name in FEW_VALUE_COLUMNS},
+        **{name: _plain_text(frame[name]) for name in FEW_VALUE_COLUMNS},
         _ROW: frame.index.to_numpy("int64") + first_row})
     table = pa.Table.from_pandas(out, preserve_index=False)
     pq.write_to_dataset(table, root, partition_cols=list(PARTITIONS),
                         basename_template=f"part-{run}-{index}-{{i}}.parquet")
     return len(frame)
+
+
+def _days(times: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``YYYY-MM-DD`` (UTC) of each time, each distinct day formatted once."""
+    import numpy as np
+    import pyarrow as pa
+
+    ns = times.dt.as_unit("ns").array.asi8  # UTC nanoseconds
+    missing = times.isna().to_numpy()
+    days, inverse = np.unique(np.where(missing, 0, ns // 86_400_000_000_000), return_inverse=True)
+    labels = pa.array(np.datetime_as_string(days.astype("datetime64[D]")), pa.large_string())
+    return pd.arrays.ArrowStringArray(
+        labels.take(pa.array(inverse.reshape(-1), mask=missing)))
+
+
+def _plain_text(column: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """A category column as plain Arrow text (decoded in Arrow, not through Python objects)."""
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.array(column.array).cast(pa.large_string()))
 
 
 def _by_row(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:

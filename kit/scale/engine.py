@@ -36,7 +36,7 @@ from ..firewall.zones import parse_zone
 from ..loadreport import OnBadLines
 from .cluster import RETRIES, connect, progress_bar
 from .combine import combine
-from .partitions import ROW, USER, Part, Placement, plan, rows, summarise
+from .partitions import ROW, USER, Part, Placement, matching, plan, rows, summarise
 
 #: bytes per partition of a plain file (compressed files are one partition each)
 BLOCKSIZE = 64 * 1024 * 1024
@@ -102,12 +102,13 @@ def read_dask(source: Any, *, tz: Any = "UTC", relay_tz: Any = "UTC", year: int 
     internal = dd.from_map(_rows, live, first_rows, categories=categories, meta=meta,
                            divisions=divisions, label="read-firewall-log",
                            enforce_metadata=False)
-    # the matching reads the partitions on its own (a third parse) rather than sharing them:
-    # shared partitions would all be held in memory across the shuffle's barrier
-    matching = dd.from_map(_matching_rows, live, first_rows, categories=categories,
-                           meta=_matching_of(meta), divisions=divisions,
-                           label="match-built-teardown", enforce_metadata=False)
-    frame = _orient_across(internal, matching, earlier_builts, matching_columns)
+    # the matching reads the partitions on its own (a third parse, without building frames)
+    # rather than sharing them: shared partitions would all be held across the shuffle's barrier
+    matching_rows = dd.from_map(_matching_rows, live, first_rows,
+                                meta=meta[list(MATCHING)].assign(_built=pd.Series(dtype=bool)),
+                                divisions=divisions, label="match-built-teardown",
+                                enforce_metadata=False)
+    frame = _orient_across(internal, matching_rows, earlier_builts, matching_columns)
     report.enforce(on_bad_lines)
     object.__setattr__(frame, "load_report", report)
     return frame
@@ -125,19 +126,9 @@ def _rows(item: tuple[Part, BlockSettings, Placement], start: int,
     return rows(part, settings, placement, start, categories)
 
 
-def _matching_rows(item: tuple[Part, BlockSettings, Placement], start: int,
-                   categories: dict[str, list[str]]) -> pd.DataFrame:
-    return _matching_of(_rows(item, start, categories))
-
-
-def _matching_of(frame: pd.DataFrame) -> pd.DataFrame:
-    """The Builts with a logged direction and the Teardowns, of numeric connection ids: what
-    the matching needs of them (``MATCHING`` and whether the row is the Built)."""
-    built = ((frame["event"] == "built") & (frame["orientation"] == "logged")).to_numpy(bool)
-    keep = (built | (frame["event"] == "teardown").to_numpy(bool)) & frame["_key"].notna()
-    out = frame.loc[keep.to_numpy(bool), list(MATCHING)]
-    out["_built"] = built[keep.to_numpy(bool)]
-    return out
+def _matching_rows(item: tuple[Part, BlockSettings, Placement], start: int) -> pd.DataFrame:
+    part, settings, _ = item
+    return matching(part, settings, start)
 
 
 def frame_meta() -> pd.DataFrame:

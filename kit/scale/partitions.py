@@ -18,6 +18,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import SourceError
 from ..firewall.cisco import CONNECTION_MESSAGES, MESSAGE_IDS
@@ -35,6 +36,7 @@ USER = pd.StringDtype("pyarrow")
 #: name of the global row number (the index) while the rows are matched across partitions
 ROW = "_row"
 _IS_BUILT = np.array([CONNECTION_MESSAGES[m][0] == "built" for m in MESSAGE_IDS])
+_IS_TEARDOWN = np.array([CONNECTION_MESSAGES[m][0] == "teardown" for m in MESSAGE_IDS])
 #: separates device and connection number in the Built/Teardown matching key
 KEY_SEPARATOR = "\x1f"
 
@@ -212,15 +214,10 @@ def rows(part: Part, settings: BlockSettings, placement: Placement, start: int,
     few-valued columns take the whole load's ``categories`` (as one pandas read gives them)."""
     results, _ = parse(part, settings)
     collected = Collected()
-    devices: dict[str | None, int] = {}
+    device, names, per_result = _devices(results)
     line = placement.first_line
-    codes_all = []
-    for result in results:
-        codes = np.array([devices.setdefault(d, len(devices)) for d in result.devices],
-                         dtype=np.int32)
-        device = codes[result.device_index] if len(codes) else np.zeros(0, np.int32)
-        codes_all.append(device)
-        collected.add(result.connections, device, line + result.connections.row.astype(np.int64))
+    for result, codes in zip(results, per_result, strict=True):
+        collected.add(result.connections, codes, line + result.connections.row.astype(np.int64))
         line += result.lines
     times, zone, yearless = _stamps(results)
     at = np.flatnonzero(yearless & (times != NAT))
@@ -229,9 +226,8 @@ def rows(part: Part, settings: BlockSettings, placement: Placement, start: int,
         local = in_years(times[at], placement.first_year + turns)
         times[at] = localize(local, zone[at], settings.device_zone, settings.relay_zone)
     collected.add_times(times, part.name)
-    hidden = _matching_columns(results, np.concatenate(codes_all) if codes_all else
-                               np.zeros(0, np.int32), list(devices))
-    frame = build_frame(collected, list(devices))
+    hidden = _matching_columns(results, device, names)
+    frame = build_frame(collected, names)
     for name, values in categories.items():
         frame[name] = frame[name].cat.set_categories(values)
     for name, values in hidden.items():
@@ -240,29 +236,77 @@ def rows(part: Part, settings: BlockSettings, placement: Placement, start: int,
     return frame
 
 
+def matching(part: Part, settings: BlockSettings, start: int) -> pd.DataFrame:
+    """What the cross-partition Built/Teardown matching needs of the partition's rows, without
+    building its frame: the Builts with a logged direction and the Teardowns, of numeric
+    connection ids, as ``_key``, ``_first``, ``src_port``, ``dst_port`` (as :func:`rows` gives
+    them) and ``_built``; index: their global row numbers (``start`` = the partition's first).
+    Line numbers and times play no part, so no placement is needed."""
+    results, _ = parse(part, settings)
+    device, names, _ = _devices(results)
+    c = [r.connections for r in results]
+    msg = _cat(c, "msg").astype(np.int64)
+    conn, numeric = _cat(c, "conn_number").astype(np.uint64), _cat(c, "conn_numeric") != 0
+    port1, port2 = _cat(c, "port1"), _cat(c, "port2")
+    initiated = _cat(c, "first_initiated").astype(np.int8)
+    first, _ = orient(_IS_BUILT[msg], device, conn, numeric, initiated, port1, port2)
+    built = _IS_BUILT[msg] & (initiated >= 0)  # orientation "logged"
+    at = np.flatnonzero((built | _IS_TEARDOWN[msg]) & numeric)
+    src = np.where(first[at], port1[at], port2[at])
+    dst = np.where(first[at], port2[at], port1[at])
+    return pd.DataFrame(
+        {"_key": _keys(device[at], conn[at], names), "_first": first[at],
+         "src_port": pd.array(src, dtype="UInt16"), "dst_port": pd.array(dst, dtype="UInt16"),
+         "_built": built[at]},
+        index=pd.Index(start + at, name=ROW))
+
+
+def _devices(results: list[BlockResult]) -> tuple[np.ndarray, list[str | None], list[np.ndarray]]:
+    """Per connection row, a device code of the partition (and per result), and the names."""
+    devices: dict[str | None, int] = {}
+    per_result = []
+    for result in results:
+        codes = np.array([devices.setdefault(d, len(devices)) for d in result.devices],
+                         dtype=np.int32)
+        per_result.append(codes[result.device_index] if len(codes)
+                          else np.zeros(0, np.int32))
+    device = np.concatenate(per_result) if per_result else np.zeros(0, np.int32)
+    return device, list(devices), per_result
+
+
+def _cat(connections: list, name: str) -> np.ndarray:
+    return (np.concatenate([getattr(x, name) for x in connections]) if connections
+            else np.zeros(0))
+
+
+def _keys(device: np.ndarray, conn: np.ndarray, names: list[str | None],
+          numeric: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """The (device, connection number) matching key of each row, ``device\x1fnumber``; missing
+    where the id is not ``numeric`` (None: all are)."""
+    label = pa.array([KEY_SEPARATOR if n is None else f"{n}{KEY_SEPARATOR}" for n in names]
+                     + [""], pa.string())
+    pick = np.arange(len(label))[device]  # numpy's indexing, as the codes were made for it
+    key = pc.binary_join_element_wise(label.take(pa.array(pick)),
+                                      pa.array(conn, pa.uint64()).cast(pa.string()), "")
+    if numeric is not None:
+        key = pc.if_else(pa.array(numeric, pa.bool_()), key, pa.scalar(None, pa.string()))
+    return pd.array(key, dtype=USER)
+
+
 def _matching_columns(results: list[BlockResult], device: np.ndarray,
                       names: list[str | None]) -> dict[str, object]:
     """Per row: whether the first logged endpoint is the initiator (as decided inside this
     partition), the (device, connection number) key of numeric ids, and the logged users."""
     c = [r.connections for r in results]
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(x, name) for x in c]) if c else np.zeros(0)
-
-    msg = cat("msg").astype(np.int64)
-    conn, numeric = cat("conn_number").astype(np.uint64), cat("conn_numeric").astype(bool)
+    msg = _cat(c, "msg").astype(np.int64)
+    conn, numeric = _cat(c, "conn_number").astype(np.uint64), _cat(c, "conn_numeric") != 0
     first, _ = orient(_IS_BUILT[msg], device, conn, numeric,
-                      cat("first_initiated").astype(np.int8), cat("port1"), cat("port2"))
-    label = np.array([KEY_SEPARATOR if n is None else f"{n}{KEY_SEPARATOR}" for n in names]
-                     + [""], dtype=object)
-    key = pd.array(np.char.add(label[device].astype(str), conn.astype(str)), dtype=USER)
-    key[~numeric] = pd.NA
-    out: dict[str, object] = {"_first": first, "_key": key}
+                      _cat(c, "first_initiated").astype(np.int8), _cat(c, "port1"),
+                      _cat(c, "port2"))
+    out: dict[str, object] = {"_first": first, "_key": _keys(device, conn, names, numeric)}
     for name in ("user1", "user2", "aaa_user"):
         chunks = [pa.nulls(len(x.row), pa.large_string()) if getattr(x, name) is None
                   else _plain(getattr(x, name)) for x in c]
         out[f"_{name}"] = pd.array(pa.chunked_array(chunks, pa.large_string()) if chunks
                                    else pa.chunked_array([], pa.large_string()), dtype=USER)
     return out
-
-

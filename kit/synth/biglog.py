@@ -33,7 +33,7 @@ _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass(frozen=True)
-class _Pools:
+class Pools:
     """Pre-formatted address and name strings that lines pick from by index."""
 
     inside: pa.Array
@@ -75,7 +75,7 @@ def write_log(path: str | Path, *, lines: int = 5_000_000, seed: int = 0,
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     start_s = int(pd.Timestamp(start, tz="UTC").timestamp())
-    pools = _pools(np.random.default_rng([seed, 0xA11]))
+    pools = make_pools(np.random.default_rng([seed, 0xA11]))
     counters = np.zeros(2, dtype=np.int64)  # Builts and Teardowns written so far
     with open(out, "wb") as stream:
         for first in range(0, lines, BLOCK_LINES):
@@ -86,7 +86,7 @@ def write_log(path: str | Path, *, lines: int = 5_000_000, seed: int = 0,
     return out
 
 
-def _block(rng: np.random.Generator, pools: _Pools, first: int, n: int, counters: np.ndarray,
+def _block(rng: np.random.Generator, pools: Pools, first: int, n: int, counters: np.ndarray,
            start_s: int, rate: float, relay_tz: str, seed: int) -> pa.Array:
     seconds = start_s + ((first + np.arange(n)) / rate).astype(np.int64)
     kind = np.digitize(rng.random(n), [0.45, 0.90])  # 0 built, 1 teardown, 2 other
@@ -97,13 +97,20 @@ def _block(rng: np.random.Generator, pools: _Pools, first: int, n: int, counters
     torn_ids = _FIRST_ID + counters[1] + np.arange(len(torn_at)) - _OPEN
     counters += (len(built_at), len(torn_at))
 
-    parts = [_builts(_Conns(built_ids, pools, seed)),
-             _teardowns(rng, _Conns(torn_ids, pools, seed)),
-             _others(rng, pools, len(other_at))]
+    parts = [builts(Conns(built_ids, pools, seed)),
+             _drawn_teardowns(rng, Conns(torn_ids, pools, seed)),
+             others(rng, pools, len(other_at))]
     order = np.argsort(np.concatenate([built_at, torn_at, other_at]), kind="stable")
     device = pa.concat_arrays([p[0] for p in parts]).take(pa.array(order))
     body = pa.concat_arrays([p[1] for p in parts]).take(pa.array(order))
 
+    return headed(rng, seconds, device, body, relay_tz)
+
+
+def headed(rng: np.random.Generator, seconds: np.ndarray, device: pa.Array, body: pa.Array,
+           relay_tz: str) -> pa.Array:
+    """Full lines: the relay header on each, the device's own stamp on ~90 %."""
+    n = len(seconds)
     # the relay writes in arrival order, a second late now and then: its clock never goes back
     relay_seconds = np.maximum.accumulate(seconds + (rng.random(n) < 0.3))
     stamped = rng.random(n) < 0.9
@@ -113,10 +120,10 @@ def _block(rng: np.random.Generator, pools: _Pools, first: int, n: int, counters
     return join(header, optional(stamped, asa.device_stamp(seconds, device)), body)
 
 
-class _Conns:
+class Conns:
     """Attributes of connections, derived from a hash of each id (same id, same endpoints)."""
 
-    def __init__(self, ids: np.ndarray, pools: _Pools, seed: int):
+    def __init__(self, ids: np.ndarray, pools: Pools, seed: int):
         h = [_mix(ids.astype(np.uint64) ^ np.uint64(seed * 0x9E3779B1 + k)) for k in range(4)]
         self.n = len(ids)
         self.fwsm = h[0] % np.uint64(50) == 0
@@ -165,7 +172,7 @@ class _Conns:
         return asa.tag(product, "6", np.where(self.udp, udp_id, tcp_id))
 
 
-def _builts(conns: _Conns) -> tuple[pa.Array, pa.Array]:
+def builts(conns: Conns) -> tuple[pa.Array, pa.Array]:
     outer, inner = conns.sides()
     mapped_outer, mapped_inner = conns.addresses()
     body = asa.built(conns.protocol, np.where(conns.inbound, "inbound", "outbound"),
@@ -174,7 +181,7 @@ def _builts(conns: _Conns) -> tuple[pa.Array, pa.Array]:
     return pa.array(conns.device), join(conns.tag("302013", "302015"), body)
 
 
-def _teardowns(rng: np.random.Generator, conns: _Conns) -> tuple[pa.Array, pa.Array]:
+def _drawn_teardowns(rng: np.random.Generator, conns: Conns) -> tuple[pa.Array, pa.Array]:
     n = conns.n
     reason = _REASONS[rng.choice(len(_REASONS), size=n, p=_REASON_WEIGHTS)]
     duration = rng.exponential(90.0, n).astype(np.int64)
@@ -184,6 +191,14 @@ def _teardowns(rng: np.random.Generator, conns: _Conns) -> tuple[pa.Array, pa.Ar
     long_lived = rng.random(n) < 0.005
     duration[long_lived] = rng.integers(86_400, 400_000, long_lived.sum())
     nbytes = np.where(reason == "SYN Timeout", 0, rng.lognormal(8.0, 2.0, n).astype(np.int64))
+    return teardowns(rng, conns, reason, duration, nbytes)
+
+
+def teardowns(rng: np.random.Generator, conns: Conns, reason: np.ndarray, duration: np.ndarray,
+              nbytes: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """302014/302016 (legacy text on FWSM) of ``conns`` with the given reasons, durations (s)
+    and bytes; ``rng`` draws the optional ``from <if>`` and AAA user."""
+    n = conns.n
     from_if = rng.random(n) < 0.2
     initiator = optional(from_if & ~conns.udp, np.where(rng.random(n) < 0.5, "outside", "inside"))
     aaa = optional((rng.random(n) < 0.03) & ~conns.udp, "(jdoe)")
@@ -198,7 +213,7 @@ def _teardowns(rng: np.random.Generator, conns: _Conns) -> tuple[pa.Array, pa.Ar
     return pa.array(conns.device), join(conns.tag("302014", "302016"), body)
 
 
-def _others(rng: np.random.Generator, pools: _Pools, n: int) -> tuple[pa.Array, pa.Array]:
+def others(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pa.Array, pa.Array]:
     """Denies, xlates and ICMP: counted as ignored by the reader, never rows."""
     which = rng.integers(0, 5, n)
     outside = pools.outside.take(pa.array(rng.integers(0, len(pools.outside), n)))
@@ -222,7 +237,7 @@ def _others(rng: np.random.Generator, pools: _Pools, n: int) -> tuple[pa.Array, 
     return pa.array(device), body
 
 
-def _pools(rng: np.random.Generator) -> _Pools:
+def make_pools(rng: np.random.Generator) -> Pools:
     inside = [f"10.{a}.{b}.{c + 1}" for a, b, c in rng.integers(0, 254, (4000, 3))]
     outside = [f"{a}.{b}.{c}.{d}" for a, b, c, d in
                rng.integers(1, 223, (12000, 4))]
@@ -230,7 +245,7 @@ def _pools(rng: np.random.Generator) -> _Pools:
     outside6 = [f"2001:db8:{a:x}:{b:x}::{c:x}" for a, b, c in rng.integers(1, 0xFFFF, (900, 3))]
     users = [f"LOCAL\\user{k:03d}" for k in range(40)] + [f"CORP\\svc-app{k}" for k in range(10)]
     interfaces = ["inside"] * 12 + ["dmz.servers"] * 6 + ["vlan-20"] + ["NP Identity Ifc"]
-    return _Pools(*(pa.array(x, pa.string()) for x in
+    return Pools(*(pa.array(x, pa.string()) for x in
                     (inside, outside, inside6, outside6, users, interfaces)))
 
 

@@ -158,3 +158,26 @@ def test_acl_denies_are_matched_by_the_pandas_engine_only(tmp_path, local_client
     assert (pandas_file.read, pandas_file.parsed, pandas_file.ignored) == (2, 2, 0)
     assert (dask_file.read, dask_file.parsed, dask_file.ignored) == (2, 1, 1)
     assert dict(dask_file.ignored_by_key) == {"106023": 1}
+
+
+def test_matching_pass_gives_the_frames_own_matching_rows(logs):
+    """The matching pass reads a partition without building its frame; what it gives equals
+    the Builts (logged direction) and Teardowns of numeric ids taken from the frame itself."""
+    from kit.firewall.messages import BlockSettings
+    from kit.firewall.zones import parse_zone
+    from kit.scale.engine import MATCHING
+    from kit.scale.partitions import Placement, matching, plan, rows
+
+    settings = BlockSettings(parse_zone("UTC"), parse_zone("UTC"), 2024)
+    parts = plan([logs["plain"], logs["gzip"]], BLOCKSIZE)
+    kept = 0
+    for start, part in zip(range(0, 10**9, 10**6), parts, strict=False):
+        frame = rows(part, settings, Placement(1, 0, 2024), start, {})
+        built = (frame["event"] == "built") & (frame["orientation"] == "logged")
+        keep = (built | (frame["event"] == "teardown")) & frame["_key"].notna()
+        expected = frame.loc[keep, list(MATCHING)].assign(_built=built[keep])
+        got = matching(part, settings, start)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        kept += len(got)
+    assert len(parts) > 5
+    assert kept > 10_000
