@@ -161,7 +161,7 @@ def _add_parse(subparsers: argparse._SubParsersAction) -> None:
                         help="Dask scheduler address tcp://HOST:8786 for --out (default: "
                              "$KIT_DASK_SCHEDULER, else a local cluster)")
     parser.add_argument("--blocksize", type=int, default=None,
-                        help="bytes per partition of a plain file for --out (default 64 MiB)")
+                        help="bytes per partition of a plain file for --out (default 8 MiB)")
     parser.set_defaults(func=_parse)
 
 
