@@ -28,7 +28,7 @@ from numba import njit
 from .. import columns
 from ..zones import ZONE_DEVICE, zone_minutes
 from .common import COMPACT_EVENT_SCHEMA, Account, Parsed, VendorSettings, coded, event_table, join
-from .keyvalue import Keys, Spans, filled, find, integers
+from .keyvalue import Keys, Spans, find, integers
 from .lines import matches, split_lines
 from .stamps import NAT, strptime
 
@@ -164,43 +164,6 @@ def _local(data: np.ndarray, date_b: np.ndarray, date_e: np.ndarray, time_b: np.
     return ns, valid, unsure
 
 
-class _Values:
-    """One block's wanted pairs: spans per key, and the few-valued keys encoded once."""
-
-    def __init__(self, data: np.ndarray, spans: Spans) -> None:
-        self.data, self.spans = data, spans
-
-    def span(self, key: str, at: np.ndarray | slice = slice(None)) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
-        begin, end = self.spans(key)
-        return begin[at], end[at]
-
-    def encoded(self, key: str, at: np.ndarray | slice = slice(None),
-                ) -> tuple[np.ndarray, list[str]]:
-        """(code per row, the distinct texts); an absent key reads as the empty text."""
-        codes, values = columns.encode(self.data, *filled(*self.span(key, at)))
-        return codes, values.to_pylist()
-
-    def text(self, key: str, at: np.ndarray | slice, *, blank: str) -> pa.Array:
-        """The values as strings; absent (and, with ``blank="null"``, empty) ones are null,
-        with ``blank="empty"`` absent ones are the empty text."""
-        begin, end = self.span(key, at)
-        if blank == "empty":
-            begin, end = filled(begin, end)
-        else:
-            begin = np.where(end > begin, begin, -1)
-        return columns.strings(self.data, begin, end)
-
-    def dictionary(self, key: str, at: np.ndarray | slice, *, blank: str) -> pa.Array:
-        """As :meth:`text`, dictionary-encoded (for few-valued fields)."""
-        begin, end = self.span(key, at)
-        if blank == "empty":
-            begin, end = filled(begin, end)
-        else:
-            begin = np.where(end > begin, begin, -1)
-        return columns.dictionary(self.data, begin, end)
-
-
 def _lower(values: list[str]) -> list[str]:
     """Arrow's lower case (as the reader always used), once per distinct value."""
     return pc.utf8_lower(pa.array(values, pa.large_string())).to_pylist()
@@ -220,7 +183,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     account.reject(np.flatnonzero(partial), "FortiGate log without its logid (cut short?)")
     if not len(candidates):
         return account.finish(0, _no_events())
-    kv = _Values(data, find(data, lines.starts, lines.ends, candidates, _KEYS))
+    kv = find(data, lines.starts, lines.ends, candidates, _KEYS)
     kind_code, kinds = kv.encoded("type")
     action_code, actions = kv.encoded("action")
     proto_code, protos = kv.encoded("proto")
@@ -247,7 +210,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     if not len(rows):
         return account.finish(len(candidates), _no_events())
     end = is_end[at]
-    num = {k: integers(data, *kv.span(k, at)) for k in _COUNTS}
+    num = {k: integers(data, *kv(k, at)) for k in _COUNTS}
     offsets: list[tuple[str | None, float, int]] = []
     time, zone, time_ok = _times(kv, at, settings, offsets)
     bad_port = ~(num["srcport"][1] & num["dstport"][1]) | (
@@ -269,19 +232,19 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         len(rows), schema=COMPACT_EVENT_SCHEMA, row=rows, local_ns=time, zone=zone,
         yearless=np.zeros(len(rows), bool), device=_device(kv, at),
         vendor=coded(np.zeros(len(rows), np.int32), [NAME]),
-        msg_id=kv.dictionary("logid", at, blank="empty"),
+        msg_id=kv.dictionary("logid", at, missing="empty"),
         event=coded(np.where(end, 0, 1), ["teardown", "built"]),
         protocol=coded(np.where(np.isin(proto_code[at], [k for k, v in enumerate(protos)
                                                          if v == "6"]), 0, 1), ["tcp", "udp"]),
-        conn_id=kv.text("sessionid", at, blank="null"),
-        src_if=kv.dictionary("srcintf", at, blank="null"),
-        src_ip=kv.text("srcip", at, blank="empty"), src_port=num["srcport"][0],
-        dst_if=kv.dictionary("dstintf", at, blank="null"),
-        dst_ip=kv.text("dstip", at, blank="empty"), dst_port=num["dstport"][0],
+        conn_id=kv.text("sessionid", at, missing="blank"),
+        src_if=kv.dictionary("srcintf", at, missing="blank"),
+        src_ip=kv.text("srcip", at, missing="empty"), src_port=num["srcport"][0],
+        dst_if=kv.dictionary("dstintf", at, missing="blank"),
+        dst_ip=kv.text("dstip", at, missing="empty"), dst_port=num["dstport"][0],
         duration_ns=pa.array(num["duration"][0] * 10**9, mask=~end),
         bytes=pa.array(nbytes, pa.uint64(), mask=~has_bytes),
         reason=coded(np.where(end, action, -1), actions),
-        close=_closes(action, lower, num, end), user=kv.dictionary("user", at, blank="null")),
+        close=_closes(action, lower, num, end), user=kv.dictionary("user", at, missing="blank")),
         offsets)
 
 
@@ -289,10 +252,10 @@ def _no_events() -> pa.Table:
     return event_table(0, schema=COMPACT_EVENT_SCHEMA)
 
 
-def _device(kv: _Values, at: np.ndarray) -> pa.Array:
+def _device(kv: Spans, at: np.ndarray) -> pa.Array:
     """``devname``, else ``devid``; null when neither has a value."""
-    name_b, name_e = kv.span("devname", at)
-    id_b, id_e = kv.span("devid", at)
+    name_b, name_e = kv("devname", at)
+    id_b, id_e = kv("devid", at)
     named = name_e > name_b
     begin, end = np.where(named, name_b, id_b), np.where(named, name_e, id_e)
     return columns.dictionary(kv.data, np.where(end > begin, begin, -1), end)
@@ -313,17 +276,17 @@ def _closes(action: np.ndarray, lower: list[str], num: dict, end: np.ndarray) ->
     return coded(close - 1, _CLOSE_NAMES[1:])
 
 
-def _times(kv: _Values, at: np.ndarray, settings: VendorSettings,
+def _times(kv: Spans, at: np.ndarray, settings: VendorSettings,
            offsets: list[tuple[str | None, float, int]],
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(local ns, zone code, valid) per row by §4.3's rule; offsets measured where both the
     epoch and the device's date/time exist."""
-    epoch, epoch_ok = _epochs(kv.data, *kv.span("eventtime", at))
-    local, local_ok, unsure = _local(kv.data, *kv.span("date", at), *kv.span("time", at))
+    epoch, epoch_ok = _epochs(kv.data, *kv("eventtime", at))
+    local, local_ok, unsure = _local(kv.data, *kv("date", at), *kv("time", at))
     if unsure.any():  # not a plain valid date and time: as Arrow's strptime reads it
         odd = at[unsure]
         local[unsure], local_ok[unsure] = strptime(join(
-            kv.text("date", odd, blank="empty"), kv.text("time", odd, blank="empty"),
+            kv.text("date", odd, missing="empty"), kv.text("time", odd, missing="empty"),
             sep=" "), "%Y-%m-%d %H:%M:%S")
     tz_code, zones = kv.encoded("tz", at)
     tz_minutes = np.array([_tz(t) for t in zones] + [ZONE_DEVICE], np.int64)[tz_code]
@@ -333,10 +296,10 @@ def _times(kv: _Values, at: np.ndarray, settings: VendorSettings,
     if both.any():
         diff = np.round((local[both] - epoch[both]) / 1e9).astype(np.int64)
         device_code, names = kv.encoded("devname", at[both])
-        pairs_seen, counts = np.unique(np.column_stack([device_code, diff]), axis=0,
-                                       return_counts=True)
-        offsets += [(f"{names[d] or '<unnamed>'} (date/time minus eventtime)", float(s),
-                     int(n)) for (d, s), n in zip(pairs_seen, counts, strict=True)]
+        for d, name in enumerate(names):  # by device, then offset
+            seconds, counts = np.unique(diff[device_code == d], return_counts=True)
+            offsets += [(f"{name or '<unnamed>'} (date/time minus eventtime)", float(s),
+                         int(n)) for s, n in zip(seconds, counts, strict=True)]
     return time, zone, epoch_ok | local_ok
 
 

@@ -124,16 +124,46 @@ class Keys:
 
 @dataclass
 class Spans:
-    """Per wanted column (:class:`Keys`) and line: where its value starts and ends (-1: the key
-    is absent from the line)."""
+    """Per wanted column (:class:`Keys`) and line: where its value starts and ends in ``data``
+    (-1: the key is absent from the line), and the columns built from them."""
 
+    data: np.ndarray
     keys: Keys
     begin: np.ndarray
     end: np.ndarray
 
-    def __call__(self, name: str, which: str = "first") -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, name: str, at: np.ndarray | slice = slice(None), which: str = "first",
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(begin, end) of ``name``'s value on the lines ``at`` (indices into the rows)."""
         column = self.keys.index(name, which)
-        return self.begin[column], self.end[column]
+        return self.begin[column][at], self.end[column][at]
+
+    def encoded(self, name: str, at: np.ndarray | slice = slice(None),
+                ) -> tuple[np.ndarray, list[str]]:
+        """(code per line, the distinct texts): a few-valued key looked at once per value; an
+        absent key reads as the empty text."""
+        codes, values = columns.encode(self.data, *filled(*self(name, at)))
+        return codes, values.to_pylist()
+
+    def text(self, name: str, at: np.ndarray | slice = slice(None), *, missing: str = "null",
+             which: str = "first") -> pa.Array:
+        """The values as strings; ``missing``: ``"null"`` (absent -> null), ``"empty"``
+        (absent -> the empty text) or ``"blank"`` (absent or empty -> null)."""
+        return columns.strings(self.data, *self._spans(name, at, missing, which))
+
+    def dictionary(self, name: str, at: np.ndarray | slice = slice(None), *,
+                   missing: str = "null") -> pa.DictionaryArray:
+        """As :meth:`text`, dictionary-encoded (for few-valued keys)."""
+        return columns.dictionary(self.data, *self._spans(name, at, missing, "first"))
+
+    def _spans(self, name: str, at: np.ndarray | slice, missing: str, which: str,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        begin, end = self(name, at, which)
+        if missing == "empty":
+            return filled(begin, end)
+        if missing == "blank":
+            return np.where(end > begin, begin, -1), end
+        return begin, end
 
 
 @njit(nogil=True, cache=True)
@@ -180,7 +210,7 @@ def find(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarra
     which exclude the line ending) of the block ``data`` (uint8)."""
     begin, end = _find(data, starts, ends, np.asarray(rows, np.int64), keys.text, keys.offsets,
                        keys.head, keys.chain, keys.first, keys.last, len(keys.columns))
-    return Spans(keys, begin, end)
+    return Spans(data, keys, begin, end)
 
 
 def filled(begin: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
