@@ -154,3 +154,40 @@ def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Dicti
     """A low-cardinality text field as an Arrow dictionary array (nulls where absent)."""
     codes, values = encode(data, start, end)
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)
+
+
+@njit(nogil=True, cache=True)
+def _encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_encode` with a small cache of recent values (by length and end bytes) in front of
+    the hash table: a field with a handful of values mostly skips hashing."""
+    codes = np.full(len(start), -1, np.int32)
+    slots, spans, hashes = new_table(len(start))
+    count = 0
+    recent = np.full(64, -1, np.int64)
+    for i in range(len(start)):
+        b, e = start[i], end[i]
+        if b < 0:
+            continue
+        slot = ((e - b) * 7 + (data[b] * 3 + data[e - 1] if e > b else 0)) & 63
+        code = recent[slot]
+        if code < 0 or not _same(data, spans[0, code], spans[1, code], b, e):
+            code, slots, count = intern(data, b, e, slots, spans, hashes, count)
+            recent[slot] = code
+        codes[i] = code
+    return codes, spans[:, :count]
+
+
+def encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    ) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """:func:`encode` for a field of a handful of values repeated on most rows (an action,
+    a protocol, a device name): the same result, quicker."""
+    codes, distinct = _encode_repeated(data, start, end)
+    return codes, strings(data, distinct[0], distinct[1])
+
+
+def dictionary_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                        ) -> pa.DictionaryArray:
+    """:func:`dictionary` through :func:`encode_repeated`."""
+    codes, values = encode_repeated(data, start, end)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)

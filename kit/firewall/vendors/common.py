@@ -115,7 +115,7 @@ class Account:
         lines = self.lines
         self.reject(np.flatnonzero(lines.control), CONTROL)
         rows = np.flatnonzero(~vendor_lines & ~lines.control)
-        sample = lines.text.take(pa.array(rows))
+        sample = lines.texts(rows)
         blank = matches(sample, _BLANK)
         syslog = matches(sample, _SYSLOG_START) & ~blank
         self.ignore(BLANK, blank.sum())
@@ -131,7 +131,7 @@ class Account:
         rows = rows[order]
         reasons = [self.reject_reasons[i] for i in order]
         for k in range(min(QUOTED, len(rows))):
-            line = self.lines.text[int(rows[k])].as_py() or ""
+            line = self.lines.texts(rows[k:k + 1])[0].as_py() or ""
             reasons[k] = f"{reasons[k]}: {line[:SNIPPET]!r}"
         parsed = Parsed(len(self.lines), self.lines.decode_errors, recognised, self.ignored,
                         rows, reasons, events, offsets or [])

@@ -15,7 +15,7 @@ empty (§4.4).
 Speed: the signature and every wanted pair are found by compiled passes (``keyvalue.find``),
 numbers and stamps read from the spans in place; the few-valued fields (type, action, proto,
 logid, device, interfaces, tz, user) are looked at once per distinct value
-(``columns.encode``), and the events keep them as dictionaries (``COMPACT_EVENT_SCHEMA``).
+(``columns.encode_repeated``), and the events keep them as dictionaries (``COMPACT_EVENT_SCHEMA``).
 """
 
 from __future__ import annotations
@@ -171,14 +171,14 @@ def _lower(values: list[str]) -> list[str]:
 
 def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     """Classify and parse every line of ``block`` (see the module docstring)."""
-    lines = split_lines(block)
+    lines = split_lines(block, text=False)
     account = Account(lines)
     data = np.frombuffer(lines.buffer, np.uint8)
     mine = _signed(data, lines.starts, lines.ends, lines.control)
     candidates = np.flatnonzero(mine)
     others = np.flatnonzero(~mine & ~lines.control)
     partial = np.zeros(len(lines), bool)
-    partial[others[matches(lines.text.take(pa.array(others)), _PARTIAL)]] = True
+    partial[others[matches(lines.texts(others), _PARTIAL)]] = True
     account.untagged(mine | partial, EXPECTED)
     account.reject(np.flatnonzero(partial), "FortiGate log without its logid (cut short?)")
     if not len(candidates):
@@ -258,7 +258,7 @@ def _device(kv: Spans, at: np.ndarray) -> pa.Array:
     id_b, id_e = kv("devid", at)
     named = name_e > name_b
     begin, end = np.where(named, name_b, id_b), np.where(named, name_e, id_e)
-    return columns.dictionary(kv.data, np.where(end > begin, begin, -1), end)
+    return columns.dictionary_repeated(kv.data, np.where(end > begin, begin, -1), end)
 
 
 _CLOSE_NAMES = [None, "syn-timeout", *dict.fromkeys(_CLOSES.values())]

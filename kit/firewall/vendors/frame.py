@@ -42,18 +42,25 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
     times = settle_times(times, zone, yearless, year=year, modified=modified,
                          device_zone=device_zone, relay_zone=relay_zone)
     n = table.num_rows
+    table = table.drop_columns(["zone", "yearless", "local_ns"])
+    del zone, yearless, local
     columns: dict[str, object] = {
         "time": pd.DatetimeIndex(times.view("M8[ns]")).tz_localize("UTC").array,
         "msg_id": _category(table.column("msg_id"), None),
-        "orientation": pd.Categorical(["logged"] * n, dtype=CONNECTION_DTYPES["orientation"]),
-        "source": pd.array(np.full(n, source, dtype=object), dtype=CONNECTION_DTYPES["source"]),
+        "orientation": pd.Categorical.from_codes(np.zeros(n, np.int8),
+                                                 dtype=CONNECTION_DTYPES["orientation"]),
+        "source": pd.Categorical.from_codes(np.zeros(n, np.int8),
+                                            categories=pd.Index([source], dtype="str")),
         "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
     }
+    # each column of the events is let go once converted (the frame is built beside them)
     for name in _TEXT:
         columns[name] = (_few(table.column(name)) if CONNECTION_DTYPES[name] == FEW_VALUES
                          else pd.array(table.column(name), dtype=CONNECTION_DTYPES[name]))
+        table = table.drop_columns([name])
     for name in _CATEGORIES:
         columns[name] = _category(table.column(name), CONNECTION_DTYPES[name])
+        table = table.drop_columns([name])
     # a UDP flow's expiry is its normal end, not a connection lost: no close class (as on
     # Cisco, whose UDP teardowns carry no reason); the vendor's reason is kept
     columns["close"][np.asarray(columns["protocol"] == "udp")] = np.nan

@@ -34,6 +34,10 @@ _KEY = re.compile(r"[A-Za-z_][\w.-]*")
 #: wanted keys are at most this long (the lookup table is indexed by length and first byte)
 MAX_KEY = 64
 _INT64_MAX = np.iinfo(np.int64).max
+#: what each byte is to the pair rule (one table look-up a byte: quicker than comparisons)
+_PLAIN, _QUOTES, _CUT, _BLANK, _EQUALS = 0, 1, 2, 3, 4
+_KIND = np.zeros(256, np.uint8)
+_KIND[[_QUOTE, _GT, _OPEN, _SPACE, _TAB, _EQ]] = [_QUOTES, _CUT, _CUT, _BLANK, _BLANK, _EQUALS]
 
 
 @njit(nogil=True, cache=True)
@@ -55,19 +59,21 @@ def line_pairs(data: np.ndarray, start: int, end: int, found: np.ndarray,
     inside = False
     name = start
     for k in range(start, end):
-        byte = data[k]
-        if byte == _QUOTE:
+        kind = _KIND[data[k]]
+        if kind == _PLAIN:
+            continue
+        if kind == _QUOTES:
             inside = not inside
-        elif byte in (_GT, _OPEN):  # cut off a glued <PRI> or [SD-ID, quoted or not
+        elif kind == _CUT:  # cut off a glued <PRI> or [SD-ID, quoted or not
             name = k + 1
         elif inside:
             continue
-        elif byte in (_SPACE, _TAB):
+        elif kind == _BLANK:
             for p in range(count - waiting, count):
                 found[2, p] = k
             waiting = 0
             name = k + 1
-        elif byte == _EQ:
+        else:  # an = outside quotes
             if count == found.shape[1]:
                 found = _grow(found)
             found[0, count], found[1, count] = name, k
@@ -124,7 +130,7 @@ class Keys:
 
 @dataclass
 class Spans:
-    """Per wanted column (:class:`Keys`) and line: where its value starts and ends in ``data``
+    """Per line and wanted column (:class:`Keys`): where its value starts and ends in ``data``
     (-1: the key is absent from the line), and the columns built from them."""
 
     data: np.ndarray
@@ -136,13 +142,14 @@ class Spans:
                  ) -> tuple[np.ndarray, np.ndarray]:
         """(begin, end) of ``name``'s value on the lines ``at`` (indices into the rows)."""
         column = self.keys.index(name, which)
-        return self.begin[column][at], self.end[column][at]
+        return (np.ascontiguousarray(self.begin[:, column][at]),
+                np.ascontiguousarray(self.end[:, column][at]))
 
     def encoded(self, name: str, at: np.ndarray | slice = slice(None),
                 ) -> tuple[np.ndarray, list[str]]:
         """(code per line, the distinct texts): a few-valued key looked at once per value; an
         absent key reads as the empty text."""
-        codes, values = columns.encode(self.data, *filled(*self(name, at)))
+        codes, values = columns.encode_repeated(self.data, *filled(*self(name, at)))
         return codes, values.to_pylist()
 
     def text(self, name: str, at: np.ndarray | slice = slice(None), *, missing: str = "null",
@@ -154,7 +161,7 @@ class Spans:
     def dictionary(self, name: str, at: np.ndarray | slice = slice(None), *,
                    missing: str = "null") -> pa.DictionaryArray:
         """As :meth:`text`, dictionary-encoded (for few-valued keys)."""
-        return columns.dictionary(self.data, *self._spans(name, at, missing, "first"))
+        return columns.dictionary_repeated(self.data, *self._spans(name, at, missing, "first"))
 
     def _spans(self, name: str, at: np.ndarray | slice, missing: str, which: str,
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -178,8 +185,8 @@ def _is_key(data: np.ndarray, at: int, length: int, text: np.ndarray, offset: in
 def _find(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray,
           text: np.ndarray, offsets: np.ndarray, head: np.ndarray, chain: np.ndarray,
           first: np.ndarray, last: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    begin = np.full((width, len(rows)), -1, np.int64)
-    end = np.full((width, len(rows)), -1, np.int64)
+    begin = np.full((len(rows), width), -1, np.int64)  # a line's values side by side
+    end = np.full((len(rows), width), -1, np.int64)
     found = np.empty((3, 64), np.int64)
     for i in range(len(rows)):
         count, found = line_pairs(data, starts[rows[i]], ends[rows[i]], found)
@@ -195,12 +202,12 @@ def _find(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarr
             if key < 0:
                 continue
             f, la = first[key], last[key]
-            if la >= 0 or (f >= 0 and begin[f, i] < 0):
+            if la >= 0 or (f >= 0 and begin[i, f] < 0):
                 b, e = value_span(data, eq, found[2, p])
-                if f >= 0 and begin[f, i] < 0:
-                    begin[f, i], end[f, i] = b, e
+                if f >= 0 and begin[i, f] < 0:
+                    begin[i, f], end[i, f] = b, e
                 if la >= 0:
-                    begin[la, i], end[la, i] = b, e
+                    begin[i, la], end[i, la] = b, e
     return begin, end
 
 

@@ -25,7 +25,7 @@ class Lines:
     buffer: pa.Buffer
     starts: np.ndarray
     ends: np.ndarray
-    text: pa.LargeStringArray
+    text: pa.LargeStringArray | None
     #: the line holds control characters other than tab (binary data, NUL runs)
     control: np.ndarray
     #: lines whose invalid UTF-8 was replaced
@@ -33,6 +33,11 @@ class Lines:
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def texts(self, rows: np.ndarray) -> pa.LargeStringArray:
+        """The text of ``rows`` (also when ``text`` was not made)."""
+        rows = np.asarray(rows, np.int64)
+        return self.span(rows, self.starts[rows])
 
     def span(self, rows: np.ndarray, begin: np.ndarray, end: np.ndarray | None = None,
              ) -> pa.LargeStringArray:
@@ -69,8 +74,10 @@ def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.Larg
     return strings.take(pa.array(inverse))
 
 
-def split_lines(block: bytes) -> Lines:
-    """Cut a newline-aligned block into lines; a CR before the newline is not part of a line."""
+def split_lines(block: bytes, *, text: bool = True) -> Lines:
+    """Cut a newline-aligned block into lines; a CR before the newline is not part of a line.
+    ``text=False`` leaves ``Lines.text`` out (a copy of the block's text) for a reader that
+    looks at the few lines it needs through ``Lines.texts``."""
     block, decode_errors = valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
     low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
@@ -88,7 +95,8 @@ def split_lines(block: bytes) -> Lines:
         inside = low < ends[line]  # the CR of a CRLF ending is outside its line
         control[line[inside]] = True
     buffer = pa.py_buffer(block)
-    return Lines(buffer, starts, ends, substrings(buffer, starts, ends), control, decode_errors)
+    return Lines(buffer, starts, ends, substrings(buffer, starts, ends) if text else None,
+                 control, decode_errors)
 
 
 def matches(text: pa.Array, pattern: str) -> np.ndarray:

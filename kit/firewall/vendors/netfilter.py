@@ -47,7 +47,7 @@ EVENTS = ("NEW", "UPDATE", "DESTROY")
 _NEW, _UPDATE, _DESTROY = (literal(f"[{e}]") for e in EVENTS)
 _IPV, _SRC, _ASSURED, _BYTES = literal("ipv"), literal("src="), literal("[ASSURED]"), literal(
     " bytes=")
-_OPEN, _CLOSE, _DOT, _FOUR, _SIX, _UNDERSCORE = 91, 93, 46, 52, 54, 95
+_OPEN, _CLOSE, _DOT, _FOUR, _SIX, _UNDERSCORE, _SPACE = 91, 93, 46, 52, 54, 95, 32
 _KEYS = Keys("id", "src", "dst", "sport", "dport", "delta-time", "bytes", ("bytes", "last"))
 #: per line from :func:`_shapes`: stamp, protocol and state spans (begin, end)
 _TS, _PROTO, _STATE = 0, 1, 2
@@ -165,17 +165,21 @@ def _head(data: np.ndarray, at: int, end: int, out: np.ndarray) -> int:
 
 
 @njit(nogil=True, cache=True)
-def _find_text(data: np.ndarray, at: int, end: int, text: np.ndarray, most: int) -> int:
-    """How many times (up to ``most``) ``text`` (which cannot overlap itself) occurs."""
-    count = 0
-    k = at
-    while k <= end - len(text) and count < most:
-        if match(data, k, end, text) >= 0:
-            count += 1
-            k += len(text)
-        else:
-            k += 1
-    return count
+def _marks(data: np.ndarray, start: int, end: int) -> tuple[bool, bool]:
+    """(``[ASSURED]`` occurs, ``" bytes="`` occurs more than once) in one pass."""
+    assured = False
+    counted = 0
+    k = start
+    while k < end:
+        byte = data[k]
+        if byte == _OPEN and not assured and match(data, k, end, _ASSURED) >= 0:
+            assured = True
+        elif byte == _SPACE and counted < 2 and match(data, k, end, _BYTES) >= 0:
+            counted += 1
+            k += len(_BYTES)  # occurrences are counted without overlap
+            continue
+        k += 1
+    return assured, counted > 1
 
 
 @njit(nogil=True, cache=True)
@@ -200,9 +204,9 @@ def _shapes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, control: np.
         if code < 0:
             continue
         event[i] = code
-        spans[:, :, i] = out
-        assured[i] = _find_text(data, start, end, _ASSURED, 1) > 0
-        two[i] = _find_text(data, start, end, _BYTES, 2) > 1
+        for part in range(3):
+            spans[part, 0, i], spans[part, 1, i] = out[part, 0], out[part, 1]
+        assured[i], two[i] = _marks(data, start, end)
     return signed, event, spans, assured, two
 
 
@@ -231,7 +235,7 @@ def _stamps(data: np.ndarray, begin: np.ndarray, end: np.ndarray,
 
 def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     """Classify and parse every line of ``block`` (see the module docstring)."""
-    lines = split_lines(block)
+    lines = split_lines(block, text=False)
     account = Account(lines)
     data = np.frombuffer(lines.buffer, np.uint8)
     tagged, event, spans, assured, two = _shapes(data, lines.starts, lines.ends, lines.control)
@@ -243,9 +247,9 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     if not len(rows):
         return account.finish(int(tagged.sum()), _no_events())
     event = event[rows]
-    proto_code, protos = columns.encode(data, *spans[_PROTO][:, rows])
+    proto_code, protos = columns.encode_repeated(data, *spans[_PROTO][:, rows])
     protos = protos.to_pylist()
-    state_code, states = columns.encode(data, *spans[_STATE][:, rows])
+    state_code, states = columns.encode_repeated(data, *spans[_STATE][:, rows])
     kv = find(data, lines.starts, lines.ends, rows, _KEYS)
     update = event == EVENTS.index("UPDATE")
     connection = ~update & np.isin(proto_code, [k for k, p in enumerate(protos)
