@@ -105,6 +105,8 @@ class Keys:
     def __init__(self, *wanted: str | tuple[str, str]) -> None:
         self.columns = [(w, "first") if isinstance(w, str) else w for w in wanted]
         names = list(dict.fromkeys(name for name, _ in self.columns))
+        if len(set(self.columns)) < len(self.columns):
+            raise ValueError(f"a key is wanted twice the same way: {self.columns}")
         for name, which in self.columns:
             if not _KEY.fullmatch(name) or len(name) >= MAX_KEY or not name.isascii():
                 raise ValueError(f"{name!r} cannot be a key")
