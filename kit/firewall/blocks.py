@@ -140,3 +140,10 @@ def valid_utf8(block: bytes) -> tuple[bytes, int]:
             bad += 1
             lines[i] = line.decode("utf-8", errors="replace").encode("utf-8")
     return b"\n".join(lines), bad
+
+
+def split_bytes(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                           np.ndarray]:
+    """(starts, ends, cut, has_tag, control) of the lines of ``data`` (uint8; see
+    :class:`Lines`), for a reader that makes its own line views (``vendors.lines``)."""
+    return _split(data)

@@ -13,9 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import blocks
 from ..blocks import valid_utf8
 
-_NEWLINE, _CR, _TAB = 10, 13, 9
+_CR = 13
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,10 @@ def split_lines(block: bytes, *, text: bool = True) -> Lines:
     looks at the few lines it needs through ``Lines.texts``."""
     block, decode_errors = valid_utf8(block)
     data = np.frombuffer(block, dtype=np.uint8)
-    low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
-    values = data[low]
-    ends = low[values == _NEWLINE].astype(np.int64)
-    if len(data) and data[-1] != _NEWLINE:
-        ends = np.append(ends, len(data))
-    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else ends
-    crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
-    ends = ends - crlf
-    low = low[(values != _NEWLINE) & (values != _TAB)]
-    control = np.zeros(len(starts), bool)
-    if len(low):
-        line = np.searchsorted(starts, low, side="right") - 1
-        inside = low < ends[line]  # the CR of a CRLF ending is outside its line
-        control[line[inside]] = True
+    # the compiled splitter: its lines keep the CR of a CRLF (not counted as a control)
+    starts, ends, _, _, control = blocks.split_bytes(data)
+    ends = ends - ((ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends)
+                   else 0)
     buffer = pa.py_buffer(block)
     return Lines(buffer, starts, ends, substrings(buffer, starts, ends) if text else None,
                  control, decode_errors)

@@ -218,3 +218,16 @@ def test_an_epoch_beyond_int64_or_bytes_beyond_it_are_read_not_a_crash() -> None
     assert r.time == pd.Timestamp("2026-03-02 01:30:05", tz="UTC")  # date/time instead
     r = row(fortinet_line(sentbyte="9223372036854775807", rcvdbyte="9223372036854775807"))
     assert r.bytes == 2 * (2**63 - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(block=st.lists(st.sampled_from([b"a", b" ", b"\t", b"\r", b"\n", b"\x00", b"\x0c", b"=",
+                                        "é".encode()]), max_size=40).map(b"".join))
+def test_vendor_lines_are_the_newline_split_without_one_cr(block: bytes) -> None:
+    lines = split_lines(block)
+    raw = block.split(b"\n")
+    raw = raw[:-1] if block.endswith(b"\n") or not block else raw
+    raw = [r[:-1] if r.endswith(b"\r") else r for r in raw]
+    assert lines.text.to_pylist() == [r.decode() for r in raw]
+    assert lines.control.tolist() == [any(c < 32 and c != 9 for c in r) for r in raw]
+    assert lines.texts(np.arange(len(raw))).to_pylist() == [r.decode() for r in raw]
