@@ -160,7 +160,8 @@ def dictionary(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Dicti
 def _encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_encode` with a small cache of recent values (by length and end bytes) in front of
-    the hash table: a field with a handful of values mostly skips hashing."""
+    the hash table: a field with a handful of values mostly skips hashing (the byte comparison
+    is written out here: a call per row costs more than the comparison)."""
     codes = np.full(len(start), -1, np.int32)
     slots, spans, hashes = new_table(len(start))
     count = 0
@@ -171,7 +172,16 @@ def _encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
             continue
         slot = ((e - b) * 7 + (data[b] * 3 + data[e - 1] if e > b else 0)) & 63
         code = recent[slot]
-        if code < 0 or not _same(data, spans[0, code], spans[1, code], b, e):
+        if code >= 0:
+            seen = spans[0, code]
+            if spans[1, code] - seen != e - b:
+                code = -1
+            else:
+                for k in range(e - b):
+                    if data[seen + k] != data[b + k]:
+                        code = -1
+                        break
+        if code < 0:
             code, slots, count = intern(data, b, e, slots, spans, hashes, count)
             recent[slot] = code
         codes[i] = code
