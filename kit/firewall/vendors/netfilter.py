@@ -334,23 +334,26 @@ def settle_file(events: pa.Table, extras: pa.Table | None, lines: np.ndarray,
     closed_before = np.zeros(n, bool)
     last_state = np.full(n, -1, np.int64)  # code into ``states``
     states: list[str] = []
-    if extras is not None and extras.num_rows:
+    probed = np.flatnonzero(teardown & tcp)  # only a TCP teardown's close depends on them
+    if extras is not None and extras.num_rows and len(probed):
         # the last closing update of each flow before the teardown's line
-        flows = events.column("conn_id").combine_chunks()
+        flows = events.column("conn_id").take(pa.array(probed)).combine_chunks()
         both = pc.dictionary_encode(pa.concat_arrays([flows.cast(pa.large_string()),
                                                       extras.column("flow").combine_chunks()
                                                       .cast(pa.large_string())]))
+        del flows
         codes = both.indices.to_numpy(zero_copy_only=False)
-        event_code, extra_code = codes[:n], codes[n:]
+        event_code, extra_code = codes[:len(probed)], codes[len(probed):]
         order = np.lexsort((extra_lines, extra_code))
         keys = extra_code[order].astype(np.int64) * (1 << 40) + extra_lines[order]
-        probe = event_code.astype(np.int64) * (1 << 40) + lines
+        probe = event_code.astype(np.int64) * (1 << 40) + lines[probed]
         at = np.searchsorted(keys, probe) - 1
-        closed_before = (at >= 0) & (extra_code[order][np.maximum(at, 0)] == event_code)
+        hit = (at >= 0) & (extra_code[order][np.maximum(at, 0)] == event_code)
+        closed_before[probed] = hit
         state = pc.dictionary_encode(extras.column("state").combine_chunks())
         states = state.dictionary.to_pylist()
         state_code = state.indices.to_numpy(zero_copy_only=False)[order]
-        last_state = np.where(closed_before, state_code[np.maximum(at, 0)], -1)
+        last_state[probed] = np.where(hit, state_code[np.maximum(at, 0)], -1)
     idle = teardown & tcp & assured & ~closed_before
     syn = teardown & tcp & ~assured & ~closed_before
     udp = teardown & ~tcp
