@@ -288,9 +288,11 @@ def _times(kv: Spans, at: np.ndarray, settings: VendorSettings,
         local[unsure], local_ok[unsure] = strptime(join(
             kv.text("date", odd, missing="empty"), kv.text("time", odd, missing="empty"),
             sep=" "), "%Y-%m-%d %H:%M:%S")
-    tz_code, zones = kv.encoded("tz", at)
-    tz_minutes = np.array([_tz(t) for t in zones] + [ZONE_DEVICE], np.int64)[tz_code]
-    zone = np.where(epoch_ok, 0, tz_minutes).astype(np.int16)
+    zone = np.zeros(len(at), np.int16)  # epochs are UTC; the others take their tz=
+    local_only = np.flatnonzero(~epoch_ok)
+    if len(local_only):
+        tz_code, zones = kv.encoded("tz", at[local_only])
+        zone[local_only] = np.array([_tz(t) for t in zones] + [ZONE_DEVICE], np.int64)[tz_code]
     time = np.where(epoch_ok, epoch, np.where(local_ok, local, NAT))
     both = epoch_ok & local_ok
     if both.any():
