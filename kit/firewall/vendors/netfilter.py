@@ -322,15 +322,23 @@ def _flows(kv, at: np.ndarray, protos: list[str], proto_code: np.ndarray) -> pa.
 _CLOSES = ["idle-timeout", "syn-timeout", "reset", "fin"]
 
 
+def _equals(column: pa.ChunkedArray, value: str) -> np.ndarray:
+    """Per row: a dictionary column's value is ``value`` (compared once per distinct value)."""
+    parts = [np.isin(pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False),
+                     [k for k, v in enumerate(chunk.dictionary.to_pylist()) if v == value])
+             for chunk in column.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, bool)
+
+
 def settle_file(events: pa.Table, extras: pa.Table | None, lines: np.ndarray,
                 extra_lines: np.ndarray, source: str) -> pa.Table:
     """Each DESTROY's close from the file's UPDATE history (module docstring), and the device
     named after the file."""
     n = events.num_rows
     device = PurePath(source).name.split(".")[0] or source
-    teardown = pc.equal(events.column("event"), "teardown").to_numpy(zero_copy_only=False)
-    tcp = pc.equal(events.column("protocol"), "tcp").to_numpy(zero_copy_only=False)
-    assured = pc.equal(events.column("close"), "assured").to_numpy(zero_copy_only=False)
+    teardown = _equals(events.column("event"), "teardown")
+    tcp = _equals(events.column("protocol"), "tcp")
+    assured = _equals(events.column("close"), "assured")
     closed_before = np.zeros(n, bool)
     last_state = np.full(n, -1, np.int64)  # code into ``states``
     states: list[str] = []
