@@ -248,3 +248,50 @@ def span_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarr
     """Equal int32 codes for spans of equal text (-1 where absent), in order of first
     appearance, without gathering the distinct values (compare text without a string object)."""
     return _encode(data, start, end)[0]
+
+
+@njit(nogil=True, cache=True)
+def _encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_encode` with a small cache of recent values (by length and end bytes) in front of
+    the hash table: a field with a handful of values mostly skips hashing (the byte comparison
+    is written out here: a call per row costs more than the comparison)."""
+    codes = np.full(len(start), -1, np.int32)
+    slots, spans, hashes = new_table(len(start))
+    count = 0
+    recent = np.full(64, -1, np.int64)
+    for i in range(len(start)):
+        b, e = start[i], end[i]
+        if b < 0:
+            continue
+        slot = ((e - b) * 7 + (data[b] * 3 + data[e - 1] if e > b else 0)) & 63
+        code = recent[slot]
+        if code >= 0:
+            seen = spans[0, code]
+            if spans[1, code] - seen != e - b:
+                code = -1
+            else:
+                for k in range(e - b):
+                    if data[seen + k] != data[b + k]:
+                        code = -1
+                        break
+        if code < 0:
+            code, slots, count = intern(data, b, e, slots, spans, hashes, count)
+            recent[slot] = code
+        codes[i] = code
+    return codes, spans[:, :count]
+
+
+def encode_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    ) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """:func:`encode` for a field of a handful of values repeated on most rows (an action,
+    a protocol, a device name): the same result, quicker."""
+    codes, distinct = _encode_repeated(data, start, end)
+    return codes, strings(data, distinct[0], distinct[1])
+
+
+def dictionary_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
+                        ) -> pa.DictionaryArray:
+    """:func:`dictionary` through :func:`encode_repeated`."""
+    codes, values = encode_repeated(data, start, end)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)

@@ -45,6 +45,15 @@ EVENT_SCHEMA = pa.schema([
     ("reason", pa.large_string()), ("close", pa.large_string()), ("user", pa.large_string()),
 ])
 
+#: the same columns with the few-valued text as dictionaries (int32 codes into the distinct
+#: values): what the compiled readers return, a few bytes a row instead of the text; every block
+#: of a file has one of the two schemas (``frame.file_frame`` reads both)
+COMPACT_TEXT = ("device", "vendor", "msg_id", "event", "protocol", "src_if", "dst_if", "reason",
+                "close", "user")
+COMPACT_EVENT_SCHEMA = pa.schema([
+    pa.field(f.name, pa.dictionary(pa.int32(), pa.large_string())) if f.name in COMPACT_TEXT
+    else f for f in EVENT_SCHEMA])
+
 
 @dataclass(frozen=True)
 class VendorSettings:
@@ -131,12 +140,13 @@ class Account:
         return parsed
 
 
-def event_table(n: int, **columns: object) -> pa.Table:
-    """An ``EVENT_SCHEMA`` table of ``n`` rows; columns not given are null, scalars broadcast.
-    A text column given as a dictionary array stays one (a vendor then returns it so in every
-    block, the empty ones included, so that a file's tables share one schema)."""
+def event_table(n: int, *, schema: pa.Schema = EVENT_SCHEMA, **columns: object) -> pa.Table:
+    """An ``EVENT_SCHEMA`` (or ``COMPACT_EVENT_SCHEMA``) table of ``n`` rows; columns not given
+    are null, scalars broadcast. A text column given as a dictionary array stays one (a vendor
+    then returns it so in every block, the empty ones included, so that a file's tables share
+    one schema)."""
     arrays = []
-    for name, kind in zip(EVENT_SCHEMA.names, EVENT_SCHEMA.types, strict=True):
+    for name, kind in zip(schema.names, schema.types, strict=True):
         value = columns.pop(name, None)
         if value is None:
             arrays.append(pa.nulls(n, kind))
@@ -150,7 +160,7 @@ def event_table(n: int, **columns: object) -> pa.Table:
             arrays.append(pa.array(value, kind))
     if columns:
         raise TypeError(f"unknown event columns {sorted(columns)}")
-    return pa.Table.from_arrays(arrays, names=EVENT_SCHEMA.names)
+    return pa.Table.from_arrays(arrays, names=schema.names)
 
 
 def empty_events() -> pa.Table:
@@ -206,3 +216,10 @@ def labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(
         pa.array(index, pa.from_numpy_dtype(width), mask=index < 0),
         pa.array([names[k] for k in used], pa.large_string()))
+
+
+def coded(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+    """A dictionary column (``COMPACT_EVENT_SCHEMA``) from codes into ``labels`` (-1: null)."""
+    codes = np.asarray(codes, np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                          pa.array(labels, pa.large_string()))

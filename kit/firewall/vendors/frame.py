@@ -54,6 +54,7 @@ def file_frame(tables: list[pa.Table], lines: np.ndarray, source: str, *,
         "source": _constant(source, n, CONNECTION_DTYPES["source"]),
         "line": pd.arrays.IntegerArray(lines.astype(np.uint64), np.zeros(n, bool)),
     }
+    # each column of the events is let go once converted (the frame is built beside them)
     for name in _TEXT:
         columns[name] = (_few(left.pop(name)) if CONNECTION_DTYPES[name] == FEW_VALUES
                          else pd.array(left.pop(name), dtype=CONNECTION_DTYPES[name]))

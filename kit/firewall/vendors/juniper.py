@@ -24,7 +24,7 @@ from ..zones import ZONE_DEVICE
 from . import juniper_fields as jf
 from .common import Account, Parsed, VendorSettings, event_table, integers, join, labels
 from .keyvalue import pairs
-from .lines import compiled_lines
+from .lines import split_lines
 from .stamps import NAT, bsd_yearless, iso_utc
 
 NAME = "juniper"
@@ -48,7 +48,7 @@ def close_class(reason: str | None) -> str | None:
 
 def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     """Classify and parse every line of ``block`` (see the module docstring)."""
-    lines = compiled_lines(block)
+    lines = split_lines(block, text=False)
     account = Account(lines)
     data = np.frombuffer(lines.buffer, dtype=np.uint8)
     kind, _, structured, _, spans, numbers, bsd_ns = jf.find_flow(

@@ -14,9 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import blocks
-from ..blocks import valid_utf8
 
-_NEWLINE, _CR, _TAB = 10, 13, 9
+_CR = 13
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Lines:
     buffer: pa.Buffer
     starts: np.ndarray
     ends: np.ndarray
-    text: pa.LargeStringArray
+    text: pa.LargeStringArray | None
     #: the line holds control characters other than tab (binary data, NUL runs)
     control: np.ndarray
     #: lines whose invalid UTF-8 was replaced
@@ -35,15 +34,18 @@ class Lines:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def texts(self, rows: np.ndarray) -> pa.LargeStringArray:
+        """The text of ``rows`` (also when ``text`` was not made: for the few lines a compiled
+        field finder looks at as text)."""
+        rows = np.asarray(rows, np.int64)
+        return self.span(rows, self.starts[rows])
+
     def span(self, rows: np.ndarray, begin: np.ndarray, end: np.ndarray | None = None,
              ) -> pa.LargeStringArray:
         """Views of ``rows`` from byte ``begin`` (absolute) to ``end`` (default: line end)."""
         stop = self.ends[rows] if end is None else end
         return substrings(self.buffer, np.asarray(begin, np.int64), np.asarray(stop, np.int64))
 
-    def texts(self, rows: np.ndarray) -> pa.LargeStringArray:
-        """The text of ``rows`` (increasing), made only for the lines looked at as text."""
-        return self.span(rows, self.starts[rows])
 
 
 def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.LargeStringArray:
@@ -74,26 +76,18 @@ def substrings(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray) -> pa.Larg
     return strings.take(pa.array(inverse))
 
 
-def split_lines(block: bytes) -> Lines:
-    """Cut a newline-aligned block into lines; a CR before the newline is not part of a line."""
-    block, decode_errors = valid_utf8(block)
-    data = np.frombuffer(block, dtype=np.uint8)
-    low = np.flatnonzero(data < 32)  # one pass: newlines, tabs, CRs and other controls
-    values = data[low]
-    ends = low[values == _NEWLINE].astype(np.int64)
-    if len(data) and data[-1] != _NEWLINE:
-        ends = np.append(ends, len(data))
-    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else ends
-    crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
-    ends = ends - crlf
-    low = low[(values != _NEWLINE) & (values != _TAB)]
-    control = np.zeros(len(starts), bool)
-    if len(low):
-        line = np.searchsorted(starts, low, side="right") - 1
-        inside = low < ends[line]  # the CR of a CRLF ending is outside its line
-        control[line[inside]] = True
-    buffer = pa.py_buffer(block)
-    return Lines(buffer, starts, ends, substrings(buffer, starts, ends), control, decode_errors)
+def split_lines(block: bytes, *, text: bool = True) -> Lines:
+    """Cut a newline-aligned block into lines with the compiled splitter
+    (``blocks.split_lines``); a CR before the newline is not part of a line. ``text=False``
+    leaves ``Lines.text`` out for a compiled field finder, which looks at the few lines it needs
+    through ``Lines.texts``."""
+    found = blocks.split_lines(block)
+    data, starts, ends = found.data, found.starts, found.ends
+    ends = ends - ((ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends)
+                   else 0)
+    return Lines(found.buffer, starts, ends,
+                 substrings(found.buffer, starts, ends) if text else None, found.control,
+                 found.decode_errors)
 
 
 def matches(text: pa.Array, pattern: str) -> np.ndarray:
@@ -102,14 +96,3 @@ def matches(text: pa.Array, pattern: str) -> np.ndarray:
         return np.zeros(0, bool)
     return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(
         zero_copy_only=False)
-
-
-def compiled_lines(block: bytes) -> Lines:
-    """:func:`split_lines` through the compiled splitter (``blocks.split_lines``), for vendors
-    whose field finder is compiled: no text per line is made (``text`` is None; use
-    :meth:`Lines.texts` for the few lines looked at as text)."""
-    found = blocks.split_lines(block)
-    data, starts, ends = found.data, found.starts, found.ends
-    crlf = (ends > starts) & (data[np.maximum(ends - 1, 0)] == _CR) if len(ends) else ends > 0
-    return Lines(found.buffer, starts, ends - crlf, None, found.control,  # type: ignore[arg-type]
-                 found.decode_errors)

@@ -23,7 +23,7 @@ from .. import columns
 from ..zones import ZONE_DEVICE
 from . import paloalto_fields as pf
 from .common import Account, Parsed, VendorSettings, event_table, join, labels
-from .lines import compiled_lines
+from .lines import split_lines
 from .stamps import NAT, iso_utc, slash_local
 
 NAME = "paloalto"
@@ -63,7 +63,7 @@ def close_class(reason: str | None) -> str | None:
 
 def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     """Classify and parse every line of ``block`` (see the module docstring)."""
-    lines = compiled_lines(block)
+    lines = split_lines(block, text=False)
     account = Account(lines)
     data = np.frombuffer(lines.buffer, dtype=np.uint8)
     kind, count, unclosed, escaped, spans, host, numbers, codes, times = pf.find_fields(
