@@ -112,11 +112,11 @@ def explain_failures(case: Any = None, *, connections: pd.DataFrame | None = Non
         conns = case.sessions  # the case's own sessions, built once
     else:
         conns = sessions(connections, inventory=inventory, timeout=_timeout(case))
-    addresses = _addresses(inventory)
+    addresses = host_addresses(inventory)
     offset = _clock_offset(jobs, conns, addresses, max_skew)
     failures = _failures(jobs, app_errors, offset.value)
     idle = conns[(conns["close"] == "idle-timeout").fillna(False).to_numpy(bool)]
-    idle_keys = _pair_keys(idle["src_ip"], idle["dst_ip"])
+    idle_keys = pair_keys(idle["src_ip"], idle["dst_ip"])
     rows, used = [], set()
     for failure in failures.to_dict("records"):
         row, conn_ids = _explain_one(failure, idle, idle_keys, addresses, lags)
@@ -134,7 +134,7 @@ def _pick(case: Any, name: str, value: Any) -> Any:
     return getattr(case, name, None) if value is None else value
 
 
-def _addresses(inventory: pd.DataFrame | None) -> dict[str, set[str]]:
+def host_addresses(inventory: pd.DataFrame | None) -> dict[str, set[str]]:
     """Host name (lower case, and its short name) -> its IPs."""
     table: dict[str, set[str]] = {}
     if inventory is None or inventory.empty:
@@ -152,7 +152,8 @@ def _normal_ip(text: str) -> str:
         return text.strip()
 
 
-def _ips(name: Any, addresses: dict[str, set[str]]) -> set[str]:
+def addresses_of(name: Any, addresses: dict[str, set[str]]) -> set[str]:
+    """The IPs of a job's host as written (an address, or a name looked up in ``addresses``)."""
     if name is None or pd.isna(name):
         return set()
     text = str(name).strip().lower()
@@ -168,7 +169,9 @@ def _name_of(ip: str, addresses: dict[str, set[str]]) -> str:
     return max(owners, key=len) if owners else str(ip)
 
 
-def _pair_keys(a: pd.Series, b: pd.Series) -> pd.Series:
+def pair_keys(a: pd.Series, b: pd.Series) -> pd.Series:
+    """One key per unordered address pair (``low|high``): a job's client and server match a
+    connection whichever side initiated it."""
     a, b = a.astype(str), b.astype(str)
     return a.where(a <= b, b) + "|" + b.where(a <= b, a)
 
@@ -180,11 +183,11 @@ def _clock_offset(jobs: pd.DataFrame | None, conns: pd.DataFrame,
         return ClockOffset(pd.Timedelta(0), 0)
     tries = jobs.dropna(subset=["try_started"])
     wanted = {
-        row: {f"{min(a, b)}|{max(a, b)}" for a in _ips(client, addresses)
-              for b in _ips(server, addresses)}
+        row: {f"{min(a, b)}|{max(a, b)}" for a in addresses_of(client, addresses)
+              for b in addresses_of(server, addresses)}
         for row, client, server in zip(tries.index, tries["client"], tries["server"],
                                        strict=True)}
-    keys = _pair_keys(conns["src_ip"], conns["dst_ip"])
+    keys = pair_keys(conns["src_ip"], conns["dst_ip"])
     relevant = keys.isin(set().union(*wanted.values())).to_numpy(bool)
     starts_by_pair = {key: np.sort(group.to_numpy("M8[ns]")) for key, group in
                       conns.loc[relevant, "start"].groupby(keys[relevant].to_numpy())}
@@ -231,8 +234,8 @@ def _explain_one(failure: dict[str, Any], idle: pd.DataFrame, idle_keys: pd.Seri
     if (peer is None or pd.isna(peer)) and not pd.isna(failure.get("peer_ip")):
         peer = _name_of(failure["peer_ip"], addresses)  # the inventory's name, else the IP
         row["peer"] = peer
-    host_ips = _ips(host, addresses)
-    peer_ips = _ips(failure.get("peer_ip"), addresses) or _ips(peer, addresses)
+    host_ips = addresses_of(host, addresses)
+    peer_ips = addresses_of(failure.get("peer_ip"), addresses) or addresses_of(peer, addresses)
     if isinstance(cls, str) and cls not in IDLE_CLASSES:
         name = status_name(code) if failure["app"] == "netbackup" and str(code).isdigit() \
             else cls

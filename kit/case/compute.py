@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.explain import MAX_SKEW, _addresses, _ips, _pair_keys
+from ..analysis.explain import MAX_SKEW, addresses_of, host_addresses, pair_keys
 from ..analysis.timeout import infer_idle_timeout, timeout_in_force
 from .settings import CaseSettings
 
@@ -67,13 +67,13 @@ class NearJobTries:
 
     @classmethod
     def of(cls, jobs: pd.DataFrame, inventory: pd.DataFrame) -> NearJobTries:
-        addresses = _addresses(inventory)
+        addresses = host_addresses(inventory)
         found: dict[str, list[int]] = {}
         tries = jobs.dropna(subset=["try_started"])
         for client, server, started in zip(tries["client"], tries["server"],
                                            tries["try_started"], strict=True):
-            for a in _ips(client, addresses):
-                for b in _ips(server, addresses):
+            for a in addresses_of(client, addresses):
+                for b in addresses_of(server, addresses):
                     found.setdefault(f"{min(a, b)}|{max(a, b)}", []).append(
                         pd.Timestamp(started).tz_convert("UTC").value)
         return cls({key: np.sort(np.array(times, np.int64)) for key, times in found.items()},
@@ -83,7 +83,7 @@ class NearJobTries:
         near = np.zeros(len(table), bool)
         if not self.tries or not len(table):
             return near
-        keys = _pair_keys(table["src_ip"], table["dst_ip"])
+        keys = pair_keys(table["src_ip"], table["dst_ip"])
         starts = table["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
         rows = np.flatnonzero((keys.isin(self.tries.keys()) & table["start"].notna())
                               .to_numpy(dtype=bool))
