@@ -38,9 +38,9 @@ from .cluster import RETRIES, connect, progress_bar
 from .combine import combine
 from .partitions import ROW, USER, Part, Placement, matching, plan, rows, summarise
 
-#: bytes per partition of a plain file (compressed files are one partition each): a worker holds
-#: ~0.4 GB plus ~15x its partition while parsing, so 8 MiB keeps two workers and their client
-#: within 1.5 GB (benchmarks/README.md, bench_scale)
+#: bytes per partition of a plain file (compressed or re-encoded files are one partition each):
+#: a worker holds ~0.45 GB of libraries plus ~15x its partition while parsing, so 8 MiB (the
+#: reader's block) keeps each worker near 0.65 GB (benchmarks/README.md, bench_scale)
 BLOCKSIZE = 8 * 1024 * 1024
 _HIDDEN = {"_first": bool, "_key": USER, "_user1": USER, "_user2": USER, "_aaa_user": USER}
 _SAMPLE = (b"Jun  2 2024 16:54:07 fw : %ASA-6-302013: Built inbound TCP connection 1 for "

@@ -31,6 +31,7 @@ from ..firewall.vendors import CISCO, VENDORS, detect
 from ..firewall.zones import localize
 from ..loadreport import KEEP_REJECTS
 from ..sources import Source, compression, iter_sources
+from ..streams import HEAD_SIZE, transcoding
 
 USER = pd.StringDtype("pyarrow")
 #: name of the global row number (the index) while the rows are matched across partitions
@@ -125,10 +126,13 @@ def _split(src: Source, blocksize: int) -> list[Part]:
             data = b""
         return [Part(src.name, src.mtime, 0, data=data)]
     with open(src.name, "rb") as raw:
-        head = raw.read(10)
+        head = raw.read(HEAD_SIZE)
     size = os.path.getsize(src.name)
-    if compression(head) or size <= blocksize:
-        return [Part(src.name, src.mtime, 0, length=None if compression(head) else size)]
+    # compressed or re-encoded text (UTF-16, a BOM) cannot be cut into raw byte ranges: one
+    # partition, read through Source like the pandas engine
+    whole = compression(head) or transcoding(head)
+    if whole or size <= blocksize:
+        return [Part(src.name, src.mtime, 0, length=None if whole else size)]
     return [Part(src.name, src.mtime, i, offset, blocksize)
             for i, offset in enumerate(range(0, size, blocksize))]
 

@@ -90,6 +90,18 @@ def test_year_from_the_modification_time_equals_pandas(logs, local_client):
     assert sorted(set(expected["time"].dt.year)) == [2024, 2025]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-8-sig"])
+def test_re_encoded_file_is_one_partition_and_equals_pandas(logs, local_client, encoding):
+    """UTF-16 (with or without a BOM) and a UTF-8 BOM: not cut into raw byte ranges."""
+    text = logs["plain"].read_bytes()[:60_000].decode()
+    path = logs["plain"].parent / f"{encoding}.log"
+    path.write_bytes(text[:text.rindex("\n") + 1].encode(encoding))
+    expected, got, lazy = both(path, local_client, blocksize=4096)
+    assert lazy.npartitions == 1
+    assert_same(expected, got, lazy)
+    assert len(expected) > 200
+
+
 def test_tiny_blocks_equal_pandas(logs, local_client):
     """4 KiB partitions: every Teardown's Built is in another partition."""
     head = logs["plain"].parent / "head.log"
