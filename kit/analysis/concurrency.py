@@ -26,8 +26,16 @@ class Concurrency:
     window: tuple[pd.Timestamp, pd.Timestamp] | None
 
     def __str__(self) -> str:
-        return (f"peak {self.peak} open connections at {self.peak_time}, "
-                f"mean {self.mean:.1f}")
+        return self.describe()
+
+    def describe(self, tz: str | None = None) -> str:
+        """One line for a reader, the peak's time in the case's display zone ``tz`` (UTC when
+        None), as the Findings write times."""
+        from ..report.display import in_zone, zone_label  # the report imports the analysis
+
+        at = ("n/a" if self.peak_time is None else
+              f"{in_zone(self.peak_time, tz):%Y-%m-%d %H:%M:%S} {zone_label(tz, self.peak_time)}")
+        return f"peak {self.peak:,} open connections at {at}, mean {self.mean:.1f}"
 
 
 _NAT = np.iinfo(np.int64).min

@@ -24,6 +24,15 @@ def test_peak_mean_and_the_sampled_counts():
     assert c.open.to_dict() == {at(0): 1, at(5): 2, at(10): 2, at(15): 1, at(20): 0}
 
 
+def test_the_description_gives_the_peak_time_in_the_display_zone():
+    c = concurrency(spans((0, 10), (5, 15), (10, 20)), freq="5s")
+    utc = f"{at(5):%Y-%m-%d %H:%M:%S}"
+    assert str(c) == f"peak 2 open connections at {utc} UTC, mean 1.5"
+    berlin = f"{at(5).tz_convert('Europe/Berlin'):%Y-%m-%d %H:%M:%S %Z}"
+    assert c.describe("Europe/Berlin") == f"peak 2 open connections at {berlin}, mean 1.5"
+    assert str(concurrency(spans())) == "peak 0 open connections at n/a, mean 0.0"
+
+
 def test_an_end_and_a_start_at_the_same_instant_do_not_overlap():
     assert concurrency(spans((0, 10), (10, 20))).peak == 1
 
