@@ -2,11 +2,12 @@
 
 Each file's vendor is detected from its first lines (``vendors.sniff``) or forced by
 ``vendor=``. The main thread reads (and decompresses) ~8 MB newline-aligned blocks while two
-worker threads parse the previous ones (pyarrow releases the GIL); results are taken back in
-order, counted into the one load report, and a file's times are settled once the whole file is
-read (year inference needs the file's last stamp). Cisco files go through the Cisco block
-pipeline into one frame (Teardowns are matched to Builts across files); every other vendor's
-file becomes a frame of its own; a mixed load is put back into file order at the end.
+worker threads parse the previous ones (the compiled passes and pyarrow release the GIL);
+results are taken back in order, counted into the one load report, and a file's times are
+settled once the whole file is read (year inference needs the file's last stamp). Cisco files
+go through the Cisco block pipeline into one frame (Teardowns are matched to Builts across
+files); every other vendor's file becomes a frame of its own; a mixed load is put back into
+file order at the end.
 """
 
 from __future__ import annotations
@@ -252,7 +253,7 @@ class _Loader:
         return self.year or (source.mtime or datetime.now(UTC)).year
 
     def read(self, source: Source, pool: ThreadPoolExecutor, bar: Any) -> None:
-        """Parse one Cisco source block by block (two in flight) and settle its times."""
+        """Parse one Cisco source block by block (``IN_FLIGHT`` at once) and settle its times."""
         file = FileReport(source.name)
         self.report.files.append(file)
         settings = BlockSettings(self.device_zone, self.relay_zone, self._year_guess(source),

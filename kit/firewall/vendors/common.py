@@ -203,13 +203,16 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
     return pc.binary_join_element_wise(*cast, pa.scalar(sep, pa.large_string()))
 
 
-def labels(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+def labels(codes: np.ndarray, names: list[str], *, width: type | None = None,
+           ) -> pa.DictionaryArray:
     """Codes into ``names`` (-1 null) as a dictionary of the names used, in order of first
     appearance (as Arrow's ``dictionary_encode`` orders them): a label column without a
-    Python object per row."""
+    Python object per row. ``width``: the index type (``np.int32`` for
+    ``COMPACT_EVENT_SCHEMA``); by default the narrowest for ``names``, fixed per call site so
+    that blocks concatenate."""
     used, first = np.unique(codes[codes >= 0], return_index=True)
     used = used[np.argsort(first)]
-    width = np.int8 if len(names) < 128 else np.int32  # fixed per call site: blocks concatenate
+    width = width or (np.int8 if len(names) < 128 else np.int32)
     remap = np.full(len(names) + 1, -1, width)
     remap[used] = np.arange(len(used), dtype=width)
     index = remap[codes]

@@ -25,7 +25,16 @@ from numba import njit
 
 from .. import columns
 from ..bytescan import digit_count, is_space, literal, match
-from .common import COMPACT_EVENT_SCHEMA, Account, Parsed, VendorSettings, coded, event_table, join
+from .common import (
+    COMPACT_EVENT_SCHEMA,
+    Account,
+    Parsed,
+    VendorSettings,
+    coded,
+    event_table,
+    join,
+    labels,
+)
 from .keyvalue import Keys, find, integers
 from .lines import split_lines
 from .stamps import NAT
@@ -278,7 +287,7 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
         len(keep), schema=COMPACT_EVENT_SCHEMA, row=rows[keep], local_ns=time[keep],
         zone=np.zeros(len(keep), np.int16), yearless=np.zeros(len(keep), bool),
         vendor=coded(np.zeros(len(keep), np.int32), [NAME]),
-        msg_id=_in_order_seen(event[keep], EVENTS),
+        msg_id=labels(event[keep], list(EVENTS), width=np.int32),
         event=coded(np.where(is_destroy, 0, 1), ["teardown", "built"]),
         protocol=coded(proto_code[keep], protos), conn_id=_flows(kv, keep, protos, proto_code),
         src_ip=kv.text("src", keep), src_port=sport[keep],
@@ -292,16 +301,6 @@ def parse_block(block: bytes, settings: VendorSettings) -> Parsed:
     result.extras = pa.table({"row": rows[at], "flow": _flows(kv, at, protos, proto_code),
                               "state": states.take(pa.array(state_code[at]))})
     return result
-
-
-def _in_order_seen(codes: np.ndarray, labels: tuple[str, ...]) -> pa.DictionaryArray:
-    """Codes into ``labels`` as a dictionary of the labels that occur, in the order first seen
-    (as Arrow's ``dictionary_encode`` of the text gives them)."""
-    used, first = np.unique(codes, return_index=True)
-    used = used[np.argsort(first)]
-    remap = np.zeros(len(labels), np.int32)
-    remap[used] = np.arange(len(used))
-    return coded(remap[codes], [labels[k] for k in used])
 
 
 def _no_events() -> pa.Table:
