@@ -73,19 +73,3 @@ def epoch_ns(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             valid[rows] = True
     return ns, valid
 
-
-def seconds_fraction(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """``1772415005.123456`` (seconds, optional fraction up to 9 digits) -> ns."""
-    n = len(text)
-    if not n:
-        return np.zeros(0, np.int64), np.zeros(0, bool)
-    parts = pc.extract_regex(text, r"^(?P<s>\d{1,11})(?:\.(?P<f>\d{1,9}))?$")
-    valid = parts.is_valid().to_numpy(zero_copy_only=False)
-    secs = pc.fill_null(pc.cast(pc.struct_field(parts, [0]), pa.int64()), 0).to_numpy(
-        zero_copy_only=False)
-    frac_text = pc.fill_null(pc.struct_field(parts, [1]), "")
-    padded = pc.utf8_rpad(frac_text, 9, "0")
-    frac = pc.cast(pc.if_else(pc.equal(frac_text, ""), "0", padded), pa.int64()).to_numpy(
-        zero_copy_only=False)
-    ns = np.where(valid, secs * 10**9 + frac, NAT)
-    return ns, valid
