@@ -16,10 +16,11 @@ from concurrent.futures import Executor
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from numba import njit
 
 from ..loadreport import FileReport
 from .cisco import CONNECTION_MESSAGES, MESSAGE_IDS
-from .columns import span_codes, strings
+from .columns import span_codes, span_hash, strings
 from .denies import ACL_DENY
 from .frame import Collected
 
@@ -51,7 +52,7 @@ def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport
         np.concatenate(numbers["port1"]), np.concatenate(numbers["port2"]),
         pa.chunked_array(collected.text["ip1"], pa.large_string()),
         pa.chunked_array(collected.text["ip2"], pa.large_string()),
-        np.concatenate(collected.time))
+        np.concatenate(collected.time), pool)
     if drop is None or not len(drop):
         return
     ends = np.cumsum([rows for _, rows in files])
@@ -65,7 +66,7 @@ def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport
 
 def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
                          port2: np.ndarray, ip1: pa.ChunkedArray, ip2: pa.ChunkedArray,
-                         time: np.ndarray) -> np.ndarray | None:
+                         time: np.ndarray, pool: Executor | None = None) -> np.ndarray | None:
     """Rows that are 106023 candidates without an earlier TCP teardown of their endpoints on
     their device (None: there is no candidate).
 
@@ -79,6 +80,8 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
         The two logged addresses.
     time : numpy.ndarray
         UTC nanoseconds (int64; the minimum is NaT, which never matches).
+    pool : concurrent.futures.Executor, optional
+        Threads to hash the endpoints on, block by block.
 
     Returns
     -------
@@ -88,17 +91,13 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
     candidate = msg == _CANDIDATE
     if not candidate.any():
         return None
-    # cheap integer pre-filter: only teardowns on a candidate's device and port pair can match,
-    # so the addresses (text) are compared for those alone
-    def ports(rows: np.ndarray) -> np.ndarray:  # device and both ports as one integer
-        low = np.minimum(port1[rows], port2[rows]).astype(np.int64)
-        high = np.maximum(port1[rows], port2[rows]).astype(np.int64)
-        return ((device[rows].astype(np.int64) + 1) << 32) | (low << 16) | high
-
-    teardown = np.flatnonzero(_IS_TCP_TEARDOWN[msg])
-    wanted = pd.Index(np.unique(ports(candidate))).get_indexer(ports(teardown)) >= 0
+    # cheap pre-filter: only teardowns whose endpoints hash like a candidate's can match, so the
+    # addresses (text) are compared for those alone
+    teardown = _IS_TCP_TEARDOWN[msg]
+    hashes = _endpoint_hashes(device, port1, port2, ip1, ip2, candidate | teardown, pool)
+    wanted = pd.Index(hashes[teardown]).isin(hashes[candidate])
     mine = candidate.copy()
-    mine[teardown[wanted]] = True
+    mine[np.flatnonzero(teardown)[wanted]] = True
     at = np.flatnonzero(mine)
     address = _text_codes([ip1, ip2], at)
     n = len(at)
@@ -135,6 +134,45 @@ def _text_codes(columns: list[pa.ChunkedArray], at: np.ndarray) -> np.ndarray:
     bounds = np.concatenate([[0], np.cumsum(length)])
     data = np.concatenate(texts) if texts else np.zeros(0, np.uint8)
     return span_codes(data, bounds[:-1], bounds[1:]).astype(np.int64)
+
+
+def _endpoint_hashes(device: np.ndarray, port1: np.ndarray, port2: np.ndarray,
+                     ip1: pa.ChunkedArray, ip2: pa.ChunkedArray, rows: np.ndarray,
+                     pool: Executor | None) -> np.ndarray:
+    """A 64-bit hash of each of ``rows``' device and two endpoints (either order), chunk by
+    chunk without gathering the text: equal endpoints hash equal (other rows are 0)."""
+    out = np.zeros(len(rows), np.uint64)
+    jobs, start = [], 0
+    for one, other in zip(ip1.chunks, ip2.chunks, strict=True):  # one chunk per block
+        end = start + len(one)
+        job = (_hash_endpoints, _bytes(one), _offsets(one), _bytes(other), _offsets(other),
+               port1[start:end], port2[start:end], device[start:end], rows[start:end],
+               out[start:end])
+        jobs.append(pool.submit(*job) if pool is not None else job[0](*job[1:]))
+        start = end
+    for job in jobs:
+        if pool is not None:
+            job.result()
+    return out
+
+
+def _offsets(values: pa.Array) -> np.ndarray:
+    """The offsets of a large-string array (its value ``i`` is ``data[o[i]:o[i+1]]``)."""
+    return np.frombuffer(values.buffers()[1], np.int64)[values.offset:values.offset
+                                                       + len(values) + 1]
+
+
+@njit(nogil=True, cache=True)
+def _hash_endpoints(data1: np.ndarray, offsets1: np.ndarray, data2: np.ndarray,
+                    offsets2: np.ndarray, port1: np.ndarray, port2: np.ndarray,
+                    device: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
+    for i in range(len(rows)):
+        if not rows[i]:
+            continue
+        one = span_hash(data1, offsets1[i], offsets1[i + 1]) ^ (np.uint64(port1[i]) + np.uint64(1))
+        two = span_hash(data2, offsets2[i], offsets2[i + 1]) ^ (np.uint64(port2[i]) + np.uint64(1))
+        low, high = min(one, two), max(one, two)
+        out[i] = ((low * np.uint64(0x9E3779B97F4A7C15)) ^ high) + np.uint64(device[i])
 
 
 def _bytes(values: pa.Array) -> np.ndarray:

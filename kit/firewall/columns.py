@@ -295,3 +295,10 @@ def dictionary_repeated(data: np.ndarray, start: np.ndarray, end: np.ndarray,
     """:func:`dictionary` through :func:`encode_repeated`."""
     codes, values = encode_repeated(data, start, end)
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values)
+
+
+@njit(nogil=True, cache=True)
+def span_hash(data: np.ndarray, start: int, end: int) -> np.uint64:
+    """The hash of ``data[start:end]`` that :func:`intern` uses, for callers that compare
+    hashes of spans themselves (equal text, equal hash)."""
+    return _hash(data, start, end)

@@ -83,8 +83,7 @@ def _text_index(categories: list[str]) -> pd.Index:
 def categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     """Codes into ``names`` (-1 missing) as a categorical whose categories are sorted."""
     categories, rank = sorted_ranks(names)
-    return pd.Categorical.from_codes(rank[codes], categories=_text_index(categories),
-                                     validate=False).remove_unused_categories()
+    return _used_only(rank[codes], categories)
 
 
 def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: list[int],
@@ -99,8 +98,19 @@ def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: l
         out[start:start + n] = rank[pick(slice(start, start + n),
                                          *(part.pop(0) for part in parts))]
         start += n
-    return pd.Categorical.from_codes(out, categories=_text_index(categories),
-                                     validate=False).remove_unused_categories()
+    return _used_only(out, categories)
+
+
+def _used_only(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """Codes into sorted ``categories`` (-1 missing) as a categorical of the categories that
+    occur, found by counting (pandas' ``remove_unused_categories`` sorts every row's code)."""
+    used = np.bincount(codes.astype(np.intp) + 1, minlength=len(categories) + 1)[1:] > 0
+    if not used.all():
+        remap = np.full(len(categories) + 1, _NONE, codes.dtype)
+        remap[np.flatnonzero(used)] = np.arange(int(used.sum()))
+        codes = remap[codes]
+        categories = [c for c, keep in zip(categories, used, strict=True) if keep]
+    return pd.Categorical.from_codes(codes, categories=_text_index(categories), validate=False)
 
 
 @dataclass

@@ -5,6 +5,7 @@ others stay ignored (key ``106023``) in the load report."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -199,3 +200,26 @@ def test_the_compiled_deny_layouts_read_what_the_regular_expressions_read():
             assert _compiled(body, read) == _old(body, pattern, note), body
             matched += _old(body, pattern, note) is not None
         assert 0 < matched < len(bodies)
+
+
+def test_endpoints_match_in_either_order_across_blocks_on_the_same_device_only():
+    """The matching's pre-filter (a hash of device and endpoints per block) keeps every true
+    match: reversed endpoints in another block match; another device, another address on the
+    same ports, or a deny before the teardown do not."""
+    teardown, deny = MESSAGE_IDS.index("302014"), MESSAGE_IDS.index("106023")
+    blocks = [  # (msg, device, ip1, port1, ip2, port2, time)
+        [(teardown, 0, "192.0.2.10", 50412, "198.51.100.20", 1556, 10)],
+        [(deny, 0, "198.51.100.20", 1556, "192.0.2.10", 50412, 20),   # reversed: kept
+         (deny, 1, "198.51.100.20", 1556, "192.0.2.10", 50412, 20),   # other device
+         (deny, 0, "198.51.100.21", 1556, "192.0.2.10", 50412, 20),   # other address
+         (deny, 0, "192.0.2.10", 50412, "198.51.100.20", 1556, 5)],   # before the teardown
+    ]
+    rows = [row for block in blocks for row in block]
+    msg, device, port1, port2, time = (np.array([r[k] for r in rows], dtype) for k, dtype in
+                                       ((0, np.int8), (1, np.int32), (3, np.uint16),
+                                        (5, np.uint16), (6, np.int64)))
+    ip1, ip2 = (pa.chunked_array([pa.array([r[k] for r in block], pa.large_string())
+                                  for block in blocks]) for k in (2, 4))
+    with ThreadPoolExecutor(2) as pool:
+        dropped = unmatched_acl_denies(msg, device, port1, port2, ip1, ip2, time, pool)
+    assert dropped.tolist() == [2, 3, 4]
