@@ -11,7 +11,8 @@ machine. The log is generated on first use with ``kit.synth.sessionlog.write_ses
 lines) under ``benchmarks/data/`` (git-ignored). Each step runs in its own child process:
 
 * ``pandas``: ``kit.read_firewall_log(log)`` (the default engine, in one process);
-* ``parse/N``: ``kit parse log --out DIR`` on a ``LocalCluster`` of N single-threaded workers;
+* ``parse/N``: ``kit parse log --out DIR`` on kit's ``LocalCluster`` of N single-threaded workers
+  (``kit.scale.cluster.local_cluster``: Arrow allocating through malloc in the workers);
 * ``analysis/N``: ``reduce_case`` (sessions, idle teardowns, histogram, concurrency) on the
   dataset ``parse/N`` wrote, on the same cluster size.
 
@@ -51,10 +52,11 @@ def child(step: str, log: str, out: str, workers: int, blocksize: int) -> None:
         frame = kit.read_firewall_log(log, progress=False, on_bad_lines="skip", **SETTINGS)
         print(len(frame))
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    from kit.scale.cluster import local_cluster
+
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         if step == "parse":
             from kit.scale.dataset import parse_to_dataset
 

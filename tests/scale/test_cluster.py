@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kit import read_firewall_log
-from kit.scale.cluster import ClusterError, connect
+from kit.scale.cluster import ClusterError, connect, local_cluster
 
 from .logs import write
 from .test_engine import OPTIONS, assert_same
@@ -86,3 +86,10 @@ def test_unreachable_scheduler_from_the_environment(monkeypatch, tmp_path):
     with pytest.raises(ClusterError, match=r"tcp://192\.0\.2\.1:8786.*KIT_DASK_SCHEDULER"):
         read_firewall_log(log, engine="dask", **OPTIONS)
     assert time.monotonic() - started < 30
+
+
+def test_the_local_cluster_workers_allocate_arrow_memory_through_malloc():
+    """kit's own local workers hand freed Arrow memory back (mimalloc would keep it)."""
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        backends = client.run(lambda: __import__("pyarrow").default_memory_pool().backend_name)
+    assert list(backends.values()) == ["system"]
