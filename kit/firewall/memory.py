@@ -1,8 +1,9 @@
-"""Returning freed scratch memory to the operating system during a large load.
+"""Returning freed memory to the operating system once a large piece of work is done.
 
-Allocators keep freed memory for reuse by the thread that allocated it. The reader allocates in
-worker threads and frees in the main thread (and the other way round), so without an explicit
-release the process's peak grows by the scratch of every block. Called once per block.
+Allocators keep freed memory for reuse. While blocks are parsed that is what we want: each
+block's scratch reuses the last one's pages (trimming every few blocks measured ~12 % more CPU
+at 5M lines, in page faults, and no lower peak). Once a frame is built, the blocks' and the
+build's scratch is handed back, so the caller's process is as small as its frame.
 """
 
 from __future__ import annotations

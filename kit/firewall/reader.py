@@ -45,9 +45,6 @@ IN_FLIGHT = WORKERS + 1
 #: bytes per block: large enough to amortise each kernel call, small enough that the blocks in
 #: flight (and their scratch) stay a small part of the peak memory
 BLOCK_BYTES = 8 * 1024 * 1024
-#: blocks between returning freed memory to the OS: often enough to bound the peak, rarely
-#: enough not to stall the workers (trimming locks the allocator's arenas)
-RELEASE_EVERY = 8
 #: seconds a load must take before the automatic progress bar appears
 PROGRESS_DELAY = 2.0
 NO_FIREWALL_LINES = (
@@ -228,7 +225,6 @@ class _Loader:
         self.cisco_files: list[tuple[FileReport, int]] = []
         self.offsets = ClockOffsets()
         self.devices: dict[str | None, int] = {}
-        self.blocks = 0
 
     @property
     def device_names(self) -> list[str | None]:
@@ -301,9 +297,6 @@ class _Loader:
                 extra_lines.append(first_line + result.extras.column("row").to_numpy())
             for device_name, seconds, count in result.offsets:
                 self.offsets.add(device_name, seconds, count)
-            self.blocks += 1
-            if self.blocks % RELEASE_EVERY == 0:
-                release_memory()
 
         parse = chosen.module.parse_block  # type: ignore[union-attr]
         _blocks(source, file, pool, bar, lambda block: pool.submit(parse, block, settings),
@@ -331,9 +324,6 @@ class _Loader:
                            first_line + result.connections.row.astype(np.int64))
         for device_name, seconds, lines in result.offsets:
             self.offsets.add(device_name, seconds, lines)
-        self.blocks += 1
-        if self.blocks % RELEASE_EVERY == 0:
-            release_memory()
 
 
 def _blocks(source: Source, file: FileReport, pool: ThreadPoolExecutor, bar: Any,
