@@ -46,13 +46,11 @@ def drop_unmatched_acl_denies(collected: Collected, files: list[tuple[FileReport
     pool : concurrent.futures.Executor, optional
         Threads to filter the blocks on.
     """
-    numbers = collected.numbers
+    whole = collected.whole(pool)
     drop = unmatched_acl_denies(
-        np.concatenate(numbers["msg"]), np.concatenate(collected.device),
-        np.concatenate(numbers["port1"]), np.concatenate(numbers["port2"]),
+        whole["msg"], whole["device"], whole["port1"], whole["port2"],
         pa.chunked_array(collected.text["ip1"], pa.large_string()),
-        pa.chunked_array(collected.text["ip2"], pa.large_string()),
-        np.concatenate(collected.time), pool)
+        pa.chunked_array(collected.text["ip2"], pa.large_string()), whole["time"], pool)
     if drop is None or not len(drop):
         return
     ends = np.cumsum([rows for _, rows in files])

@@ -103,8 +103,10 @@ def _blockwise(vocabulary: Vocabulary, parts: list[list[np.ndarray]], lengths: l
 
 def _used_only(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     """Codes into sorted ``categories`` (-1 missing) as a categorical of the categories that
-    occur, found by counting (pandas' ``remove_unused_categories`` sorts every row's code)."""
-    used = np.bincount(codes.astype(np.intp) + 1, minlength=len(categories) + 1)[1:] > 0
+    occur, found by marking them (pandas' ``remove_unused_categories`` sorts every code)."""
+    seen = np.zeros(len(categories) + 1, bool)
+    seen[codes] = True  # -1 (missing) marks the spare last slot
+    used = seen[:-1]
     if not used.all():
         remap = np.full(len(categories) + 1, _NONE, codes.dtype)
         remap[np.flatnonzero(used)] = np.arange(int(used.sum()))
@@ -128,6 +130,7 @@ class Collected:
     line: list[np.ndarray] = field(default_factory=list)
     #: (source name, rows) in order
     sources: list[tuple[str, int]] = field(default_factory=list)
+    _whole: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def add(self, connections: Connections, device: np.ndarray, line: np.ndarray) -> None:
         """One block's rows (their time is added per file by :meth:`add_times`)."""
@@ -150,26 +153,38 @@ class Collected:
     def __len__(self) -> int:
         return sum(n for _, n in self.sources)
 
+    def whole(self, pool: Executor | None = None) -> dict[str, np.ndarray]:
+        """The per-row numbers, ``device``, ``line`` and ``time`` of every block, each as one
+        array (concatenated once, on first use, on the ``pool``'s threads if given; the blocks'
+        parts are released)."""
+        if self._whole is None:
+            run = pool.submit if pool is not None else _now
+            parts = {**self.numbers, "device": self.device, "line": self.line, "time": self.time}
+            jobs = {name: run(_drain, values) for name, values in parts.items()}
+            self._whole = {name: job.result() for name, job in jobs.items()}
+        return self._whole
+
     def drop(self, rows: np.ndarray, pool: Executor | None = None) -> None:
-        """Remove the rows at positions ``rows`` (increasing, over everything collected) from
-        every block and file, before the frame is built (the blocks hold no other copy); with a
-        ``pool``, block by block on its threads."""
+        """Remove the rows at positions ``rows`` (increasing, over everything collected), before
+        the frame is built (nothing else holds them): from the whole-load arrays (:meth:`whole`)
+        and from each block's text and codes; with a ``pool``, on its threads."""
         keep = np.ones(len(self), bool)
         keep[rows] = False
         run = pool.submit if pool is not None else _now
-        jobs, start = [], 0
+        whole = self.whole(pool)
+        columns = {name: run(values.__getitem__, keep) for name, values in whole.items()}
+        blocks, start = [], 0
         for block, n in enumerate([len(c) for c in self.text["conn_id"]]):
             mine = keep[start:start + n]
             start += n
             if not mine.all():
-                jobs.append(run(self._filter_block, block, mine))
+                blocks.append(run(self._filter_block, block, mine))
         start = 0
         for k, (source, n) in enumerate(self.sources):
-            mine = keep[start:start + n]
+            self.sources[k] = (source, int(keep[start:start + n].sum()))
             start += n
-            self.time[k] = self.time[k][mine]
-            self.sources[k] = (source, int(mine.sum()))
-        for job in jobs:
+        whole.update({name: job.result() for name, job in columns.items()})
+        for job in blocks:
             job.result()
         release_memory()  # the unfiltered parts, freed in the threads that filtered them
 
@@ -177,7 +192,7 @@ class Collected:
         mask = pa.array(keep)
         for parts in self.text.values():
             parts[block] = parts[block].filter(mask)
-        for parts in (*self.coded.values(), *self.numbers.values(), self.device, self.line):
+        for parts in self.coded.values():
             parts[block] = parts[block][keep]
 
     def vocabulary(self) -> dict[str, set[str]]:
@@ -200,11 +215,10 @@ def build_frame(collected: Collected, devices: list[str | None],
     """
     run = pool.submit if pool is not None else _now
     lengths = [len(c) for c in collected.text["conn_id"]]
-    numbers = {k: _drain(v) for k, v in collected.numbers.items()}
-    msg = numbers.pop("msg")
-    device = _drain(collected.device)
+    numbers = collected.whole(pool)  # consumed: popped column by column
+    msg, device = numbers.pop("msg"), numbers.pop("device")
     later = {
-        "time": run(_times, _drain(collected.time)),
+        "time": run(_times, numbers.pop("time")),
         "device": run(_devices, devices, device),
         "vendor": run(_coded, _VENDOR_OF, numbers.pop("product"), "vendor"),
         "event": run(_coded, _EVENT_OF, msg, "event"),
@@ -212,7 +226,7 @@ def build_frame(collected: Collected, devices: list[str | None],
         "reason": run(_blockwise, collected.vocabularies["reason"],
                       [collected.coded.pop("reason")], lengths, lambda _, codes: codes),
         "source": run(_sources, collected.sources),
-        "line": run(_present, _drain(collected.line).view(np.uint64), None),
+        "line": run(_present, numbers.pop("line").view(np.uint64), None),
         "bytes": run(_present, numbers.pop("nbytes"), numbers.pop("has_bytes")),
     }
     release_memory()  # the blocks' parts, freed in the threads that made them

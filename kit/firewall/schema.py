@@ -6,6 +6,7 @@ Downstream code (case, analysis, remedies, synth tests) relies on this one decla
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 STRING = pd.StringDtype("pyarrow")
@@ -67,10 +68,12 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     ``active`` may be absent (a vendor without it: all NaT); ``idle_wait`` is always derived
     here as ``duration - active``.
     """
-    if "active" not in frame.columns:
-        frame = frame.assign(active=pd.Series(pd.NaT, index=frame.index, dtype="m8[ns]"))
-    frame = frame.assign(idle_wait=frame["duration"].astype("m8[ns]")
-                         - frame["active"].astype("m8[ns]"))
+    if "active" not in frame.columns:  # then no idle wait either (no arithmetic over NaT)
+        never = np.full(len(frame), np.iinfo(np.int64).min).view("m8[ns]")
+        frame = frame.assign(active=never, idle_wait=never.copy())
+    else:
+        frame = frame.assign(idle_wait=frame["duration"].astype("m8[ns]")
+                             - frame["active"].astype("m8[ns]"))
     missing = [c for c in CONNECTION_COLUMNS if c not in frame.columns]
     if missing:
         raise KeyError(f"connection frame lacks columns {missing}")
