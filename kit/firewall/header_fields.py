@@ -440,16 +440,19 @@ class Heads:
         """(device, relay-minus-device seconds rounded to ms, lines) over the lines ``rows``."""
         pair = self.pair[rows]
         lines = np.bincount(pair[pair >= 0], minlength=len(self.pair_offset_s))
-        measured = ~np.isnan(self.pair_offset_s) & (lines > 0)
-        if not measured.any():
+        measured = np.flatnonzero(~np.isnan(self.pair_offset_s) & (lines > 0))
+        if not len(measured):
             return []
         devices: list[str | None] = [*self.devices, None]
-        pairs = np.column_stack([self.pair_device[measured],
-                                 np.round(self.pair_offset_s[measured], 3)])
-        keys, where = np.unique(pairs, axis=0, return_inverse=True)
-        counts = np.bincount(where.ravel(), weights=lines[measured])
-        return [(devices[int(d)], float(s), int(c)) for (d, s), c in zip(keys, counts,
-                                                                          strict=True)]
+        device = self.pair_device[measured]
+        seconds = np.round(self.pair_offset_s[measured], 3)
+        order = np.lexsort((seconds, device))
+        device, seconds = device[order], seconds[order]
+        first = np.flatnonzero(np.concatenate(
+            [[True], (device[1:] != device[:-1]) | (seconds[1:] != seconds[:-1])]))
+        counts = np.add.reduceat(lines[measured][order], first)
+        return [(devices[d], s, c) for d, s, c in zip(
+            device[first].tolist(), seconds[first].tolist(), counts.tolist(), strict=True)]
 
 
 def read_heads(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, device_zone: Zone,

@@ -92,13 +92,13 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
         ignored.update({f"{i:06d}": int(c) for i, c in zip(ids, counts, strict=True)})
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
-    head_rows = rows = np.flatnonzero(is_connection)
-    heads = read_heads(data, lines.starts[rows], lines.cut[rows], settings.device_zone,
+    head_rows = np.flatnonzero(is_connection)  # the connection lines: their headers are read
+    heads = read_heads(data, lines.starts[head_rows], lines.cut[head_rows], settings.device_zone,
                        settings.relay_zone, settings.year_guess)
     bad_head = np.flatnonzero(heads.status)
-    reject_rows.append(rows[bad_head])
+    reject_rows.append(head_rows[bad_head])
     reject_reasons += heads.reasons(bad_head)
-    rows = rows[heads.status == 0]
+    rows = head_rows[heads.status == 0]
 
     connections, failed, why = parse_connections(
         data, lines.starts[rows], body[rows], line_end[rows], rows, msg[rows].astype(np.int8),
@@ -106,7 +106,9 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_rows.append(failed)
     reject_reasons += why
 
-    result = _with_heads(heads, np.searchsorted(head_rows, connections.row))
+    head_of_line = np.empty(n, dtype=np.int64)
+    head_of_line[head_rows] = np.arange(len(head_rows))
+    result = _with_heads(heads, head_of_line[connections.row])
     result["time_ns"] = known_times(result.pop("local_ns"), result["zone"], result["yearless"],
                                     device_zone=settings.device_zone,
                                     relay_zone=settings.relay_zone)
