@@ -27,10 +27,10 @@ from .columns import intern, new_table, strings
 from .headers import (
     INVALID_OFFSET,
     INVALID_STAMP,
+    MAX_HEAD,
     MAX_OFFSET_MINUTES,
     MAX_YEAR,
     MIN_YEAR,
-    NAT,
     YEARLESS_BASE,
     StampShape,
     parse_shape,
@@ -53,7 +53,12 @@ _HAS_DATING, _HAS_RELAY, _DEVICE_B, _DEVICE_E, _ROLE, _ERROR = range(2 * _STAMP_
                                                                      2 * _STAMP_SIZE + 6)
 _LAYOUT_SIZE = 2 * _STAMP_SIZE + 6
 
+NAT = np.iinfo(np.int64).min
 _ZERO, _NINE = 48, 57
+#: a header of more bytes than this is longer than MAX_HEAD characters whatever its text (a
+#: UTF-8 character has at most 4 bytes): it is not parsed (nor cached) for its error
+_LONGEST = 4 * MAX_HEAD
+_TOO_LONG = b"0" * (MAX_HEAD + 1)
 _DAY_NS = 86_400 * 10**9
 _SECOND_NS = 10**9
 _HALF_YEAR_NS = 182 * 86_400 * 10**9
@@ -345,14 +350,21 @@ def _intern_key(key: np.ndarray, keys: np.ndarray, slots: np.ndarray, count: int
 
 @lru_cache(maxsize=4096)
 def _layout(masked: bytes) -> tuple[np.ndarray, str | None]:
-    """One shape's layout row (byte offsets of its fields) and its error text."""
+    """One shape's layout row (byte offsets of its fields; read-only: cached and shared by the
+    worker threads) and its error text."""
+    row = np.full(_LAYOUT_SIZE, -1, np.int64)
+    error = _fill_layout(masked, row)
+    row[_ERROR] = error is not None
+    row.flags.writeable = False
+    return row, error
+
+
+def _fill_layout(masked: bytes, row: np.ndarray) -> str | None:
     text = masked.decode()
     shape = parse_shape(text)
-    row = np.full(_LAYOUT_SIZE, -1, np.int64)
-    row[_HAS_DATING] = row[_HAS_RELAY] = row[_ERROR] = 0
+    row[_HAS_DATING] = row[_HAS_RELAY] = 0
     if shape.error:
-        row[_ERROR] = 1
-        return row, shape.error
+        return shape.error
     at = _byte_offsets(text)
     if shape.device is not None:
         row[_DEVICE_B], row[_DEVICE_E] = at[shape.device[0]], at[shape.device[1]]
@@ -363,9 +375,8 @@ def _layout(masked: bytes) -> tuple[np.ndarray, str | None]:
             row[flag] = 1
             _stamp_layout(stamp, at, row[first:first + _STAMP_SIZE])
     if not _digits_only(masked, row):
-        row[_ERROR] = 1  # a non-ASCII digit (say "٣") matched the grammar's \d
-        return row, INVALID_STAMP
-    return row, None
+        return INVALID_STAMP  # a non-ASCII digit (say "٣") matched the grammar's \d
+    return None
 
 
 def _byte_offsets(text: str) -> np.ndarray:
@@ -465,7 +476,7 @@ def read_heads(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, device_zo
     layouts = np.empty((spans.shape[1], _LAYOUT_SIZE), np.int64)
     errors: list[str | None] = []
     for k, (b, e) in enumerate(spans.T.tolist()):
-        layouts[k], error = _layout(masked[b:e].tobytes())
+        layouts[k], error = _layout(masked[b:e].tobytes() if e - b <= _LONGEST else _TOO_LONG)
         errors.append(error)
     status, local, zone, yearless, device, names, pair, pairs = _read_rows(
         data, starts, shape, same_as, layouts, year_guess)

@@ -27,13 +27,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from .zones import ZONE_ABBREVIATIONS, ZONE_DEVICE, ZONE_RELAY, zone_minutes
 
 #: year-less stamps are first placed in this (leap) year; the real year is settled per file.
 YEARLESS_BASE = 2000
-NAT = np.iinfo(np.int64).min
 MAX_HEAD = 512
 
 _MONTHS = {m: i + 1 for i, m in enumerate(

@@ -250,10 +250,10 @@ def test_a_block_of_thousands_of_shapes() -> None:
 def test_header_longer_than_max_head_is_rejected_counting_characters() -> None:
     stamp = "Oct 10 2018 12:34:56 "
     fits = stamp + "\u00e9" * (MAX_HEAD - len(stamp) - 3) + " : "  # 512 characters, more bytes
-    frame = read(f"{fits}{BODY}\n{fits}x{BODY}\n{'a' * 600} : {BODY}\n")
+    frame = read(f"{fits}{BODY}\n{fits}x{BODY}\n{'a' * 600} : {BODY}\n{'b1 ' * 3000}{BODY}\n")
     report = frame.attrs["load_report"]
     assert list(frame.device) == ["\u00e9" * (MAX_HEAD - len(stamp) - 3)]
-    assert [r.line for r in report.rejects] == [2, 3]
+    assert [r.line for r in report.rejects] == [2, 3, 4]
     assert all(f"syslog header longer than {MAX_HEAD} characters" in r.reason
                for r in report.rejects)
 
