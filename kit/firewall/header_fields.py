@@ -68,7 +68,8 @@ _HALF_YEAR_NS = 182 * 86_400 * 10**9
 _PAIR_FIELDS = 6
 #: recently seen values (shapes, device names, pairs) are looked up by a slot of this many
 #: before the hash table: most lines repeat one of a few recent values
-_RECENT = 64
+_RECENT_BITS = 6
+_RECENT = 1 << _RECENT_BITS
 
 _DIGIT_HIGH = np.uint64(0x3030303030303030)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -122,6 +123,20 @@ def _same_text(data: np.ndarray, a: int, b: int, length: int) -> bool:
         k = min(k + 8, length - 8)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _tail(data: np.ndarray, at: int, length: int) -> np.uint64:
+    """The last 8 bytes of ``data[at:at + length]`` (0 when shorter)."""
+    return word_at(data, at + length - 8) if length >= 8 else np.uint64(0)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _slot(length: int, tail: np.uint64) -> int:
+    """A text's place among the recent values: by its length and its last 8 bytes (where
+    host names that differ usually differ: "fw-east: ", "fw-west: ")."""
+    mixed = (np.uint64(length) ^ tail) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64(mixed >> np.uint64(64 - _RECENT_BITS))
+
+
 @njit(nogil=True, cache=True)
 def _shape_codes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -136,12 +151,12 @@ def _shape_codes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     slots, spans, hashes = new_table(n)
     codes = np.empty(n, np.int32)
     same_as = np.full(n, -1, np.int64)
-    recent_shape = np.full(_RECENT, -1, np.int64)  # by length
-    recent_head = np.full(_RECENT, -1, np.int64)  # by length
+    recent_shape = np.full(_RECENT, -1, np.int64)  # by _slot
+    recent_head = np.full(_RECENT, -1, np.int64)  # by _slot
     count, cursor = 0, 0
     for i in range(n):
         b, length = starts[i], ends[i] - starts[i]
-        slot = length % _RECENT
+        slot = _slot(length, _masked_word(_tail(data, b, length)))
         j = recent_head[slot]
         if j >= 0 and ends[j] - starts[j] == length and _same_text(data, starts[j], b, length):
             codes[i] = codes[j]
@@ -244,7 +259,7 @@ def _read_rows(data: np.ndarray, starts: np.ndarray, shape: np.ndarray, same_as:
     device = np.full(n, -1, np.int32)
     pair = np.full(n, -1, np.int32)
     slots, names, hashes = new_table(n)
-    recent_name = np.full(_RECENT, -1, np.int64)  # by length
+    recent_name = np.full(_RECENT, -1, np.int64)  # by _slot
     named = 0
     pairs = np.empty((n, _PAIR_FIELDS), np.int64)
     pair_slots = np.full(1024, -1, np.int64)
@@ -265,11 +280,12 @@ def _read_rows(data: np.ndarray, starts: np.ndarray, shape: np.ndarray, same_as:
         name = -1
         if layout[_DEVICE_B] >= 0:
             b, e = base + layout[_DEVICE_B], base + layout[_DEVICE_E]
-            name = recent_name[(e - b) % _RECENT]
+            slot = _slot(e - b, _tail(data, b, e - b))
+            name = recent_name[slot]
             if name < 0 or names[1, name] - names[0, name] != e - b or not _same_text(
                     data, names[0, name], b, e - b):
                 name, slots, named = intern(data, b, e, slots, names, hashes, named)
-                recent_name[(e - b) % _RECENT] = name
+                recent_name[slot] = name
             device[i] = name
         if not layout[_HAS_DATING]:
             continue
