@@ -1,9 +1,10 @@
 """Syslog headers read in two compiled passes, shape by shape (the grammar is :mod:`.headers`).
 
 1. :func:`_shape_codes` gives each header its *shape* (the header with every digit masked to
-   ``0``): a line whose masked header equals the previous line's takes its shape without a
-   hash, others are interned (:func:`.columns.intern`) in a small per-block table of masked
-   texts.
+   ``0``), comparing 8 bytes at a time (:func:`.bytescan.word_at`, digits masked in the word):
+   a header equal to a recent one (looked up by its length and last bytes) takes that one's
+   shape, or is read no more if its bytes are the same (the same second on the same device);
+   the others are interned (:func:`.columns.intern`) in a per-block table of masked texts.
 2. Python parses each distinct shape once (:func:`.headers.parse_shape`, cached) and lays its
    character spans out as byte positions in one integer row (:func:`_layout`).
 3. :func:`_read_rows` reads every header's numbers in place at its shape's positions, checks

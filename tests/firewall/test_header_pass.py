@@ -227,6 +227,20 @@ def test_headers_across_word_boundaries_and_repeats() -> None:
                                 ts("2018-10-10 12:34:57")] * 29
 
 
+def test_host_names_of_one_length_that_alternate() -> None:
+    """Two devices whose headers differ only in the host name (same length, same last bytes
+    but one) and a relay header between them: each line keeps its own device and time."""
+    hosts = ["fw-east", "fw-west", "fw-east", "fw-west", "fw-west", "fw-east"]
+    lines = [f"Jun  2 19:00:0{i} relay-01 Jun 03 2024 00:00:0{i % 3} {h}: {BODY}"
+             for i, h in enumerate(hosts)]
+    frame = read("\n".join(lines) + "\n", relay_tz="-05:00")
+    assert list(frame.device) == hosts
+    assert list(frame.time) == [ts(f"2024-06-03 00:00:0{i % 3}") for i in range(6)]
+    # relay minus device: 0, 0, 3 s for fw-east and 0, 3, 3 s for fw-west: the medians
+    assert frame.attrs["load_report"].clock_offsets == {
+        "fw-east": pd.Timedelta(seconds=0), "fw-west": pd.Timedelta(seconds=3)}
+
+
 def _letters(i: int) -> str:
     out = ""
     while True:
