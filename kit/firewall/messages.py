@@ -20,7 +20,7 @@ from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
 from .cisco_tags import find_tags
 from .clock import known_times
 from .denies import ACL_DENY, is_acl_candidate
-from .header_fields import Heads, read_heads
+from .header_reader import Heads, read_heads
 from .zones import Zone
 
 BLANK = "blank"

@@ -21,7 +21,8 @@ from numba import njit
 
 from kit.firewall.blocks import split_lines
 from kit.firewall.bytescan import word_at
-from kit.firewall.header_fields import Heads, _masked_word, read_heads
+from kit.firewall.header_fields import _masked_word
+from kit.firewall.header_reader import Heads, read_heads
 from kit.firewall.headers import (
     INVALID_OFFSET,
     INVALID_STAMP,
