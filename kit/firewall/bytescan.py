@@ -14,7 +14,8 @@ else numba's per-user cache directory, or ``NUMBA_CACHE_DIR``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 NO_MATCH = -1
 #: digits beyond this many are counted but not accumulated (uint64 holds any 19-digit number)
@@ -206,3 +207,18 @@ def civil_days(year: int, month: int, day: int) -> int:
     yoe = y - era * 400
     doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+@intrinsic
+def word_at(typingctx, data, at):
+    """``word_at(data, at)``: the 8 bytes ``data[at:at + 8]`` of a uint8 array as one
+    ``uint64`` (little-endian: every platform numba supports), in one unaligned load, for
+    comparing and masking text a word at a time (a loop of eight byte loads and shifts is not
+    merged by the compiler: ~8x slower). The caller guarantees ``at + 8 <= len(data)``; no
+    bounds check."""
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        pointer = builder.gep(array.data, [args[1]])
+        word = context.get_value_type(types.uint64).as_pointer()
+        return builder.load(builder.bitcast(pointer, word), align=1)
+    return types.uint64(data, at), codegen

@@ -19,9 +19,8 @@ from .blocks import split_lines
 from .cisco import ANY_TAG, MESSAGE_NUMBERS, Connections, parse_connections
 from .cisco_tags import find_tags
 from .clock import known_times
-from .columns import encode
 from .denies import ACL_DENY, is_acl_candidate
-from .headers import Heads, read_heads
+from .header_reader import Heads, read_heads
 from .zones import Zone
 
 BLANK = "blank"
@@ -93,14 +92,13 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
         ignored.update({f"{i:06d}": int(c) for i, c in zip(ids, counts, strict=True)})
     reject_rows, reject_reasons = _untagged(lines.text, tagged, lines.control, ignored)
 
-    rows = np.flatnonzero(is_connection)
-    head_of_row, heads = encode(data, lines.starts[rows], lines.cut[rows])
-    table = read_heads(heads, settings.device_zone, settings.relay_zone, settings.year_guess)
-    head_error = np.array([e is not None for e in table.error], dtype=bool)
-    bad_head = head_error[head_of_row] if len(rows) else np.zeros(0, dtype=bool)
-    reject_rows.append(rows[bad_head])
-    reject_reasons += [table.error[h] or "" for h in head_of_row[bad_head]]
-    rows, head_of_row = rows[~bad_head], head_of_row[~bad_head]
+    head_rows = np.flatnonzero(is_connection)  # the connection lines: their headers are read
+    heads = read_heads(data, lines.starts[head_rows], lines.cut[head_rows], settings.device_zone,
+                       settings.relay_zone, settings.year_guess)
+    bad_head = np.flatnonzero(heads.status)
+    reject_rows.append(head_rows[bad_head])
+    reject_reasons += heads.reasons(bad_head)
+    rows = head_rows[heads.status == 0]
 
     connections, failed, why = parse_connections(
         data, lines.starts[rows], body[rows], line_end[rows], rows, msg[rows].astype(np.int8),
@@ -108,10 +106,9 @@ def parse_block(block: bytes, settings: BlockSettings) -> BlockResult:
     reject_rows.append(failed)
     reject_reasons += why
 
-    head_at = np.full(n, -1, dtype=np.int64)
-    head_at[rows] = head_of_row
-    used = head_at[connections.row]
-    result = _with_heads(table, used)
+    head_of_line = np.empty(n, dtype=np.int64)
+    head_of_line[head_rows] = np.arange(len(head_rows))
+    result = _with_heads(heads, head_of_line[connections.row])
     result["time_ns"] = known_times(result.pop("local_ns"), result["zone"], result["yearless"],
                                     device_zone=settings.device_zone,
                                     relay_zone=settings.relay_zone)
@@ -168,18 +165,9 @@ def _untagged(text: pa.Array, tagged: np.ndarray, control: np.ndarray, ignored: 
     return reject_rows, reasons
 
 
-def _with_heads(table: Heads, used: np.ndarray) -> dict:
-    """Per-row device, local time and zone from the distinct headers, plus clock offsets."""
-    devices: list[str | None] = [*table.devices, None]
-    device_of = table.device  # -1 (no name) picks the trailing None
-    lines = np.bincount(used, minlength=len(device_of))
-    measured = ~np.isnan(table.offset_s) & (lines > 0)
-    offsets = []
-    if measured.any():
-        pairs = np.column_stack([device_of[measured], np.round(table.offset_s[measured], 3)])
-        keys, where = np.unique(pairs, axis=0, return_inverse=True)
-        counts = np.bincount(where.ravel(), weights=lines[measured])
-        offsets = [(devices[int(d)], float(s), int(n))
-                   for (d, s), n in zip(keys, counts, strict=True)]
-    return {"devices": devices, "device_index": device_of[used], "local_ns": table.local_ns[used],
-            "zone": table.zone[used], "yearless": table.yearless[used], "offsets": offsets}
+def _with_heads(heads: Heads, used: np.ndarray) -> dict:
+    """Per-row device, local time and zone of the headers ``used``, plus clock offsets."""
+    return {"devices": [*heads.devices, None],  # device -1 (no name) picks the trailing None
+            "device_index": heads.device[used], "local_ns": heads.local_ns[used],
+            "zone": heads.zone[used], "yearless": heads.yearless[used],
+            "offsets": heads.offsets(used)}

@@ -52,6 +52,22 @@ def test_header_shapes(header: str, device: str | None, time: str) -> None:
     assert (r.conn_id, r.bytes) == ("1", 2)
 
 
+@pytest.mark.parametrize(("header", "device", "time"), [
+    # domain.md §A3 verbatim: a year-less device stamp with a zone name after a relay header
+    ("Sep 25 01:08:29 host1.example.com : Sep 25 05:08:29 UTC: ", "host1.example.com",
+     "2020-09-25 05:08:29"),
+    # an IP as host and no colon: the relay's clock
+    ("Jun 26 18:04:40 198.51.100.10 ", "198.51.100.10", "2020-06-26 16:04:40"),
+    # fractions in ms and in µs, no host: the device's clock
+    ("Apr 29 12:59:50.138: ", None, "2020-04-29 10:59:50.138"),
+    ("Apr 30 09:22:38.340591: ", None, "2020-04-30 07:22:38.340591"),
+])
+def test_year_less_header_shapes(header: str, device: str | None, time: str) -> None:
+    r = row(header + body("%ASA-ip-4-302014:"), tz="+02:00", relay_tz="+02:00", year=2020)
+    assert r.time == ts(time)
+    assert (pd.isna(r.device) if device is None else r.device == device)
+
+
 def test_empty_header_has_no_time_and_no_device() -> None:
     r = row("<166>:: " + body("%ASA-auth-6-302014:"))
     assert pd.isna(r.time) and pd.isna(r.device)
