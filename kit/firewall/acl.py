@@ -89,14 +89,17 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
     candidate = msg == _CANDIDATE
     if not candidate.any():
         return None
-    # cheap pre-filter: only teardowns whose endpoints hash like a candidate's can match, so the
-    # addresses (text) are compared for those alone
+    # cheap pre-filter by a hash of device and endpoints: a candidate no teardown shares it with
+    # is unmatched outright; the addresses (text) are compared only where hashes meet
     teardown = _IS_TCP_TEARDOWN[msg]
     hashes = _endpoint_hashes(device, port1, port2, ip1, ip2, candidate | teardown, pool)
-    wanted = pd.Index(hashes[teardown]).isin(hashes[candidate])
-    mine = candidate.copy()
-    mine[np.flatnonzero(teardown)[wanted]] = True
-    at = np.flatnonzero(mine)
+    candidates, teardowns = np.flatnonzero(candidate), np.flatnonzero(teardown)
+    teardowns = teardowns[pd.Index(hashes[teardowns]).isin(hashes[candidates])]
+    maybe = pd.Index(hashes[candidates]).isin(hashes[teardowns])
+    unmatched = candidates[~maybe]  # no teardown of their endpoints at all
+    at = np.union1d(candidates[maybe], teardowns)
+    if not len(at):
+        return unmatched
     address = _text_codes([ip1, ip2], at)
     n = len(at)
     one = (address[:n] << 17) | (port1[at].astype(np.int64) + 1)
@@ -108,7 +111,7 @@ def unmatched_acl_denies(msg: np.ndarray, device: np.ndarray, port1: np.ndarray,
     first = np.full(int(key.max()) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, key[closed], when[closed])
     matched = (when[mine] >= first[key[mine]]) & (when[mine] != _NAT)
-    return at[mine][~matched]
+    return np.union1d(unmatched, at[mine][~matched])
 
 
 def _text_codes(columns: list[pa.ChunkedArray], at: np.ndarray) -> np.ndarray:

@@ -172,7 +172,7 @@ class Collected:
         keep[rows] = False
         run = pool.submit if pool is not None else _now
         whole = self.whole(pool)
-        columns = {name: run(values.__getitem__, keep) for name, values in whole.items()}
+        columns = [run(_keep_rows, whole, name, keep) for name in whole]
         blocks, start = [], 0
         for block, n in enumerate([len(c) for c in self.text["conn_id"]]):
             mine = keep[start:start + n]
@@ -183,8 +183,7 @@ class Collected:
         for k, (source, n) in enumerate(self.sources):
             self.sources[k] = (source, int(keep[start:start + n].sum()))
             start += n
-        whole.update({name: job.result() for name, job in columns.items()})
-        for job in blocks:
+        for job in [*columns, *blocks]:
             job.result()
         release_memory()  # the unfiltered parts, freed in the threads that filtered them
 
@@ -336,6 +335,11 @@ def _now(function: Callable[..., Any], *args: Any) -> Future[Any]:
     done: Future[Any] = Future()
     done.set_result(function(*args))
     return done
+
+
+def _keep_rows(columns: dict[str, np.ndarray], name: str, keep: np.ndarray) -> None:
+    """Replace one column by its kept rows (the old one is freed at once, not with the rest)."""
+    columns[name] = columns[name][keep]
 
 
 def _drain(parts: list[np.ndarray]) -> np.ndarray:
