@@ -12,7 +12,7 @@ lines) under ``benchmarks/data/`` (git-ignored). Each step runs in its own child
 
 * ``pandas``: ``kit.read_firewall_log(log)`` (the default engine, in one process);
 * ``parse/N``: ``kit parse log --out DIR`` on kit's ``LocalCluster`` of N single-threaded workers
-  (``kit.scale.cluster.local_cluster``: Arrow allocating through malloc in the workers);
+  (``kit.scale.cluster.local_cluster``: Arrow's allocator handing freed pages back at once);
 * ``analysis/N``: ``reduce_case`` (sessions, idle teardowns, histogram, concurrency) on the
   dataset ``parse/N`` wrote, on the same cluster size.
 

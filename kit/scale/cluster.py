@@ -19,10 +19,11 @@ SCHEDULER_VARIABLE = "KIT_DASK_SCHEDULER"
 CONNECT_TIMEOUT = 10.0
 #: a task whose worker died is rerun this many times (on top of Dask's own rescheduling)
 RETRIES = 2
-#: the environment of a local cluster's worker processes: Arrow allocates through malloc, whose
-#: freed pages the nanny's ``MALLOC_TRIM_THRESHOLD_`` hands back to the OS, rather than through
-#: mimalloc, which keeps them (bench_scale, 5M lines: the largest worker 505 -> 389 MB)
-WORKER_ENVIRONMENT = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+#: the environment of a local cluster's worker processes: Arrow's allocator (mimalloc) hands
+#: freed pages back at once instead of keeping them (bench_scale, 5M lines, 2 workers: the
+#: largest worker 505 -> 446 MB; Arrow through malloc kept less, 389 MB, but made the analysis
+#: at 20M lines several times slower)
+WORKER_ENVIRONMENT = {"MIMALLOC_PURGE_DELAY": "0"}
 
 _local: dict[str, Any] = {}
 #: clients of scheduler addresses, reused across calls

@@ -88,8 +88,9 @@ def test_unreachable_scheduler_from_the_environment(monkeypatch, tmp_path):
     assert time.monotonic() - started < 30
 
 
-def test_the_local_cluster_workers_allocate_arrow_memory_through_malloc():
-    """kit's own local workers hand freed Arrow memory back (mimalloc would keep it)."""
+def test_the_local_cluster_workers_hand_freed_arrow_memory_back_at_once():
+    """kit's own local workers run with mimalloc's purge delay at 0 (it keeps freed pages)."""
     with local_cluster(1) as cluster, distributed.Client(cluster) as client:
-        backends = client.run(lambda: __import__("pyarrow").default_memory_pool().backend_name)
-    assert list(backends.values()) == ["system"]
+        seen = client.run(lambda: (__import__("os").environ.get("MIMALLOC_PURGE_DELAY"),
+                                   __import__("pyarrow").default_memory_pool().backend_name))
+    assert list(seen.values()) == [("0", "mimalloc")]
