@@ -125,7 +125,7 @@ def _text_codes(columns: list[pa.ChunkedArray], at: np.ndarray) -> np.ndarray:
         start = begin = 0
         for chunk, end, stop in zip(values.chunks, ends, cut, strict=True):
             if stop > start:
-                offsets = np.frombuffer(chunk.buffers()[1], np.int64)[chunk.offset:]
+                offsets = _offsets(chunk)
                 local = at[start:stop] - begin
                 gathered = strings(_bytes(chunk), offsets[local], offsets[local + 1])
                 texts.append(_bytes(gathered))
@@ -146,14 +146,15 @@ def _endpoint_hashes(device: np.ndarray, port1: np.ndarray, port2: np.ndarray,
     jobs, start = [], 0
     for one, other in zip(ip1.chunks, ip2.chunks, strict=True):  # one chunk per block
         end = start + len(one)
-        job = (_hash_endpoints, _bytes(one), _offsets(one), _bytes(other), _offsets(other),
-               port1[start:end], port2[start:end], device[start:end], rows[start:end],
-               out[start:end])
-        jobs.append(pool.submit(*job) if pool is not None else job[0](*job[1:]))
+        args = (_bytes(one), _offsets(one), _bytes(other), _offsets(other), port1[start:end],
+                port2[start:end], device[start:end], rows[start:end], out[start:end])
+        if pool is None:
+            _hash_endpoints(*args)
+        else:
+            jobs.append(pool.submit(_hash_endpoints, *args))
         start = end
     for job in jobs:
-        if pool is not None:
-            job.result()
+        job.result()
     return out
 
 
