@@ -32,6 +32,15 @@ def endpoint_names(frame: pd.DataFrame, side: str) -> pd.Series:
     return frame[f"{side}_host"].fillna(frame[f"{side}_ip"]).astype(STRING)
 
 
+def service_pair_keys(sessions: pd.DataFrame) -> pd.Series:
+    """One key per unordered pair of endpoint names and service port (``a|b|port``): the
+    connections of one host pair and service, whichever side initiated them."""
+    from .explain import pair_keys
+
+    pairs = pair_keys(endpoint_names(sessions, "src"), endpoint_names(sessions, "dst"))
+    return pairs + "|" + sessions["service_port"].astype("Int64").astype(str)
+
+
 def affected(sessions: Any, *, hosts: pd.DataFrame | None = None,
              firewall_timeout: Any = None) -> pd.DataFrame:
     """Idle-timeout teardowns per host pair and service.

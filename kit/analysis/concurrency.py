@@ -165,18 +165,28 @@ def concurrency(sessions: pd.DataFrame, *, freq: str = "1min",
     start = first if start is None else start
     end = last if end is None else end
     if start is None or end is None or end <= start:
-        empty = pd.Series([], dtype="int64", name="connections",
-                          index=pd.DatetimeIndex([], tz="UTC", name="time"))
-        return Concurrency(empty, 0, None, 0.0, None)
+        return _nothing_open()
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    lo, hi = start.as_unit("ns").value, end.as_unit("ns").value
-    intervals = sweep(_ns(begins), _ns(ends), lo, hi)
+    intervals = sweep(_ns(begins), _ns(ends), start.as_unit("ns").value, end.as_unit("ns").value)
+    return sweep_concurrency(intervals, start, end, freq=freq)
+
+
+def sweep_concurrency(intervals: Sweep, start: pd.Timestamp | None, end: pd.Timestamp | None, *,
+                      freq: str = "1min") -> Concurrency:
+    """``kit.concurrency`` of the intervals of a sweep over its window (``start`` and ``end``,
+    the sweep's ``lo`` and ``hi``; nothing open when there is none)."""
+    if start is None or end is None or end <= start:
+        return _nothing_open()
     s, e = intervals.starts, intervals.ends
     peak, peak_time = intervals.peak()
-    mean = intervals.mean()
-
     grid = pd.date_range(start.floor(freq), end.ceil(freq), freq=freq, name="time")
     g = grid.as_unit("ns").asi8
     counts = np.searchsorted(s, g, side="right") - np.searchsorted(e, g, side="right")
     return Concurrency(pd.Series(counts, index=grid, name="connections"), peak, peak_time,
-                       mean, (start, end))
+                       intervals.mean(), (start, end))
+
+
+def _nothing_open() -> Concurrency:
+    empty = pd.Series([], dtype="int64", name="connections",
+                      index=pd.DatetimeIndex([], tz="UTC", name="time"))
+    return Concurrency(empty, 0, None, 0.0, None)

@@ -22,9 +22,11 @@ from .settings import CaseSettings
 
 
 def read_reduced(firewall: Any, settings: CaseSettings, inventory: pd.DataFrame,
-                 jobs: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+                 jobs: pd.DataFrame, evidence_hosts: pd.Series) -> tuple[pd.DataFrame, Any]:
     """Read and reduce the firewall logs on Dask (``jobs``: the case's job tries, whose
-    neighbouring sessions the clock-offset estimate reads, ``NearJobTries``).
+    neighbouring sessions the clock-offset estimate reads, ``NearJobTries``;
+    ``evidence_hosts``: the hosts of the keepalive exports and socket captures, the only
+    endpoints a remedy tells apart).
 
     Returns
     -------
@@ -48,7 +50,8 @@ def read_reduced(firewall: Any, settings: CaseSettings, inventory: pd.DataFrame,
 
     with client.as_current():
         reduced = reduce_case(lazy, inventory=inventory, services=settings.services,
-                              timeout=in_force, keep=NearJobTries.of(jobs, inventory))
+                              timeout=in_force, keep=NearJobTries.of(jobs, inventory),
+                              known=evidence_hosts.dropna().astype(str).unique())
     # index: the events' row numbers in the whole log, as on the pandas path
     shown = pd.concat([reduced.idle_teardowns, reduced.denies]).sort_index(kind="stable")
     shown.attrs["load_report"] = lazy.load_report

@@ -145,8 +145,9 @@ def value_tally(sessions: pd.DataFrame, column: str, where: np.ndarray) -> pd.Da
 
 
 def medians(tally: pd.DataFrame, column: str) -> pd.Series:
-    """Per service port, the median of ``column`` from its value tally: pandas' own median of
-    the one or two middle values (the same number as the median of all the values)."""
+    """Per service port, the median of ``column`` from its value tally (or several partitions'
+    tallies one after the other: equal values sort together): pandas' own median of the one or
+    two middle values (the same number as the median of all the values)."""
     out = {}
     for port, rows in tally.groupby("service_port", sort=True):
         rows = rows.sort_values(column)
@@ -198,8 +199,6 @@ class SessionFacts:
     @classmethod
     def of(cls, sessions: pd.DataFrame) -> SessionFacts:
         """The facts of a whole sessions frame (the pandas path)."""
-        on_ports = sessions["service_port"].isin(idle_ports(sessions)).fillna(False).to_numpy(
-            bool)
         rest = window_piece(sessions)["rest"].iloc[0]
         return cls(
             window=observed_window(sessions), seen_rest=None if pd.isna(rest) else rest,
@@ -208,17 +207,25 @@ class SessionFacts:
             closes=tcp_closes(close_tally(sessions)),
             service_medians=medians(value_tally(sessions, "duration", completed(sessions)),
                                     "duration"),
-            normal_bytes=bytes_median(value_tally(sessions, "bytes",
-                                                  tcp_normal(sessions) & on_ports)))
+            normal_bytes=bytes_median(normal_bytes_tally(sessions, idle_ports(sessions))))
+
+
+def normal_bytes_tally(sessions: pd.DataFrame, ports: list[Any]) -> pd.DataFrame:
+    """How often each byte count occurs among the TCP sessions on ``ports`` that closed
+    otherwise than by the idle timeout (one count over all those ports: what the Findings
+    compare the idle teardowns' bytes with)."""
+    on_ports = sessions["service_port"].isin(ports).fillna(False).to_numpy(bool)
+    rows = sessions.loc[tcp_normal(sessions) & on_ports, ["bytes"]].dropna()
+    return rows.value_counts().rename("sessions").reset_index()
 
 
 def bytes_median(tally: pd.DataFrame) -> tuple[int, float | None]:
-    """How many sessions a bytes tally holds and their median bytes."""
+    """How many sessions a bytes tally holds (``normal_bytes_tally``, or several partitions'
+    one after the other) and their median bytes."""
     n = int(tally["sessions"].sum())
     if not n:
         return 0, None
-    whole = tally.assign(service_port=0).groupby(["service_port", "bytes"])["sessions"].sum()
-    return n, float(medians(whole.reset_index(), "bytes").iloc[0])
+    return n, float(medians(tally.assign(service_port=0), "bytes").iloc[0])
 
 
 def window_piece(sessions: pd.DataFrame) -> pd.DataFrame:

@@ -298,13 +298,16 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
             ("apps", apps, kit.read_app_errors, FAILURE_DTYPES, failure_frame)):
         frames[name] = (_read(source, lambda r=reader, s=source: r(s, on_bad_lines="skip"))
                         if source else empty([], dtypes))
+    for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
+        frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     files = _plain_files(firewall) if cache and settings.engine == "pandas" else None
     part_keys, reduced = None, None
-    if settings.engine == "dask":  # the job tries tell which short sessions the chain needs
+    if settings.engine == "dask":  # which short sessions the failures and remedies read
         from .compute import read_reduced
 
         connections, reduced = _read(firewall, lambda: read_reduced(
-            firewall, settings, inventory, frames["jobs"]))
+            firewall, settings, inventory, frames["jobs"],
+            pd.concat([frames["hosts"]["host"], frames["sockets"]["host"]])))
         for table in (reduced.idle_teardowns, reduced.denies, reduced.sessions):
             names_in_case(table, path)
     elif files:
@@ -317,8 +320,6 @@ def assemble_case(path: Path, settings: CaseSettings, *, firewall: Any, hosts: A
     for name, source in (("hosts", hosts), ("sockets", sockets), ("jobs", jobs), ("apps", apps)):
         if source:
             report = report + frames[name].attrs["load_report"]
-    for name in ("hosts", "sockets"):  # one spelling per host: the inventory's
-        frames[name]["host"] = canonical_names(frames[name]["host"], inventory["host"])
     frames["connections"] = connections
     for table in frames.values():
         names_in_case(table, path)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import Concurrency, concurrency, host_at_risk
-from ..analysis.affected import endpoint_names
+from ..analysis.affected import endpoint_names, service_pair_keys
 from ..analysis.concurrency import Sweep
 from ..analysis.format import hms
 from ..case.facts import SessionFacts, Whole, register_whole, spans_of
@@ -149,9 +149,7 @@ def _rescue(s: pd.DataFrame, victim: np.ndarray, src: pd.Series, dst: pd.Series,
     candidate = (s["service_port"].isin(s["service_port"][victim].dropna().unique())
                  & a.isin(hosts) & b.isin(hosts) & s["start"].notna()).fillna(False).to_numpy(
         dtype=bool) | victim
-    a, b, ports = a[candidate], b[candidate], s["service_port"][candidate]
-    pair = a.where(a <= b, b) + "|" + b.where(a <= b, a) + "|" + \
-        ports.astype("Int64").astype(str)
+    pair = service_pair_keys(s.loc[candidate])
     starts = pd.DataFrame({"key": pair, "t": s["start"][candidate]}).sort_values(
         "t", kind="stable")
     is_victim = victim[candidate]

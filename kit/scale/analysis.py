@@ -15,25 +15,28 @@ Which sessions come back row by row (``keep_from``): every idle-timeout teardown
 session lasting at least ``keep_from`` (a session still open is measured to the end of the data).
 ``kit.load_case`` uses ``min(KEEP_FROM, SMALLEST_TIMEOUT, the case's timeout)``: 5 minutes is the
 shortest idle timeout a Cisco ASA accepts and 1 minute the shortest keepalive or heartbeat the
-what-if sliders offer; it adds the sessions a job try's clock-offset estimate reads
-(``kit.case.compute.NearJobTries``, the ``keep`` argument). A shorter session can be neither cut
-by a timeout considered nor rescued,
-and sends no probe under a keepalive or heartbeat at least that long, so it only enters the
-facts over all sessions (``kit.case.facts``: counts, histogram, medians, the connection table)
-and, for the remedies' "sessions in scope", the ``groups`` of short sessions per endpoint pair,
-service port, vendor and device.
+what-if sliders offer. Two more kinds of short session come back: those of a victim's host pair
+and service (a rescued connection lives on until the next of them starts) and those a job try's
+clock-offset estimate reads (``kit.case.compute.NearJobTries``, the ``keep`` argument). Any
+other short session can be neither cut by a timeout considered nor rescued, and sends no probe
+under a keepalive or heartbeat at least that long, so it only enters the facts over all sessions
+(``kit.case.facts``: counts, histogram, medians, the connection table) and, for the remedies'
+"sessions in scope", the ``groups``: short sessions counted per protocol, service port, host
+names, vendor and device, and per address only where the address names a host with keepalive or
+socket evidence (``known``), the one thing a remedy reads of an endpoint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analysis.concurrency import concurrency, sweep
+from ..analysis.affected import service_pair_keys
+from ..analysis.concurrency import Sweep, sweep_concurrency
 from ..analysis.sessions import SESSION_COLUMNS, idle_teardowns, resumed_after, sessions
 from ..case.facts import (
     EVENT_KEYS,
@@ -49,10 +52,9 @@ from ..case.facts import (
     histogram_of,
     idle_ports,
     medians,
+    normal_bytes_tally,
     reason_tally,
-    spans_of,
     tcp_closes,
-    tcp_normal,
     value_tally,
     window_piece,
 )
@@ -95,7 +97,8 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
                 services: Mapping[int, str] | None = None,
                 timeout: pd.Timedelta | Callable[[pd.DataFrame], pd.Timedelta | None] | None
                 = None, keep_from: pd.Timedelta | None = None,
-                keep: Callable[[pd.DataFrame], np.ndarray] | None = None) -> ReducedCase:
+                keep: Callable[[pd.DataFrame], np.ndarray] | None = None,
+                known: Collection[str] = ()) -> ReducedCase:
     """Compute a case's sessions and facts on the cluster; return the reduced pieces.
 
     Parameters
@@ -113,6 +116,9 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
     keep : callable, optional
         Which other sessions of a partition come back row by row (a boolean per row;
         ``kit.case.compute.NearJobTries``: those the failures' clock-offset estimate reads).
+    known : collection of str
+        The host names (or addresses) of the case's keepalive exports and socket captures: a
+        short session's address stays in its group only when it is one of them.
 
     Returns
     -------
@@ -135,8 +141,10 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
         timeout = timeout(idle)
     keep_from = keep_from_for(timeout) if keep_from is None else keep_from
     victims = sessions(idle, inventory=inventory, services=services, timeout=timeout)
+    rule = KeepRule(keep_from, keep, FollowVictims.of(victims))
     kept, groups, facts = _reduce_sessions(events, event_facts.last, inventory, services,
-                                           timeout, keep_from, keep, idle_ports(victims))
+                                           timeout, rule, frozenset(known),
+                                           idle_ports(victims))
     kept = _occurring(kept, occur)
     kept = kept.sort_values(["start", "device", "conn_id", "open", ROW], kind="stable",
                             ignore_index=True)
@@ -148,8 +156,8 @@ def reduce_case(events: Any, *, inventory: pd.DataFrame | None = None,
 
 def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
                      services: Mapping[int, str] | None, timeout: pd.Timedelta | None,
-                     keep_from: pd.Timedelta, keep: Callable[[pd.DataFrame], np.ndarray] | None,
-                     idle_ports: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, SessionFacts]:
+                     rule: KeepRule, known: frozenset[str], idle_ports: list[int],
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, SessionFacts]:
     """The second pass: sessions on the cluster; the kept rows, the groups and the facts."""
     import dask
     import dask.dataframe as dd
@@ -159,10 +167,10 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
     meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
     table = paired.map_partitions(_sessions_of, data_end, inventory, services, timeout,
                                   meta=meta)
-    flag = table.map_partitions(_kept, keep_from, keep, meta=("kept", bool))
+    flag = table.map_partitions(rule, meta=("kept", bool))
     kept = table[flag]
     short = table[~flag]
-    groups = short.map_partitions(_grouped, meta=_grouped(meta))
+    groups = short.map_partitions(_grouped, known, meta=_grouped(meta, known))
     spans = table[["start", "end"]].dropna()
     spans = spans[spans["end"] > spans["start"]]
     steps = dd.concat([
@@ -174,23 +182,22 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
         "durations": table.map_partitions(duration_tally, meta=duration_tally(meta)),
         "closes": table.map_partitions(close_tally, meta=close_tally(meta)),
         "medians": table.map_partitions(_completed_tally, meta=_completed_tally(meta)),
-        "bytes": table.map_partitions(_normal_bytes, idle_ports,
-                                      meta=_normal_bytes(meta, idle_ports)),
+        "bytes": table.map_partitions(normal_bytes_tally, idle_ports,
+                                      meta=normal_bytes_tally(meta, idle_ports)),
     }
     kept, groups, steps, pieces = dask.compute(kept, groups, steps, pieces)
     groups = add_tallies(groups, GROUP_KEYS) if len(groups) else groups
     first, last = _window(pieces["window"])
-    pairs = _sorted_spans(steps, first)
+    intervals = _sweep(steps, first, last)
     rest = pieces["window"]["rest"].min()
     facts = SessionFacts(
         window=(first, last), seen_rest=None if pd.isna(rest) else rest,
-        concurrency=concurrency(pairs, start=first, end=last),
-        sweep=_sweep(pairs, first, last),
+        concurrency=sweep_concurrency(intervals, first, last),
+        sweep=intervals,
         duration_histogram=histogram_of(add_tallies(pieces["durations"], ["bin", "close"])),
         closes=tcp_closes(add_tallies(pieces["closes"], ["close"])),
-        service_medians=medians(add_tallies(pieces["medians"], ["service_port", "duration"]),
-                                "duration"),
-        normal_bytes=bytes_median(add_tallies(pieces["bytes"], ["service_port", "bytes"])))
+        service_medians=medians(pieces["medians"], "duration"),
+        normal_bytes=bytes_median(pieces["bytes"]))
     return kept, groups, facts
 
 
@@ -210,30 +217,61 @@ def _sessions_of(part: pd.DataFrame, data_end: Any, inventory: pd.DataFrame | No
     return table
 
 
-def _kept(table: pd.DataFrame, keep_from: pd.Timedelta,
-          keep: Callable[[pd.DataFrame], np.ndarray] | None) -> pd.Series:
-    """The rule (module docstring): idle-timeout teardowns, sessions of ``keep_from`` or more,
-    and those ``keep`` asks for."""
-    flag = ((table["duration"] >= keep_from) | (table["close"] == "idle-timeout")).fillna(
-        False).to_numpy(bool)
-    if keep is not None:
-        flag = flag | keep(table)
-    return pd.Series(flag, index=table.index, name="kept")
+@dataclass(frozen=True)
+class FollowVictims:
+    """The sessions a rescued connection's lifetime reads: those of an idle-timeout teardown's
+    host pair and service (``kit.compare_remedies`` lets a rescued connection live on until the
+    next of them starts)."""
+
+    #: the victims' ``service_pair_keys`` and service ports
+    keys: frozenset[str]
+    ports: frozenset[int]
+
+    @classmethod
+    def of(cls, victims: pd.DataFrame) -> FollowVictims:
+        """From the sessions of the idle-timeout teardowns."""
+        return cls(frozenset(service_pair_keys(victims)),
+                   frozenset(int(p) for p in victims["service_port"].dropna()))
+
+    def __call__(self, table: pd.DataFrame) -> np.ndarray:
+        rows = np.flatnonzero((table["service_port"].isin(self.ports)
+                               & table["start"].notna()).fillna(False).to_numpy(bool))
+        follows = np.zeros(len(table), bool)
+        follows[rows] = service_pair_keys(table.iloc[rows]).isin(self.keys).to_numpy(bool)
+        return follows
 
 
-def _grouped(table: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class KeepRule:
+    """Which sessions of a partition come back row by row (the module docstring): idle-timeout
+    teardowns, sessions of ``keep_from`` or more, those following a victim, and those ``keep``
+    asks for."""
+
+    keep_from: pd.Timedelta
+    keep: Callable[[pd.DataFrame], np.ndarray] | None
+    follow: FollowVictims
+
+    def __call__(self, table: pd.DataFrame) -> pd.Series:
+        flag = ((table["duration"] >= self.keep_from) | (table["close"] == "idle-timeout")
+                ).fillna(False).to_numpy(bool) | self.follow(table)
+        if self.keep is not None:
+            flag = flag | self.keep(table)
+        return pd.Series(flag, index=table.index, name="kept")
+
+
+def _grouped(table: pd.DataFrame, known: frozenset[str]) -> pd.DataFrame:
+    """The short sessions counted per ``GROUP_KEYS``; an address only where no host name
+    stands for it and it is ``known`` (elsewhere a remedy reads nothing of it)."""
     keys = pd.DataFrame({k: table[k].astype("string") for k in GROUP_KEYS})
     keys["service_port"] = table["service_port"].astype("Int64")
+    for side in ("src", "dst"):
+        ip = keys[f"{side}_ip"]
+        keys[f"{side}_ip"] = ip.where(keys[f"{side}_host"].isna() & ip.isin(known))
     return keys.groupby(GROUP_KEYS, dropna=False).size().rename("sessions").reset_index()
 
 
 def _completed_tally(table: pd.DataFrame) -> pd.DataFrame:
     return value_tally(table, "duration", completed(table))
-
-
-def _normal_bytes(table: pd.DataFrame, ports: list[int]) -> pd.DataFrame:
-    on_ports = table["service_port"].isin(ports).fillna(False).to_numpy(bool)
-    return value_tally(table, "bytes", tcp_normal(table) & on_ports)
 
 
 def _window(pieces: pd.DataFrame) -> tuple[Any, Any]:
@@ -244,28 +282,22 @@ def _window(pieces: pd.DataFrame) -> tuple[Any, Any]:
     return (None, None) if pd.isna(first) or pd.isna(last) else (first, last)
 
 
-def _sorted_spans(steps: pd.DataFrame, first: Any) -> pd.DataFrame:
-    """The sessions' spans as the sorted starts beside the sorted ends, clipped below at the
-    window's start: the very arrays ``kit.concurrency``'s sweep sorts (a session ending at or
-    before ``first`` drops out, as the sweep drops it). The i-th start precedes the i-th end,
-    so each row is a valid span."""
+def _sweep(steps: pd.DataFrame, first: Any, last: Any) -> Sweep:
+    """The sweep of every session over the window from the count of starts and ends at each
+    moment (``steps``): the very arrays ``kit.concurrency``'s sweep sorts, without sorting. A
+    session that started before the window starts at ``first``; one ending at or before it drops
+    out, as the sweep drops it (the i-th start precedes the i-th end: each pair is a span)."""
     if steps.empty or first is None:
-        return spans_of(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return Sweep(0, 0, np.zeros(0, np.int64), np.zeros(0, np.int64))
     steps = steps.sort_index()
     times = steps.index.as_unit("ns").asi8
-    lo = pd.Timestamp(first).as_unit("ns").value
+    lo, hi = (pd.Timestamp(t).as_unit("ns").value for t in (first, last))
     early = times <= lo
-    n_lo = int(steps["starts"].to_numpy()[early].sum() - steps["ends"].to_numpy()[early].sum())
-    starts = np.concatenate([np.full(n_lo, lo, np.int64),
-                             np.repeat(times[~early], steps["starts"].to_numpy()[~early])])
-    return spans_of(starts, np.repeat(times[~early], steps["ends"].to_numpy()[~early]))
-
-
-def _sweep(pairs: pd.DataFrame, first: Any, last: Any) -> Any:
-    lo, hi = ((pd.Timestamp(first).as_unit("ns").value, pd.Timestamp(last).as_unit("ns").value)
-              if first is not None else (0, 0))
-    return sweep(pairs["start"].to_numpy("datetime64[ns]").astype(np.int64),
-                 pairs["end"].to_numpy("datetime64[ns]").astype(np.int64), lo, hi)
+    starts, ends = steps["starts"].to_numpy(), steps["ends"].to_numpy()
+    n_lo = int(starts[early].sum() - ends[early].sum())
+    return Sweep(lo, hi, np.concatenate([np.full(n_lo, lo, np.int64),
+                                         np.repeat(times[~early], starts[~early])]),
+                 np.repeat(times[~early], ends[~early]))
 
 
 def _occurring(frame: pd.DataFrame, occur: dict[str, Any]) -> pd.DataFrame:

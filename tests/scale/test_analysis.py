@@ -4,6 +4,7 @@ incident and on a generated case; only the sessions kept by the rule come back r
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 import kit
 from kit import findings, plots, report
+from kit.analysis.affected import service_pair_keys
 from kit.case.compute import NearJobTries
 from kit.case.facts import whole_facts
 from kit.scale.analysis import keep_from_for
@@ -28,13 +30,33 @@ def on_dask(folder: Path, scheduler: str) -> None:
         toml.write(f'\n[compute]\nengine = "dask"\nscheduler = "{scheduler}"\n')
 
 
-@pytest.fixture(scope="module", params=["sample", "generated"])
+#: written by hand: a short session (20 s) of a victim's host pair and service (10.20.1.11 to
+#: 10.10.1.20:13724, torn down idle at 01:08:09) starting 2 minutes after the teardown, and one of
+#: the same pair on another port: a rescued connection lives on until the first starts
+FOLLOWERS = """\
+Jun  4 20:10:10 syslog01 Jun 05 2024 01:10:09 asa-dmz01: %ASA-6-302013: Built inbound TCP \
+connection 9000001 for dmz:10.20.1.11/50001 (10.20.1.11/50001) to inside:10.10.1.20/13724 \
+(10.10.1.20/13724)
+Jun  4 20:10:30 syslog01 Jun 05 2024 01:10:29 asa-dmz01: %ASA-6-302014: Teardown TCP connection \
+9000001 for dmz:10.20.1.11/50001 to inside:10.10.1.20/13724 duration 0:00:20 bytes 812 TCP FINs
+Jun  4 20:09:10 syslog01 Jun 05 2024 01:09:09 asa-dmz01: %ASA-6-302013: Built inbound TCP \
+connection 9000002 for dmz:10.20.1.11/50002 (10.20.1.11/50002) to inside:10.10.1.20/13782 \
+(10.10.1.20/13782)
+Jun  4 20:09:30 syslog01 Jun 05 2024 01:09:29 asa-dmz01: %ASA-6-302014: Teardown TCP connection \
+9000002 for dmz:10.20.1.11/50002 to inside:10.10.1.20/13782 duration 0:00:20 bytes 640 TCP FINs
+"""
+
+
+@pytest.fixture(scope="module", params=["sample", "followed", "generated"])
 def both(request, local_client, tmp_path_factory):
-    """(pandas case, Dask case) of the sample incident (its timeout stated in case.toml) and of
-    a generated case (a 30-minute timeout inferred from the data, three days)."""
+    """(pandas case, Dask case) of the sample incident (its timeout stated in case.toml), of the
+    sample with ``FOLLOWERS`` added and of a generated case (a 30-minute timeout inferred from
+    the data, three days)."""
     folder = tmp_path_factory.mktemp(request.param) / "case"
-    if request.param == "sample":
+    if request.param != "generated":
         shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(".kit"))
+        if request.param == "followed":
+            (folder / "firewall" / "followers.log").write_text(FOLLOWERS, encoding="utf-8")
     else:  # the timeout left to the inference from the idle teardowns
         generate_case(folder, seed=7, days=3, timeout_s=1800)
         toml = folder / "case.toml"
@@ -58,7 +80,7 @@ def test_idle_teardowns_timeout_and_at_risk_hosts_equal(both):
     pd.testing.assert_frame_equal(kit.idle_teardowns(case), idle, check_exact=True)
     assert (case.timeout.value, case.timeout.source) == (expected.timeout.value,
                                                          expected.timeout.source)
-    stated = case.path.parent.name.startswith("sample")  # the generated case infers it
+    stated = not case.path.parent.name.startswith("generated")  # which infers it
     assert case.timeout.source == ("case.toml" if stated else "inferred")
     assert case.timeout.explanation == expected.timeout.explanation
     assert case.at_risk_hosts == expected.at_risk_hosts and len(case.at_risk_hosts) >= 1
@@ -73,11 +95,24 @@ def test_only_the_sessions_kept_by_the_rule_come_back(both):
         False).to_numpy(bool)
     near = NearJobTries.of(expected.jobs, expected.inventory)(sessions)
     assert (near & ~rule).sum() >= 5  # short sessions the failures' clock estimate reads
-    kept = sessions[rule | near].reset_index(drop=True)
+    pairs = service_pair_keys(sessions)
+    victim = (sessions["close"] == "idle-timeout").to_numpy(bool)
+    follows = (pairs.isin(pairs[victim]) & sessions["start"].notna()).to_numpy(bool)
+    followers = follows & ~rule & ~near
+    # short sessions of a victim's host pair and service: FOLLOWERS' first, not its second
+    assert followers.sum() == (1 if case.path.parent.name.startswith("followed") else 0)
+    kept = sessions[rule | near | follows].reset_index(drop=True)
     assert 0 < len(kept) < len(sessions)  # the rule does reduce
     pd.testing.assert_frame_equal(case.sessions, kept, check_exact=True)
     # the short sessions are all counted in the remedies' groups
-    assert int(case.reduced.groups["sessions"].sum()) == len(sessions) - len(kept)
+    groups = case.reduced.groups
+    assert int(groups["sessions"].sum()) == len(sessions) - len(kept)
+    # ... per host name, and per address only where it names a host with evidence
+    known = set(expected.hosts["host"]) | set(expected.sockets["host"])
+    for side in ("src", "dst"):
+        assert groups[f"{side}_ip"].dropna().isin(known).all()
+        assert groups.loc[groups[f"{side}_ip"].notna(), f"{side}_host"].isna().all()
+    assert len(groups) < (~(rule | near | follows)).sum() / 10
 
 
 def test_facts_over_all_events_and_sessions_equal(both):
@@ -116,6 +151,9 @@ def test_remedy_table_equals(both):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert got.attrs["assumptions"] == want.attrs["assumptions"]
     assert want.loc["today", "peak_connections"] > 0
+    if case.path.parent.name.startswith("followed"):  # FOLLOWERS' session ends one rescue
+        why = got.attrs["assumptions"]["rescued_lifetime"]["why"]
+        assert re.search(r"starts \(([1-9]\d*) of the victims\)", why), why
     # a slider below the 5 minutes of a Cisco timeout still counts every packet
     low = kit.Assumptions(keepalive="0:01:00", heartbeat="0:02:00")
     pd.testing.assert_frame_equal(kit.compare_remedies(case, low),
