@@ -259,7 +259,8 @@ def remedy_rows(case: Any) -> tuple[pd.DataFrame, np.ndarray]:
 
     On the pandas path: every session, one each. On a case computed on Dask: the sessions kept
     row by row, then one row per group of the short sessions (``ReducedCase.groups``: no start
-    or end, never a victim, sends no probe; it counts in a remedy's scope by its weight).
+    or end, never a victim, sends no probe, an address only where it names a host with evidence;
+    it counts in a remedy's scope by its weight).
     """
     s = case.sessions
     reduced = getattr(case, "reduced", None)
