@@ -165,9 +165,12 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
     paired = events[events["event"].isin(["built", "teardown"])]
     paired = paired.assign(**{ROW: paired.index}).shuffle(on=["device", "conn_id"])
     meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
-    table = paired.map_partitions(_sessions_of, data_end, inventory, services, timeout,
+    # the inventory and the rule can be large (a big inventory, hundreds of thousands of
+    # victims): one task each that every partition reads, not a copy inside every task
+    shared = dask.delayed(inventory, pure=True), dask.delayed(_Shared(rule), pure=True)
+    table = paired.map_partitions(_sessions_of, data_end, shared[0], services, timeout,
                                   meta=meta)
-    flag = table.map_partitions(rule, meta=("kept", bool))
+    flag = table.map_partitions(_kept, shared[1], meta=("kept", bool))
     kept = table[flag]
     short = table[~flag]
     groups = short.map_partitions(_grouped, known, meta=_grouped(meta, known))
@@ -223,22 +226,29 @@ class FollowVictims:
     host pair and service (``kit.compare_remedies`` lets a rescued connection live on until the
     next of them starts)."""
 
-    #: the victims' ``service_pair_keys`` and service ports
-    keys: frozenset[str]
+    #: the victims' ``service_pair_keys``, hashed (sorted; 8 bytes each in the task graph, not
+    #: a string: a large case has hundreds of thousands of victims; a collision keeps a session
+    #: more, never one less), and their service ports
+    keys: np.ndarray
     ports: frozenset[int]
 
     @classmethod
     def of(cls, victims: pd.DataFrame) -> FollowVictims:
         """From the sessions of the idle-timeout teardowns."""
-        return cls(frozenset(service_pair_keys(victims)),
+        return cls(np.unique(_hashed(service_pair_keys(victims))),
                    frozenset(int(p) for p in victims["service_port"].dropna()))
 
     def __call__(self, table: pd.DataFrame) -> np.ndarray:
         rows = np.flatnonzero((table["service_port"].isin(self.ports)
                                & table["start"].notna()).fillna(False).to_numpy(bool))
         follows = np.zeros(len(table), bool)
-        follows[rows] = service_pair_keys(table.iloc[rows]).isin(self.keys).to_numpy(bool)
+        follows[rows] = np.isin(_hashed(service_pair_keys(table.iloc[rows])), self.keys)
         return follows
+
+
+def _hashed(keys: pd.Series) -> np.ndarray:
+    """64-bit hashes of text keys, the same in every process (pandas' fixed hash key)."""
+    return pd.util.hash_array(keys.to_numpy(dtype=object))
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,18 @@ class KeepRule:
         if self.keep is not None:
             flag = flag | self.keep(table)
         return pd.Series(flag, index=table.index, name="kept")
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A callable as a value ``dask.delayed`` keeps in one task (it would make a function of a
+    bare callable)."""
+
+    rule: Callable[[pd.DataFrame], pd.Series]
+
+
+def _kept(table: pd.DataFrame, shared: _Shared) -> pd.Series:
+    return shared.rule(table)
 
 
 def _grouped(table: pd.DataFrame, known: frozenset[str]) -> pd.DataFrame:
