@@ -167,7 +167,7 @@ def _reduce_sessions(events: Any, data_end: Any, inventory: pd.DataFrame | None,
     meta = _sessions_of(paired._meta, pd.NaT, inventory, services, timeout)
     # the inventory and the rule can be large (a big inventory, hundreds of thousands of
     # victims): one task each that every partition reads, not a copy inside every task
-    shared = dask.delayed(inventory, pure=True), dask.delayed(_Shared(rule), pure=True)
+    shared = dask.delayed(inventory, pure=True), dask.delayed(rule, pure=True)
     table = paired.map_partitions(_sessions_of, data_end, shared[0], services, timeout,
                                   meta=meta)
     flag = table.map_partitions(_kept, shared[1], meta=("kept", bool))
@@ -269,16 +269,8 @@ class KeepRule:
         return pd.Series(flag, index=table.index, name="kept")
 
 
-@dataclass(frozen=True)
-class _Shared:
-    """A callable as a value ``dask.delayed`` keeps in one task (it would make a function of a
-    bare callable)."""
-
-    rule: Callable[[pd.DataFrame], pd.Series]
-
-
-def _kept(table: pd.DataFrame, shared: _Shared) -> pd.Series:
-    return shared.rule(table)
+def _kept(table: pd.DataFrame, rule: KeepRule) -> pd.Series:
+    return rule(table)
 
 
 def _grouped(table: pd.DataFrame, known: frozenset[str]) -> pd.DataFrame:
